@@ -1,0 +1,92 @@
+"""Typed records passed between pipeline stages.
+
+Every stage returns its output record or a `Rejection`; never a bare None and never a dict bag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+MediaType = Literal["text/html", "text/plain"]
+DatePrecision = Literal["day", "month", "year"]
+# Where a publication date came from; see DESIGN.md §2.
+DateSource = Literal[
+    "jsonld", "meta", "url", "header_line", "dateline", "text", "htmldate", "duplicate_of"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """Bytes of one input exactly as read from disk or the network."""
+
+    source: str  # the path or URL the user gave us
+    data: bytes
+    sha256: str  # of `data`, hex
+    url: str | None = None  # the document's own URL when known (fetched pages)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedDocument:
+    """An input whose format and character encoding are settled."""
+
+    source: str
+    sha256: str
+    media_type: MediaType
+    text: str
+    encoding: str  # codec actually used, e.g. "utf-8", "cp1252"
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input that did not become an article, and why."""
+
+    source: str
+    stage: str  # "read", "sniff", "extract", "quality", ...
+    reason: str  # snake_case, e.g. "empty_file", "not_html", "too_short"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationDate:
+    """A publication date with the evidence that supports it."""
+
+    value: dt.date  # for month/year precision, the first day of that period
+    source: DateSource
+    precision: DatePrecision = "day"
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """The 'PLACE, Date (AGENCY) -' opener of a wire story."""
+
+    place: str
+    date_text: str | None = None  # as printed, e.g. "Nov. 10"
+    month: int | None = None
+    day: int | None = None
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The clean article extracted from one document."""
+
+    source: str
+    sha256: str  # of the raw document it came from
+    media_type: MediaType
+    text: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()  # people only: never "Staff" or the publisher
+    byline: str | None = None  # the credit as printed, e.g. "Euronews with AFP"
+    agencies: tuple[str, ...] = ()  # news agencies credited, e.g. ("AFP",)
+    site_name: str | None = None
+    url: str | None = None  # canonical URL when known
+    published: PublicationDate | None = None
+    dateline: Dateline | None = None
+    language: str | None = None
+    word_count: int = 0
+
+
+Outcome = Article | Rejection
