@@ -1,0 +1,174 @@
+"""Throughput and memory of `newsflow ingest` against the least work extraction takes.
+
+    uv run python benchmarks/bench_ingest.py [--n 10000] [--corpus DIR] [--skip-bare]
+
+Measures, in one run:
+  1. a bare single-process loop of trafilatura.bare_extraction(..., with_metadata=True) over the
+     corpus (the least work that extracting text and metadata takes);
+  2. `newsflow ingest CORPUS` end to end (a real local Prefect server, a fresh warehouse), its
+     docs/s and the ratio to (1), and the peak RSS of its whole process tree;
+  3. a second `newsflow ingest` over the unchanged corpus, as a share of the first run's time.
+Prints the figures; asserts nothing (targets live in the issue, figures in the closing note).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=10_000, help="documents to generate")
+    parser.add_argument("--corpus", type=Path, help="use this corpus instead of generating one")
+    parser.add_argument("--skip-bare", action="store_true", help="skip the bare trafilatura loop")
+    args = parser.parse_args()
+
+    corpus = args.corpus or HERE / "out" / f"corpus-{args.n}"
+    if not corpus.exists():
+        subprocess.run([sys.executable, str(HERE / "generate_corpus.py"), str(corpus), "--n", str(args.n)], check=True)
+    files = sorted(p for p in corpus.rglob("*") if p.is_file())
+    print(f"corpus: {corpus} ({len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
+
+    bare_rate = None
+    if not args.skip_bare:
+        bare_rate = bare_loop(files)
+        print(f"bare trafilatura loop (1 process): {bare_rate:.1f} docs/s")
+
+    work = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    with prefect_server(work) as env:
+        db = work / "bench.duckdb"
+        first, first_rss = timed_ingest(corpus, db, env)
+        rate = len(files) / first
+        print(f"newsflow ingest, first run: {first:.1f} s, {rate:.1f} docs/s, peak RSS {first_rss / 1e6:.0f} MB")
+        if bare_rate:
+            print(f"throughput ratio (newsflow / bare loop): {rate / bare_rate:.2f}")
+        second, second_rss = timed_ingest(corpus, db, env)
+        print(
+            f"newsflow ingest, unchanged re-run: {second:.1f} s = {second / first:.1%} of the first run,"
+            f" peak RSS {second_rss / 1e6:.0f} MB"
+        )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def bare_loop(files: list[Path]) -> float:
+    """Docs/s of a single-process trafilatura loop over the files."""
+    import trafilatura
+
+    started = time.perf_counter()
+    for path in files:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        trafilatura.bare_extraction(data, with_metadata=True, deduplicate=False)
+    return len(files) / (time.perf_counter() - started)
+
+
+def timed_ingest(corpus: Path, db: Path, env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak tree RSS (bytes) of one `newsflow ingest`."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "ingest", str(corpus), "--db", str(db)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    peak = [0]
+    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join(timeout=2)
+    if process.returncode != 0:
+        print(output)
+        raise SystemExit(f"ingest failed with exit code {process.returncode}")
+    print("\n".join(line for line in output.splitlines()[-30:] if line.strip()))
+    return elapsed, peak[0]
+
+
+def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    """Poll the summed RSS of the process and its descendants until it exits."""
+    while process.poll() is None:
+        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.2)
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class prefect_server:
+    """A real `prefect server start` on a free loopback port with a private PREFECT_HOME."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+
+    def __enter__(self) -> dict[str, str]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = dict(os.environ)
+        env.update(
+            PREFECT_HOME=str(self.work / "prefect"),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+            PREFECT_UI_ENABLED="false",
+        )
+        self.server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        import httpx
+
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                    return env
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        raise SystemExit("prefect server did not start within 120 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+
+
+if __name__ == "__main__":
+    main()

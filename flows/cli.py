@@ -1,0 +1,251 @@
+"""The `newsflow` command line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.files import discover, outlet_of, read
+from flows.settings import Settings
+from transforms.pipeline import process_batch
+from transforms.records import Article, Rejection
+from warehouse.db import connect, read_rows
+from warehouse.reports import OUTCOMES, LoadSummary, load_summary
+
+app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="Warehouse file (default: $NEWSFLOW_DB or data/newsflow.duckdb).")
+]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders; default: the bundled sample corpus.")] = None,
+    db: DbOption = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction task.")] = None,
+) -> None:
+    """Ingest article files (HTML, plain text, gzip) into the warehouse."""
+    from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
+
+    with Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        job = bar.add_task("ingest", total=None)
+
+        def advance(settled: int, total: int) -> None:
+            bar.update(job, total=total, advance=settled)
+
+        ingest_module.progress_listener = advance
+        try:
+            with prefect_api():
+                summary = ingest_module.ingest(
+                    paths=[str(p) for p in paths] if paths else None,
+                    db=str(db) if db else None,
+                    batch_size=batch_size,
+                )
+        finally:
+            ingest_module.progress_listener = None
+    print_summary(summary)
+    console.print(f"Warehouse: [bold]{Settings.from_env(db=db).db}[/bold]  (try: newsflow query \"SELECT title, published_at FROM articles_canonical\")")
+
+
+@app.command()
+def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders to extract.")]) -> None:
+    """Print, as one JSON object per input, what the warehouse would get; no warehouse needed."""
+    settings = Settings.from_env()
+    files, missing = discover(paths)
+    for rejection in missing:
+        _print_json(_rejection_json(rejection))
+    for file in files:
+        raw = read(file, max_bytes=settings.max_bytes)
+        if isinstance(raw, Rejection):
+            _print_json(_rejection_json(raw))
+            continue
+        # One document per batch, so no template lines are learned across the given files.
+        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes)
+        outcome = processed.outcome
+        _print_json(_article_json(outcome) if isinstance(outcome, Article) else _rejection_json(outcome))
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run against the warehouse (read-only).")],
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+) -> None:
+    """Run SQL against the warehouse, opened read-only."""
+    if format not in ("table", "csv", "json"):
+        raise typer.BadParameter("format must be table, csv or json")
+    try:
+        con = connect(db, read_only=True)
+    except FileNotFoundError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        columns, rows = read_rows(con, sql)
+    except Exception as exc:  # a user's SQL error is a message, not a traceback
+        errors.print(f"[red]query failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    if format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif format == "json":
+        for row in rows:
+            _print_json(dict(zip(columns, row)))
+    else:
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*(_cell(v) for v in row))
+        console.print(table)
+
+
+@app.command()
+def stats(db: DbOption = None) -> None:
+    """Show what the warehouse holds and what the last load did."""
+    try:
+        con = connect(db, read_only=True)
+    except FileNotFoundError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        totals = Table("table", "rows", title="Warehouse")
+        for name in ("loads", "documents", "articles", "articles_canonical", "duplicates", "rejects"):
+            (n,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # names are ours, not input
+            totals.add_row(name, str(n))
+        console.print(totals)
+        last = con.execute("SELECT load_id FROM loads ORDER BY started_at DESC LIMIT 1").fetchone()
+        if last:
+            print_summary(load_summary(con, last[0]))
+    finally:
+        con.close()
+
+
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """Use PREFECT_API_URL when set; otherwise one temporary local server for the whole run.
+
+    Prefect's own ephemeral mode would start another server inside every worker process, and
+    their task runs would be recorded there instead of beside the flow run.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    import os
+
+    from prefect.server.api.server import SubprocessASGIServer
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline by default
+    server = SubprocessASGIServer()  # the default instance: Prefect's internals find this one
+    server.start(timeout=120)
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+            _drain_prefect_workers()
+    finally:
+        server.stop()
+
+
+def _drain_prefect_workers() -> None:
+    """Send buffered logs and events before the server goes away (as prefect_test_harness does)."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        for result in (APILogWorker.instance().drain(), EventsWorker.drain_all()):
+            if inspect.isawaitable(result):
+                await result
+
+    run_coro_as_sync(drain())
+
+
+def print_summary(summary: LoadSummary) -> None:
+    """Print a load summary as rich tables."""
+    outcomes = Table("outcome", "inputs", title=f"Load {summary.load_id} ({summary.status})")
+    for name in OUTCOMES:
+        outcomes.add_row(name, str(summary.counts[name]))
+    console.print(outcomes)
+    if not summary.balanced:
+        errors.print("[red]outcome counts do not add up[/red]")
+    if summary.rejects_by_reason:
+        rejects = Table("stage", "reason", "inputs", title="Rejects by reason")
+        for stage, reason, n in summary.rejects_by_reason:
+            rejects.add_row(stage, reason, str(n))
+        console.print(rejects)
+    if summary.site_health:
+        health = Table("site", "articles", "title", "date", "author", "median words", title="Extraction health by site")
+        for site, n, t, d, a, w in summary.site_health:
+            health.add_row(site, str(n), f"{t:.0%}", f"{d:.0%}", f"{a:.0%}", f"{w:.0f}")
+        console.print(health)
+
+
+def _article_json(article: Article) -> dict[str, Any]:
+    date = article.published
+    dateline = article.dateline
+    return {
+        "source": article.source,
+        "title": article.title,
+        "authors": list(article.authors),
+        "byline": article.byline,
+        "site_name": article.site_name,
+        "url": article.url,
+        "published_at": date.value.isoformat() if date else None,
+        "date_source": date.source if date else None,
+        "date_precision": date.precision if date else None,
+        "language": article.language,
+        "dateline": (
+            {"place": dateline.place, "date_text": dateline.date_text, "agencies": list(dateline.agencies)}
+            if dateline
+            else None
+        ),
+        "agencies": list(article.agencies),
+        "word_count": article.word_count,
+        "text": article.text,
+    }
+
+
+def _rejection_json(rejection: Rejection) -> dict[str, Any]:
+    return {
+        "source": rejection.source,
+        "rejected": {"stage": rejection.stage, "reason": rejection.reason, "detail": rejection.detail},
+    }
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+if __name__ == "__main__":
+    app()

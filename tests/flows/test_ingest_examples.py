@@ -1,0 +1,162 @@
+"""The default run: the bundled sample corpus (examples/README.md lists what each file should become)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.ingest import ingest
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def rel(uri: str) -> str:
+    return uri.split("/examples/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def first_run(prefect_server, tmp_path_factory):
+    db = tmp_path_factory.mktemp("examples") / "examples.duckdb"
+    summary = ingest(db=str(db))
+    return db, summary
+
+
+def test_default_run_ingests_the_sample_corpus_and_the_counts_add_up(first_run):
+    _, summary = first_run
+    assert summary.status == "completed" and summary.balanced
+    assert summary.counts == {"discovered": 31, "loaded": 22, "duplicates": 4, "unchanged": 0, "rejected": 5}
+
+
+def test_each_kind_of_duplicate_is_found_with_its_evidence(first_run):
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        """SELECT a.source_uri, o.source_uri, d.method, d.similarity FROM duplicates d
+           JOIN articles a USING (article_id) JOIN articles o ON o.article_id = d.duplicate_of"""
+    ).fetchall()
+    con.close()
+    found = {(rel(copy), rel(original), method) for copy, original, method, _ in rows}
+    wire = "html/harbour-courier/2024/03/05/lisbon-dock-workers-strike-remote-cranes.html"
+    assert found == {
+        ("html/harbour-courier/amp/saltmarsh-foods-to-close-porthaven-packing-plant.html",
+         "html/harbour-courier/2024/03/06/saltmarsh-foods-to-close-porthaven-packing-plant.html", "url"),
+        ("html/northgate-post/world/portugal-container-port-halted-dockers-walk-out.html", wire, "near"),
+        ("text/bayside-chronicle/lisbon-port-strike.txt", wire, "near"),
+        ("text/riverside-digest/world/undersea-tunnel-skarvoy.txt",
+         "text/eastbrook-herald/2024-03-08-skarvoy-tunnel-opens.txt", "exact"),
+    }
+    assert all(0.5 <= sim <= 1.0 for *_, sim in rows)
+
+
+def test_rejects_carry_their_reasons(first_run):
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    rejects = {rel(uri): reason for uri, reason in con.execute("SELECT source_uri, reason FROM rejects").fetchall()}
+    con.close()
+    assert rejects == {
+        "rejects/empty.html": "empty_file",
+        "rejects/logo.html": "binary_content",
+        "rejects/annual-report.html": "binary_content",
+        "html/harbour-courier/world-index.html": "not_article",
+        "text/continent-now/video-flamingos-return-las-arenillas.txt": "too_short",
+    }
+
+
+def test_metadata_of_a_few_known_pages(first_run):
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    rows = {
+        rel(uri): rest
+        for uri, *rest in con.execute(
+            "SELECT source_uri, title, published_at::VARCHAR, date_source, authors, language FROM articles"
+        ).fetchall()
+    }
+    con.close()
+    assert rows["html/harbour-courier/2024/03/04/council-backs-kestrel-quay-dredging-plan.html"] == [
+        "Council backs £14m plan to dredge Kestrel Quay", "2024-03-04", "jsonld", ["Morwenna Tallis", "Idris Penhaligon"], "en"]
+    assert rows["html/lakeside-ledger/news/ice-fishing-derby-called-off.html"][1:3] == ["2024-02-19", "url"]
+    assert rows["html/valley-tribune/local-news/water-main-break-closes-part-of-elm-street.html"][3] == []
+    assert rows["html/northgate-post/world/portugal-container-port-halted-dockers-walk-out.html"][1] is None
+    assert rows["html/elbtal-rundschau/region/stadtrat-beschliesst-neue-deichlinie-kleinwerder.html"][4] == "de"
+    assert rows["text/diario-del-litoral/cooperativa-benialfaz-planta-zumo.txt"][4] == "es"
+    legacy = rows["html/old-mill-gazette/stories/2024/cafe-kiosk-library-prize.html"]
+    assert legacy[0] == "Café owner’s “little library” wins heritage prize"
+
+
+def test_second_run_adds_nothing_and_counts_everything_unchanged(first_run):
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "articles", "duplicates", "rejects", "raw_blobs")}
+    con.close()
+    summary = ingest(db=str(db))
+    con = duckdb.connect(str(db), read_only=True)
+    after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in before}
+    loads = con.execute("SELECT count(*) FROM loads").fetchone()[0]
+    con.close()
+    assert after == before and loads >= 2
+    assert summary.counts == {"discovered": 31, "loaded": 0, "duplicates": 0, "unchanged": 31, "rejected": 0}
+
+
+def test_a_touched_file_with_the_same_bytes_is_unchanged(prefect_server, tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "text").mkdir(parents=True)
+    source = EXAMPLES / "text" / "meridian-wire" / "2024-03-06-norway-seafood-exports.txt"
+    target = folder / "text" / source.name
+    target.write_bytes(source.read_bytes())
+    db = tmp_path / "t.duckdb"
+    ingest(paths=[str(folder)], db=str(db))
+    target.write_bytes(source.read_bytes())  # new mtime, same bytes
+    summary = ingest(paths=[str(folder)], db=str(db))
+    assert summary.counts["unchanged"] == 1 and summary.counts["loaded"] == 0
+
+
+def test_cli_extract_prints_one_json_object_per_input_without_a_warehouse(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "never-created.duckdb"))
+    result = runner.invoke(app, ["extract", str(EXAMPLES / "text" / "meridian-wire"), str(EXAMPLES / "rejects" / "empty.html")])
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objects) == 3
+    article = next(o for o in objects if o["source"].endswith("2024-03-06-norway-seafood-exports.txt"))
+    assert article["published_at"] == "2024-03-06" and article["date_source"] == "header_line"
+    assert article["dateline"]["place"] == "Oslo" and article["agencies"] == ["Meridian"]
+    assert set(article) >= {"source", "title", "authors", "site_name", "url", "published_at", "date_source", "language", "dateline", "agencies", "text"}
+    empty = next(o for o in objects if o["source"].endswith("empty.html"))
+    assert empty["rejected"]["reason"] == "empty_file"
+    assert not (tmp_path / "never-created.duckdb").exists()
+
+
+def test_cli_query_reads_the_warehouse_in_each_format(first_run):
+    db, _ = first_run
+    sql = "SELECT count(*) AS n FROM articles_canonical"
+    as_json = runner.invoke(app, ["query", sql, "--db", str(db), "--format", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == {"n": 22}
+    as_csv = runner.invoke(app, ["query", sql, "--db", str(db), "--format", "csv"])
+    assert as_csv.stdout.split() == ["n", "22"]
+    as_table = runner.invoke(app, ["query", sql, "--db", str(db)])
+    assert "22" in as_table.stdout
+
+
+def test_cli_query_refuses_writes_and_reports_bad_sql_as_a_message(first_run):
+    db, _ = first_run
+    result = runner.invoke(app, ["query", "DELETE FROM articles", "--db", str(db)])
+    assert result.exit_code == 1 and "read-only" in result.output.lower()
+    result = runner.invoke(app, ["query", "SELECT nope FROM nowhere", "--db", str(db)])
+    assert result.exit_code == 1 and "query failed" in result.output
+
+
+def test_cli_stats_shows_tables_and_the_last_load(first_run):
+    db, _ = first_run
+    result = runner.invoke(app, ["stats", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "articles_canonical" in result.stdout and "outcome" in result.stdout
+
+
+def test_cli_ingest_prints_the_summary_tables(prefect_server, tmp_path):
+    result = runner.invoke(app, ["ingest", str(EXAMPLES / "text" / "eastbrook-herald"), "--db", str(tmp_path / "c.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.stdout and "Extraction health by site" in result.stdout

@@ -1,0 +1,314 @@
+"""extract_html: small pages that specify what an HTML page becomes.
+
+Each page is written to show one rule; the devset quality gate (test_html_quality_gate.py)
+checks that the rules hold on real pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+from pathlib import Path
+
+import pytest
+
+from transforms.html import extract_html, word_count
+from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
+
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+TODAY = dt.date(2025, 1, 15)
+
+BODY = (
+    "The harbour authority said on Tuesday that the storm had damaged two of the old piers and "
+    "that repairs would take most of the spring. Fishermen were asked to moor further up the "
+    "river until the engineers had finished their survey of the quay walls.",
+    "Local shop owners told reporters that the water reached the first step of the promenade "
+    "for the first time in a decade. Several of them spent the night moving stock to upper "
+    "floors, and most expect to open again by the weekend.",
+    "The council will meet next week to decide how the repairs are paid for. A spokesperson "
+    "said an emergency fund would cover the first estimates, while the rest depends on the "
+    "insurers and on a grant that the region is expected to approve.",
+)
+
+
+def page(
+    *,
+    head: str = "",
+    title: str = "Storm damages harbour piers",
+    h1: str | None = "Storm damages harbour piers",
+    byline: str = "",
+    body: tuple[str, ...] = BODY,
+    jsonld: dict | None = None,
+) -> str:
+    """A news page: head, a header with the headline and byline, the story, a footer."""
+    script = f'<script type="application/ld+json">{json.dumps(jsonld)}</script>' if jsonld else ""
+    heading = f"<h1>{h1}</h1>" if h1 else ""
+    paragraphs = "".join(f"<p>{p}</p>" for p in body)
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{head}{script}"
+        "</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<main><article><header>{heading}{byline}</header>{paragraphs}</article></main>"
+        "<footer><p>Contact us</p></footer></body></html>"
+    )
+
+
+def doc(text: str, url: str | None = "https://www.coastnews.example/news/storm-piers") -> DecodedDocument:
+    return DecodedDocument(
+        source="page.html",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        media_type="text/html",
+        text=text,
+        encoding="utf-8",
+        url=url,
+    )
+
+
+def article(text: str, url: str | None = "https://www.coastnews.example/news/storm-piers") -> Article:
+    result = extract_html(doc(text, url), today=TODAY)
+    assert isinstance(result, Article), result
+    return result
+
+
+# --- text and record fields ------------------------------------------------------------------
+
+
+def test_article_carries_the_text_and_the_documents_identity():
+    d = doc(page())
+    result = extract_html(d, today=TODAY)
+    assert isinstance(result, Article)
+    assert result.source == d.source and result.sha256 == d.sha256
+    assert result.media_type == "text/html"
+    assert result.language is None  # language is another step's job
+    assert set(BODY) <= set(result.text.split("\n\n"))  # paragraphs separated by blank lines
+    assert "Contact us" not in result.text and "Home" not in result.text
+    assert result.word_count == word_count(result.text) > 100
+
+
+def test_word_count_counts_cjk_characters_as_words():
+    assert word_count("武汉的声音") == 5
+    assert word_count("Ein Satz mit 5 Wörtern") == 5
+
+
+def test_related_story_pointers_and_credits_are_not_article_text():
+    body = (*BODY, "Read more: Council approves harbour budget", "Photo: Jane Roe / Coast News")
+    text = article(page(body=body)).text
+    assert "Read more" not in text and "Photo: Jane Roe" not in text
+    assert BODY[-1] in text
+
+
+# --- title -----------------------------------------------------------------------------------
+
+
+def test_site_name_suffix_is_stripped_from_the_title():
+    head = '<meta property="og:site_name" content="The Times">'
+    assert article(page(head=head, title="Storm damages harbour piers | The Times", h1=None)).title == (
+        "Storm damages harbour piers"
+    )
+
+
+def test_site_name_prefix_is_stripped_and_the_host_names_the_site():
+    # No declared site name: the host (coastnews.example) recognises "Coast News".
+    result = article(page(title="Coast News - Storm damages harbour piers", h1=None))
+    assert result.title == "Storm damages harbour piers"
+    assert result.site_name == "coastnews.example"
+
+
+def test_h1_agreeing_with_og_title_wins_over_the_title_tag():
+    head = (
+        '<meta property="og:title" content="Storm damages harbour piers — Coast News">'
+        '<meta property="og:site_name" content="Coast News">'
+    )
+    result = article(page(head=head, title="Harbour storm :: Coast News blog", h1="Storm damages harbour piers"))
+    assert result.title == "Storm damages harbour piers"
+    assert result.site_name == "Coast News"
+
+
+def test_kicker_in_the_h1_is_dropped_when_the_declared_title_is_the_headline():
+    head = '<meta property="og:title" content="Storm damages harbour piers">'
+    assert article(page(head=head, h1="Weather | Storm damages harbour piers")).title == "Storm damages harbour piers"
+
+
+# --- authors ---------------------------------------------------------------------------------
+
+
+def test_by_staff_is_not_an_author():
+    byline = '<p class="byline">By Staff</p>'
+    head = '<meta name="author" content="Staff Reporter">'
+    result = article(page(head=head, byline=byline))
+    assert result.authors == () and result.byline is None
+
+
+def test_publisher_name_is_not_an_author():
+    head = '<meta property="og:site_name" content="The Times"><meta name="author" content="The Times">'
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Storm damages harbour piers",
+        "author": {"@type": "Organization", "name": "The Times"},
+        "publisher": {"@type": "Organization", "name": "The Times"},
+    }
+    assert article(page(head=head, jsonld=ld)).authors == ()
+
+
+def test_jsonld_people_become_authors_and_a_byline_joined_like_trafilatura():
+    ld = {
+        "@type": "NewsArticle",
+        "author": [{"@type": "Person", "name": "Anna Muster"}, {"@type": "Person", "name": "J.R. Stone"}],
+    }
+    result = article(page(jsonld=ld))
+    assert result.authors == ("Anna Muster", "J.R. Stone")  # initials keep their dots
+    assert result.byline == "Anna Muster; J.R. Stone"
+
+
+def test_byline_noise_around_names_is_removed():
+    byline = '<div class="byline">By <a rel="author" href="/a/anna">Anna Muster</a> and Ben Beispiel | 5 March 2024</div>'
+    assert article(page(byline=byline)).authors == ("Anna Muster", "Ben Beispiel")
+
+
+def test_emails_urls_and_follow_buttons_are_not_authors():
+    head = (
+        '<meta name="author" content="newsdesk@coastnews.example">'
+        '<meta property="article:author" content="https://www.facebook.com/coastnews">'
+    )
+    byline = '<span class="author">Follow</span>'
+    assert article(page(head=head, byline=byline)).authors == ()
+
+
+# --- canonical URL ---------------------------------------------------------------------------
+
+
+def test_canonical_url_comes_from_link_rel_canonical():
+    head = '<link rel="canonical" href="/news/storm-piers?utm_source=feed">'
+    result = article(page(head=head), url="https://www.coastnews.example/amp/news/storm-piers")
+    assert result.url == "https://www.coastnews.example/news/storm-piers"
+
+
+def test_document_url_is_the_fallback_canonical_url():
+    assert article(page()).url == "https://www.coastnews.example/news/storm-piers"
+
+
+# --- publication date ------------------------------------------------------------------------
+
+
+def test_jsonld_date_wins_with_its_source():
+    head = '<meta property="article:published_time" content="2024-03-04T10:00:00+01:00">'
+    ld = {"@type": "NewsArticle", "datePublished": "2024-03-05T09:30:00+01:00"}
+    result = article(page(head=head, jsonld=ld), url="https://www.coastnews.example/2023/01/02/storm")
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "jsonld", "day")
+
+
+def test_meta_date_is_used_without_jsonld():
+    head = '<meta property="article:published_time" content="2024-03-04T10:00:00+01:00">'
+    assert article(page(head=head)).published == PublicationDate(dt.date(2024, 3, 4), "meta", "day")
+
+
+def test_url_date_gives_source_url():
+    result = article(page(), url="https://www.coastnews.example/2024/03/05/storm-piers")
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "url", "day")
+
+
+def test_url_with_year_and_month_only_gives_month_precision():
+    result = article(page(), url="https://www.coastnews.example/2024/03/storm-piers")
+    assert result.published == PublicationDate(dt.date(2024, 3, 1), "url", "month")
+
+
+def test_a_date_printed_under_the_headline_is_found_by_htmldate():
+    byline = "<p class='date'>Published 5 March 2024</p>"
+    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "htmldate", "day")
+
+
+def test_a_year_mentioned_in_the_text_is_not_a_date():
+    body = (*BODY, "The last storm of this size hit the coast in 2022, when the old lighthouse lost its lamp.")
+    result = article(page(body=body))
+    assert result.published is None
+
+
+def test_a_utc_timestamp_gives_way_to_the_local_day_in_the_url():
+    ld = {"@type": "NewsArticle", "datePublished": "2024-03-06T02:30:00Z"}
+    result = article(page(jsonld=ld), url="https://www.coastnews.example/2024/03/05/storm-piers")
+    assert result.published is not None and result.published.value == dt.date(2024, 3, 5)
+
+
+def test_modified_and_future_dates_are_not_publication_dates():
+    head = (
+        '<meta property="article:modified_time" content="2024-06-01T10:00:00Z">'
+        '<meta property="article:published_time" content="2031-01-01T10:00:00Z">'
+    )
+    assert article(page(head=head)).published is None
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_seed_text_wrapped_in_html_gets_no_invented_date(seed):
+    # trafilatura alone dates these 2022-01-01: a year that only appears in the body text.
+    text = seed.read_text(encoding="utf-8")
+    result = article(f"<html><body><p>{html.escape(text)}</p></body></html>", url=None)
+    if result.published is not None:
+        # only a day the text itself prints ("date 2023-11-08") may be used
+        assert result.published.value != dt.date(2022, 1, 1)
+        assert result.published.value.isoformat() in text
+
+
+def test_seeds_are_present():
+    assert len(sorted(SEEDS.glob("*.txt"))) == 5, f"expected the shared seeds in {SEEDS}"
+
+
+# --- rejections ------------------------------------------------------------------------------
+
+
+TEASERS = [
+    ("Council approves new budget for city parks", "The council voted on Tuesday to expand funding for parks and playgrounds in every district."),
+    ("Flooding closes river road for a second week", "Residents were told to expect further closures as the water stays high after the rain."),
+    ("Local school wins national robotics prize", "Students from the north side school took first place with a robot that sorts recycling."),
+    ("New bus line connects harbour and station", "Buses will run every ten minutes during the day and every half hour in the evening."),
+    ("Library extends its winter opening hours", "Visitors can borrow books until nine in the evening from November until February."),
+    ("Hospital opens a new children's ward", "The ward has twenty beds and a playroom and was paid for partly by local donations."),
+    ("Farmers market returns to the old square", "Stalls with vegetables, cheese and bread are back every Saturday morning from May."),
+    ("Police appeal for witnesses after collision", "Two cars collided on the bridge late on Friday night; nobody was seriously hurt."),
+]
+
+
+def listing_page() -> str:
+    teasers = "".join(
+        f'<article class="teaser"><h2><a href="/news/{i}">{title}</a></h2><p>{summary}</p>'
+        f'<a href="/news/{i}">Read more</a></article>'
+        for i, (title, summary) in enumerate(TEASERS)
+    )
+    return (
+        "<html><head><title>Local news | Coast News</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+        f"<main><h1>Local news</h1>{teasers}<div class='pager'><a href='?page=2'>Next page</a></div></main>"
+        "<footer>Coast News</footer></body></html>"
+    )
+
+
+def test_listing_page_is_rejected_as_not_article():
+    result = extract_html(doc(listing_page(), url="https://www.coastnews.example/news/local"), today=TODAY)
+    assert isinstance(result, Rejection)
+    assert (result.stage, result.reason) == ("extract", "not_article")
+    assert "link" in result.detail  # the detail says what gave the page away
+
+
+def test_index_of_linked_headlines_is_rejected_as_not_article():
+    items = "".join(f'<li><a href="/news/{i}">{title}</a></li>' for i, (title, _) in enumerate(TEASERS))
+    text = f"<html><head><title>Archive</title></head><body><main><h1>Archive</h1><ul>{items}</ul></main></body></html>"
+    result = extract_html(doc(text), today=TODAY)
+    assert isinstance(result, Rejection) and result.reason in ("not_article", "too_short"), result
+
+
+def test_article_with_a_few_links_is_not_a_listing():
+    body = (*BODY[:2], '<a href="/news/1">Council approves harbour budget</a>', BODY[2])
+    assert isinstance(extract_html(doc(page(body=body)), today=TODAY), Article)
+
+
+def test_short_page_is_rejected_as_too_short():
+    result = extract_html(doc(page(body=("The harbour is closed today because of the storm.",))), today=TODAY)
+    assert isinstance(result, Rejection) and result.reason == "too_short"
+    assert result.detail.endswith("< 25")
+
+
+def test_page_without_main_text_is_rejected():
+    empty = "<html><head><title>Coast News</title></head><body><div><script>var x = 1;</script></div></body></html>"
+    result = extract_html(doc(empty), today=TODAY)
+    assert isinstance(result, Rejection) and (result.stage, result.reason) == ("extract", "no_main_text")

@@ -1,0 +1,869 @@
+"""Article metadata from a parsed HTML page: title, people, site name, canonical URL, date.
+
+Everything here reads a tree that trafilatura has not cleaned yet (its extraction prunes the
+tree it works on). `read_evidence` walks the page once and keeps what the other functions
+need, so each decision below is a small function over plain values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import unescape
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+from courlan import normalize_url
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+from transforms.records import PublicationDate
+
+# ---------------------------------------------------------------------------------------------
+# Evidence: one pass over the page
+# ---------------------------------------------------------------------------------------------
+
+# JSON-LD types whose title/author/date describe the page's main text.
+_ARTICLE_TYPE = re.compile(r"(Article|Posting|Report|Recipe|Review|Blog)$")
+_ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "WebSite"})
+_MAX_JSONLD_NODES = 300  # product catalogues can hold thousands of typed objects
+_MAX_HEADINGS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PageEvidence:
+    """What the page declares about itself, read before extraction alters the tree."""
+
+    title_tag: str | None = None
+    meta: dict[str, list[str]] = field(default_factory=dict)  # name/property/itemprop → contents
+    jsonld: tuple[dict, ...] = ()  # every typed JSON-LD object, flattened
+    canonical: str | None = None
+    h1: tuple[str, ...] = ()
+    bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
+    printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
+
+    def first(self, *keys: str) -> str | None:
+        """The first non-empty meta content under any of the keys, in key order."""
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                if value:
+                    return value
+        return None
+
+    def article(self) -> dict | None:
+        """The JSON-LD object describing the main article, if any."""
+        for node in self.jsonld:
+            if any(_ARTICLE_TYPE.search(t) for t in types_of(node)):
+                return node
+        return None
+
+
+def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
+    """Collect title, meta tags, JSON-LD, canonical link, h1 and byline texts from a page."""
+    meta: dict[str, list[str]] = {}
+    for elem in tree.iter("meta"):
+        key = elem.get("property") or elem.get("name") or elem.get("itemprop")
+        value = elem.get("content") or elem.get("datetime")
+        if key and value:
+            meta.setdefault(key.strip().lower(), []).append(_clean(value))
+    # the head's <title> first: an SVG icon in the body has one too; but broken markup can
+    # push the real one out of <head>
+    title_elem = tree.find(".//head//title")
+    if title_elem is None:
+        title_elem = tree.find(".//title")
+    canonical = None
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            canonical = link.get("href").strip()
+            break
+    h1 = tuple(filter(None, (_heading_text(h) for h in _limit(tree.iter("h1"), _MAX_HEADINGS))))
+    return PageEvidence(
+        title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
+        meta=meta,
+        jsonld=tuple(_jsonld_nodes(tree)),
+        canonical=canonical,
+        h1=h1,
+        bylines=tuple(_bylines(tree)),
+        printed_bylines=tuple(_printed_bylines(html)),
+    )
+
+
+# Elements that credit the author; comment threads carry the same markup for commenters.
+# One concat per element keeps this cheap on pages with thousands of elements.
+_BYLINE_XPATH = XPath(
+    """//*[contains(concat(@class, ' ', @rel, ' ', @itemprop, ' ', @id), 'uthor')
+           or contains(concat(@class, ' ', @data-testid), 'yline') or self::byline]
+          [not(ancestor-or-self::*[contains(concat(@class, ' ', @id), 'comment')])]"""
+)
+_MAX_BYLINES = 12
+
+
+def _bylines(tree: HtmlElement) -> Iterator[str]:
+    count = 0
+    for elem in _BYLINE_XPATH(tree):
+        if elem.tag in ("meta", "link", "script", "style", "body", "html"):
+            continue
+        # microdata: <div itemprop="author"><span itemprop="name">…</span></div>
+        named = elem.find(".//*[@itemprop='name']")
+        text = _clean((named if named is not None else elem).text_content())
+        if 2 < len(text) <= 100:
+            yield text
+            count += 1
+            if count >= _MAX_BYLINES:
+                return
+
+
+_CAPITAL_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\.?\s+){1,3}[A-ZÀ-ÖØ-Þ][\w'’-]+"
+# A credit printed in the page: "Von Anna Muster", "<b>Text:</b> Anna Muster", "Ein Artikel von
+# <strong>Anna Muster</strong>"; the name may sit in its own tags after the label.
+_PRINTED_BYLINE = re.compile(
+    r">[\s|•·]*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
+    r"|Beitrag von|Text:|Autor:|Autorin:|Autoren|Author:|Von:|Redaktion:)"
+    r"(?:\s|&nbsp;)*(?:<[^<>]{0,300}>\s*){0,4}"
+    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/)"
+)
+
+
+def _printed_bylines(html: str) -> Iterator[str]:
+    # the article's own credit follows its headline; earlier ones belong to teasers
+    start = html.find("<h1")
+    for match in _limit(_PRINTED_BYLINE.finditer(html, max(start, 0)), 3):
+        yield unescape(match.group(1))
+
+
+def _heading_text(elem: HtmlElement) -> str:
+    # CSS-in-JS sites put <style> inside headings; its text is not part of the headline
+    if elem.find(".//style") is not None or elem.find(".//script") is not None:
+        return _clean(" ".join(elem.xpath(".//text()[not(ancestor::style or ancestor::script)]")))
+    return _clean(elem.text_content())
+
+
+def _limit(items: Iterable, n: int) -> Iterator:
+    for i, item in enumerate(items):
+        if i >= n:
+            return
+        yield item
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _clean(text: str | None) -> str:
+    """Collapse whitespace and drop soft hyphens and zero-width characters."""
+    return " ".join((text or "").translate(_INVISIBLE).split())
+
+
+def types_of(node: dict) -> list[str]:
+    kinds = node.get("@type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    # "schema:NewsArticle" and "http://schema.org/NewsArticle" name the same type
+    return [re.split(r"[/:#]", k)[-1] for k in kinds if isinstance(k, str)]
+
+
+def _jsonld_nodes(tree: HtmlElement) -> Iterator[dict]:
+    count = 0
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower() or not script.text:
+            continue
+        text = script.text.strip()
+        # CMSs wrap JSON in comments or CDATA markers to survive old parsers
+        text = re.sub(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$", "", text)
+        try:
+            data = json.loads(text, strict=False)
+        except ValueError:
+            continue
+        for node in _walk(data):
+            count += 1
+            if count > _MAX_JSONLD_NODES:
+                return
+            yield node
+
+
+def _walk(data: object, depth: int = 0) -> Iterator[dict]:
+    """Typed objects in document order; nested values (author, publisher) stay inside them."""
+    if depth > 3:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _walk(item, depth + 1)
+    elif isinstance(data, dict):
+        if "@type" in data:
+            yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+            if isinstance(data.get(key), (list, dict)):
+                yield from _walk(data[key], depth + 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Site name
+# ---------------------------------------------------------------------------------------------
+
+_WEB_ARCHIVE = re.compile(r"^https?://web\.archive\.org/web/[0-9a-z_]+/", re.IGNORECASE)
+
+
+def page_host(url: str | None) -> str | None:
+    """The host a page belongs to, without "www." and looking through web.archive.org."""
+    if not url:
+        return None
+    url = _WEB_ARCHIVE.sub("", url)
+    if "://" not in url:
+        url = "http://" + url
+    host = (urlsplit(url).hostname or "").lower()
+    host = re.sub(r"^(?:www\d*|m|amp)\.", "", host)
+    return host or None
+
+
+def _named(value: object) -> str | None:
+    """The name of a JSON-LD value that may be a string, an object or a list of them."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return _clean(value) if isinstance(value, str) and value.strip() else None
+
+
+def _not_url(value: str | None) -> str | None:
+    return None if not value or re.match(r"^(https?:|www\.)", value, re.IGNORECASE) else value
+
+
+def publisher_names(ev: PageEvidence) -> list[str]:
+    """Every name the page gives its site or publisher organisation, most specific first."""
+    names = [ev.first("og:site_name")]
+    for node in ev.jsonld:
+        types = set(types_of(node))
+        if types & _ORGANIZATION_TYPES and "Person" not in types:
+            names.append(_named(node))
+        publisher = node.get("publisher")
+        # a personal site's publisher is its owner: a person, not an organisation to filter out
+        if isinstance(publisher, dict) and "Person" in types_of(publisher):
+            continue
+        names.append(_named(publisher))
+    names += [
+        ev.first("application-name", "apple-mobile-web-app-title", "al:ios:app_name"),
+        _not_url(ev.first("article:publisher")),
+        ev.first("publisher", "dc.publisher", "dcterms.publisher"),
+    ]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def site_name(ev: PageEvidence, url: str | None) -> str | None:
+    """og:site_name, else the JSON-LD publisher or site name, else the host."""
+    declared = ev.first("og:site_name")
+    if declared:
+        return declared
+    article = ev.article()
+    publisher = _named(article.get("publisher")) if article else None
+    if publisher:
+        return publisher
+    for node in ev.jsonld:
+        if "WebSite" in types_of(node) and _named(node):
+            return _named(node)
+    return page_host(url)
+
+
+def name_key(text: str | None) -> str:
+    """Letters and digits only, lowercased: "Helge.at" and "helge at" share a key."""
+    return "".join(ch for ch in (text or "").casefold() if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIdentity:
+    """Keys that recognise the site's own name in titles and bylines."""
+
+    names: frozenset[str]  # keys of declared site/publisher names and of the full host
+    host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
+
+    def matches(self, text: str | None, *, loose: bool = True) -> bool:
+        """True if text is (a spelling of) the site's name; loose also accepts its host label."""
+        key = name_key(text)
+        if not key:
+            return False
+        if key in self.names:
+            return True
+        if not loose:
+            return False
+        # "Helge.at", "Teufel Blog", "Disfunctions.de": the host's label inside a short name.
+        # Not for bylines: on gregoryszorc.com, "Gregory Szorc" is a person.
+        label = self.host_label
+        return len(label) >= 4 and label in key and len(key) <= len(label) + 12
+
+
+def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
+    """Everything that names this site: declared names, the host and its main label."""
+    host = page_host(url) or ""
+    parts = [p for p in host.split(".") if p]
+    label = max(parts[:-1] or parts, key=len, default="")
+    names = {name_key(host)}
+    for name in publisher_names(ev):
+        # "Deutsche Welle (www.dw.com)" and "ElColombiano.com" also go by their bare names
+        bare = re.sub(r"\(.*?\)|\.[a-z]{2,4}$", "", name.strip(), flags=re.IGNORECASE)
+        names |= {name_key(name), name_key(bare)}
+    names.discard("")
+    return SiteIdentity(frozenset(names), name_key(label))
+
+
+# ---------------------------------------------------------------------------------------------
+# Title
+# ---------------------------------------------------------------------------------------------
+
+# Separators between a headline and the site/section names around it. Not ":" (kickers such
+# as "Brexit: ..." belong to the headline; French writes "titre : suite").
+_TITLE_SPLIT = re.compile(r"(\s+(?:[|–—·•»›~⋆/]|::|-{1,2}|\.::|::\.)\s+|\s*[|·•]\s*)")
+
+
+def strip_site_affixes(title: str, site: SiteIdentity) -> str:
+    """Drop leading/trailing title segments that name the site ("X | The Times" -> "X")."""
+    parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
+    segments = parts[::2]
+    if len(segments) < 2:
+        return title
+    start, end = 0, len(segments)
+    while end - start > 1 and site.matches(segments[end - 1]):
+        end -= 1
+    while end - start > 1 and site.matches(segments[start]):
+        start += 1
+    return "".join(parts[2 * start : 2 * end - 1]).strip()
+
+
+def _key_span(text: str, key: str) -> str | None:
+    """The stretch of text whose letters and digits spell key, with its quotes and "?!"."""
+    owners: list[int] = []  # text index of each key character ("ß" casefolds to two)
+    for i, ch in enumerate(text):
+        if ch.isalnum():
+            owners.extend([i] * len(ch.casefold()))
+    start = name_key(text).find(key)
+    if start < 0 or not key:
+        return None
+    first, last = owners[start], owners[start + len(key) - 1]
+    while first > 0 and not (text[first - 1].isspace() or text[first - 1].isalnum()):
+        first -= 1
+    while last + 1 < len(text) and not (text[last + 1].isspace() or text[last + 1].isalnum()):
+        last += 1
+    return text[first : last + 1]
+
+
+def _overlap(heading: str, declared: str) -> str | None:
+    """The headline two title sources share, or None when they do not agree.
+
+    An h1 often carries a kicker or a date ("Politics | X", "23.01.2022 - X") and a <title> a
+    site or section ("X - Emden Sehenswürdigkeiten"); what both contain is the headline, and
+    the h1's spelling of it is what the reader sees.
+    """
+    a, b = name_key(heading), name_key(declared)
+    if len(a) < 3 or len(b) < 3:
+        return None
+    if a == b or a.startswith(b) and len(b) >= 12:
+        return heading  # a short <title> for a longer h1: the h1 is the full headline
+    if b in a and len(b) >= 12:
+        return _key_span(heading, b)
+    if a in b:
+        return heading
+    return None
+
+
+def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> str | None:
+    """The headline: what the h1 and the page's declared titles agree on, else the best guess."""
+    article = ev.article()
+    declared = [
+        ev.first("og:title"),
+        _named({"name": article.get("headline")}) if article else None,
+        ev.first("twitter:title", "parsely-title", "sailthru.title", "dc.title", "title", "headline"),
+    ]
+    declared = [strip_site_affixes(t, site) for t in declared if t]
+    title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
+    headings = [h for h in ev.h1 if len(h) < 300 and not site.matches(h)]
+    # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
+    # between several agreeing h1s (one is often the site's logo).
+    sources = declared + (_segments(title_tag) if title_tag else [])
+    for source in sources:
+        for heading in headings:
+            shared = _overlap(heading, source)
+            if shared:
+                return shared
+    # Nothing agrees. A lone h1 is usually the headline (<title> and og:title are often
+    # rewritten for search engines); several h1s are usually page furniture ("Menu").
+    lone = headings[0] if len(headings) == 1 else None
+    if lone and (len(lone.split()) > 1 or not declared):
+        return lone
+    if declared:
+        return declared[0]
+    if headings:
+        return headings[0]
+    if title_tag:
+        return _segments(title_tag)[0]
+    return strip_site_affixes(fallback, site) if fallback else None
+
+
+# Segments CMSs put in <title> that never are the headline.
+_GENERIC_SEGMENTS = frozenset(
+    name_key(s) for s in ("Blog Archive", "Blog Archiv", "Blog", "Home", "Startseite", "News", "Archiv")
+)
+
+
+def _segments(title: str) -> list[str]:
+    segments = [s.strip() for s in _TITLE_SPLIT.split(title)[::2] if s.strip()]
+    return [s for s in segments if name_key(s) not in _GENERIC_SEGMENTS] or segments or [title]
+
+
+# ---------------------------------------------------------------------------------------------
+# Authors
+# ---------------------------------------------------------------------------------------------
+
+# Credit words before a name, in the languages of the pages we see.
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:view|see|read|show) (?:all|more) (?:posts|articles|stories) (?:by|of)"
+    r"|all (?:posts|articles) by|more (?:from|by)|(?:zeige )?alle (?:beiträge|artikel) von"
+    r"|mehr (?:artikel |beiträge )?von|zum profil von|(?:posted|written|reported|published|edited"
+    r"|words|story|text|photos?) by|(?:geschrieben|verfasst|veröffentlicht|eingestellt|erstellt"
+    r"|publiziert) von|(?:ein )?beitrag ?von|artikel von|publié par|écrit par|escrito por"
+    r"|scritto da|(?:text|fotos?|photos?)(?: ?(?:&|und|and) ?(?:text|fotos?|photos?|interview))?"
+    # not Italian "di" or Spanish "de": they also start surnames (Di Stefano, De Luca)
+    r"|autor(?:in)?|author|auteur|redakteur(?:in)?|interview|posted|by|von|vom|par|por|door"
+    r"|af|av)\b\s*[:|,-]?\s*"
+    # "AuthorAnna Muster", "Veröffentlicht vonAnna Muster": a label glued to the name
+    r"|^(?:(?:veröffentlicht|geschrieben|verfasst|posted|written|published) ?)?"
+    r"(?:author|autor|von|by)(?-i:(?=[A-Z]))"
+    r"|^[~\-–—|•·:,]+\s*",
+    re.IGNORECASE,
+)
+_MONTH = r"(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zéû]*\.?"
+# What follows a name in a byline: a date or time, a role, a separator and whatever comes next.
+_BYLINE_TAIL = re.compile(
+    r"\s*(?:,|\||•|·|—|–|-)?\s*(?:(?:Mo|Di|Mi|Do|Fr|Sa|So|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.?,?\s*)?"
+    r"(?i:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.?\s+" + _MONTH + r"|" + _MONTH
+    + r"\s+\d{1,2}\b|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}).*$"
+    r"|\s+(?:am|on|at|um)\s+(?:\w+,?\s+)?\d.*$"
+    r"|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Montag|Dienstag|Mittwoch"
+    r"|Donnerstag|Freitag|Samstag|Sonntag)\b.*$"
+    r"|\s+(?i:says|said|sagt|schreibt|writes|dice|dit)\s*:?$"
+    r"|\s+(?i:stand|updated|aktualisiert|published|veröffentlicht|publicado|zuletzt|quelle)\b.*$"
+    r"|\s+(?i:autor(?:in)?|author|redakteur(?:in)?|alle artikel|mehr|more posts)$"
+    r"|\s+[|•·»—–-](?:\s.*)?$",
+)
+# "Datum: 19.11.2021 Autor: Fritz Imhof": the name follows the author label
+_AUTHOR_LABEL = re.compile(r"\b(?:autor(?:in)?|author|auteur|verfasser(?:in)?)\s*:\s*", re.IGNORECASE)
+# Not names on their own: degrees and agency/channel codes left over from "Anna Muster, CNN".
+_NOT_A_NAME_PIECE = re.compile(
+    r"^(?:[A-Z]{2,6}|Ph\.?D\.?|M\.?D\.?|MBA|Dr\.?|Prof\.?|dpa|afp|ap|apa|sda|kna|epd|ddp|dapd|efe|ansa"
+    r"|reuters|Reuters)$"
+)
+# Credits that name a function or a UI label, not a person.
+_NOT_PEOPLE = frozenset(
+    name_key(s)
+    for s in (
+        "staff", "staff reporter", "staff writer", "our reporter", "reporter", "editor", "editors",
+        "the editors", "editorial", "editorial team", "editorial staff", "editorial board",
+        "newsroom", "news desk", "web desk", "desk", "team", "admin", "administrator", "webmaster",
+        "wordpressadmin", "site admin", "guest", "guest author", "guest post", "gast", "gastautor",
+        "anonymous", "anonym", "unknown", "no author", "author", "authors", "autor", "autoren",
+        "auteurs", "name", "user", "follow", "posted", "posted on", "published", "updated", "datum",
+        "date", "stand", "veröffentlicht", "veröffentlicht am", "publiziert am", "aktualisiert",
+        "erstellt", "on", "text", "human", "redaktion", "die redaktion", "red", "online-redaktion",
+        "pressestelle", "press office", "press", "presse", "press release", "pressemitteilung",
+        "redacción", "rédaction", "redazione", "agencies", "agenturen", "wire", "wire services",
+        "contributor", "contributors", "view my complete profile", "profile",
+        # buttons and widgets that share the author box's markup
+        "share", "teilen", "partager", "compartir", "copy", "copier", "kopieren", "print",
+        "drucken", "imprimer", "email", "e-mail", "mail", "facebook", "twitter", "linkedin",
+        "whatsapp", "menu", "close", "schließen", "fermer", "more", "mehr", "plus",
+    )
+)
+# A role word anywhere makes a credit a desk, not a person ("Sports Desk", "Teufel Redaktion").
+_ROLE_WORD = re.compile(
+    r"\b(?:staff|desk|team|redaktion|editorial|newsroom|reporter|editors|admin|webmaster"
+    r"|pressestelle|redacción|rédaction|redazione|theme|designed|powered)\b",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(
+    r"\s*;\s*|\s+(?:and|und|&|et|y|e|im gespräch mit|in conversation with)\s+|\s*/\s*",
+    re.IGNORECASE,
+)
+# "Posted on May 3, 2020 by Anna", "02.02.2022, 11:30 Uhr von Anna": the name after a date
+_CREDIT_AFTER_DATE = re.compile(r"\d[^\n]*?\b(?:by|von|par|por)\s+(?=\S)", re.IGNORECASE)
+# Organisations credited as authors ("Hanns-Seidel-Stiftung e.V.", "Acme GmbH").
+_ORGANIZATION_WORD = re.compile(
+    r"\b(?:gmbh|ag|se|e\.\s?v\.?|inc|ltd|llc|corp|stiftung|verband|verein|institut|institute"
+    r"|university|universität|foundation|association|landesanstalt|ministerium|ministry"
+    r"|agentur|agency|verlag|magazin|magazine|zeitung|news|online|media)\b",
+    re.IGNORECASE,
+)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def strip_credit(text: str) -> str:
+    """Remove the credit words, dates and roles around the names in a byline."""
+    credit = _clean(text)
+    label = _AUTHOR_LABEL.search(credit)
+    if label and label.start() > 0:
+        credit = credit[label.end() :]
+    after_date = _CREDIT_AFTER_DATE.match(credit) or re.match(
+        r"^(?:posted|published|veröffentlicht|publiziert)\s+(?:on|am)\s.*?\b(?:by|von)\s+",
+        credit,
+        re.IGNORECASE,
+    )
+    if after_date:
+        credit = credit[after_date.end() :]
+    for _ in range(3):  # "Text: Von Anna Muster"
+        stripped = _BYLINE_PREFIX.sub("", credit, count=1)
+        if stripped == credit:
+            break
+        credit = stripped
+    return _BYLINE_TAIL.sub("", credit).strip(" ,;:|-–—·•()[]\"'“”")
+
+
+def clean_person(text: str, site: SiteIdentity) -> str | None:
+    """The person's name in a credit, or None if the credit names no person."""
+    name = strip_credit(text)
+    if not name or not _HAS_LETTER.search(name) or len(name) > 60 or len(name.split()) > 5:
+        return None
+    lowered = name.lower()
+    if "@" in name or "http" in lowered or "www." in lowered or re.search(r"\d{5}", name):
+        return None
+    if name_key(name) in _NOT_PEOPLE or name_key(_BYLINE_PREFIX.sub("", _clean(text))) in _NOT_PEOPLE:
+        return None
+    if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
+        return None
+    if site.matches(name, loose=False) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
+        return None
+    return name
+
+
+def split_people(credit: str) -> list[str]:
+    """Split "A; B", "A and B", "A und B", "A/B" and "Anna Muster, Ben Beispiel"."""
+    result = []
+    for part in _NAME_SPLIT.split(credit):
+        if not part or not part.strip():
+            continue
+        pieces = [p.strip() for p in part.split(",")]
+        # "Anderson, Michael" is one person; "Anna Muster, Ben Beispiel, CNN" are two and a code
+        if len(pieces) > 1 and len(pieces[0].split()) >= 2:
+            result.extend(p for p in pieces if p and not _NOT_A_NAME_PIECE.match(p))
+        else:
+            result.append(part.strip())
+    return result
+
+
+def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
+    """The name of each author in a JSON-LD value; organisations are skipped."""
+    by_id = {n["@id"]: n for n in ev.jsonld if isinstance(n.get("@id"), str)}
+    people = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and set(item) <= {"@id", "url"} and item.get("@id") in by_id:
+            item = by_id[item["@id"]]  # Yoast-style reference to a node elsewhere in the graph
+        if isinstance(item, str):
+            people.append(item)
+        elif isinstance(item, dict):
+            types = set(types_of(item))
+            if types & _ORGANIZATION_TYPES and "Person" not in types:
+                continue
+            if name := _named(item):
+                people.append(name)
+    return people
+
+
+def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
+    """The people credited: JSON-LD authors, else meta authors, else the first page byline."""
+    # Names stay as printed: a username ("anna.muster", "HansG") is how the page credits them.
+    return next(filter(None, _author_sources(ev, site, fallback)), ())
+
+
+def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> Iterator[tuple[str, ...]]:
+    article = ev.article()
+    if article and article.get("author"):
+        yield _people(_jsonld_people(article["author"], ev), site)
+    yield _people([credit for key in _META_AUTHOR_KEYS for credit in ev.meta.get(key, ())]
+                  + _labelled_meta_authors(ev), site)
+    # The first byline element naming someone is the article's; later ones credit photos,
+    # related stories or an author box.
+    for credits in (ev.bylines, ev.printed_bylines, [fallback or ""]):
+        yield next(filter(None, (_people(credit.split(";"), site) for credit in credits)), ())
+
+
+_WRITTEN_BY = re.compile(
+    r"^(?:written by|author|verfasst von|geschrieben von|autor(?:in)?|écrit par|escrito por|scritto da)$",
+    re.IGNORECASE,
+)
+
+
+def _labelled_meta_authors(ev: PageEvidence) -> list[str]:
+    """Yoast's twitter:label1 "Written by" / twitter:data1 "Anna Muster" pairs."""
+    return [
+        value
+        for n in range(1, 5)
+        if _WRITTEN_BY.match(ev.first(f"twitter:label{n}") or "")
+        for value in ev.meta.get(f"twitter:data{n}", ())[:1]
+    ]
+
+
+_META_AUTHOR_KEYS = (
+    "author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+    "dcterms.creator", "byl", "citation_author",
+)
+
+
+def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
+    """The distinct people named in some credits, in order."""
+    people: dict[str, str] = {}
+    for credit in credits:
+        if name_key(credit) in _NOT_PEOPLE or _ORGANIZATION_WORD.search(credit):
+            continue  # "No Author" must not become "No", nor "Acme Stiftung e.V." a person "V."
+        credit = strip_credit(credit)
+        if re.match(r"^(?:https?:|www\.)", credit, re.IGNORECASE):
+            continue  # a profile URL, not a name
+        for part in split_people(credit):
+            name = clean_person(part, site)
+            if name:
+                people.setdefault(name_key(name), name)
+    return tuple(people.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Publication date
+# ---------------------------------------------------------------------------------------------
+
+# Meta names that carry the first publication (not modification) date, most specific first.
+_META_DATE_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published",
+    "datepublished", "parsely-pub-date", "sailthru.date", "cxenseparse:recs:publishtime",
+    "cxenseparse:publishtime", "shareaholic:article_published_time", "published_time",
+    "publishdate", "publish-date", "publish_date", "pubdate", "pub_date", "publicationdate",
+    "prism.publicationdate", "citation_publication_date", "citation_date", "dc.date.issued",
+    "dcterms.issued", "dc.date", "dc:date", "dcterms.date", "dc.date.created", "dcterms.created",
+    "datecreated", "date",
+)
+_EARLIEST_YEAR = 1990  # older "publication" dates on the web are archive or copyright noise
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "januar", "janvier", "enero", "jänner", "gennaio"),
+            ("feb", "february", "februar", "février", "fevrier", "febrero", "febbraio"),
+            ("mar", "march", "märz", "maerz", "mars", "marzo", "mär"),
+            ("apr", "april", "avril", "abril", "aprile"),
+            ("may", "mai", "mayo", "maggio"),
+            ("jun", "june", "juni", "juin", "junio", "giugno"),
+            ("jul", "july", "juli", "juillet", "julio", "luglio"),
+            ("aug", "august", "août", "aout", "agosto"),
+            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
+            ("oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "dezember", "dez", "décembre", "decembre", "diciembre", "dicembre"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO_DAY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
+_COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T|\s*$)")
+_DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
+_NAMED_MONTH = re.compile(
+    r"(?:(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?,?\s+(\d{4})|([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4}))"
+)
+
+
+def parse_date(value: str, today: dt.date) -> tuple[dt.date, str] | None:
+    """(date, precision) for a date as pages write it in metadata; None if not a real date."""
+    parts: tuple[int, int, int] | None = None
+    precision = "day"
+    if match := _ISO_DAY.match(value) or _COMPACT_DAY.match(value):
+        parts = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _DMY.match(value):
+        parts = (int(match[3]), int(match[2]), int(match[1]))
+    elif match := _ISO_MONTH.match(value):
+        parts, precision = (int(match[1]), int(match[2]), 1), "month"
+    elif match := _NAMED_MONTH.search(value):
+        day, month, year = (match[1], match[2], match[3]) if match[1] else (match[5], match[4], match[6])
+        number = _MONTHS.get(month.lower())
+        parts = (int(year), number, int(day)) if number else None
+    if parts is None:
+        return None
+    try:
+        date = dt.date(*parts)
+    except ValueError:
+        return None
+    if not _EARLIEST_YEAR <= date.year or date > today + dt.timedelta(days=1):
+        return None
+    return date, precision
+
+
+# A timestamp's zone: "utc" days can differ from the day readers saw; "local" ones cannot.
+_ZONE = re.compile(r"[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(Z|GMT|UTC|[+-]\d{2}:?\d{2})\s*$", re.IGNORECASE)
+Zone = Literal["utc", "local", "unknown"]
+
+
+def _zone(value: str) -> Zone:
+    match = _ZONE.search(value)
+    if not match:
+        return "unknown"
+    offset = match[1].upper()
+    return "utc" if offset in ("Z", "GMT", "UTC") or offset[1:].replace(":", "") == "0000" else "local"
+
+
+def _declared_date(value: object, source: str, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """A metadata date and the zone of its timestamp."""
+    if not isinstance(value, str) or not (parsed := parse_date(value, today)):
+        return None
+    return PublicationDate(parsed[0], source, parsed[1]), _zone(value)
+
+
+def jsonld_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """datePublished (else dateCreated) of the page's article object, and its zone."""
+    article = ev.article() or {}
+    return _declared_date(article.get("datePublished"), "jsonld", today) or _declared_date(
+        article.get("dateCreated"), "jsonld", today
+    )
+
+
+def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """The first publication date among the meta tags publishers use for it, and its zone."""
+    for key in _META_DATE_KEYS:
+        for value in ev.meta.get(key, ()):
+            if found := _declared_date(value, "meta", today):
+                return found
+    return None
+
+
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)")
+_URL_COMPACT_DAY = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
+
+
+def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
+    """A date in the URL path: /2024/03/05/ is a day, /2024/03/ a month."""
+    if not url:
+        return None
+    path = urlsplit(_WEB_ARCHIVE.sub("", url)).path  # the archive's own timestamp is no evidence
+    for pattern, precision in ((_URL_DAY, "day"), (_URL_COMPACT_DAY, "day"), (_URL_MONTH, "month")):
+        if match := pattern.search(path):
+            day = int(match[3]) if precision == "day" else 1
+            try:
+                date = dt.date(int(match[1]), int(match[2]), day)
+            except ValueError:
+                continue
+            if _EARLIEST_YEAR <= date.year and date <= today + dt.timedelta(days=1):
+                return PublicationDate(date, "url", precision)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _day_pattern(date: dt.date) -> re.Pattern[str]:
+    """How pages print this day: 2020-03-05, 05.03.2020, 5.3.20, 03/05/2020, 5. März 2020, March 5, 2020."""
+    y, m, d = date.year, date.month, date.day
+    yy = f"(?:{y}|{y % 100:02d})"
+    months = "|".join(sorted((re.escape(n) for n, k in _MONTHS.items() if k == m), key=len, reverse=True))
+    day = rf"0?{d}(?:st|nd|rd|th|er|\.)?"
+    return re.compile(
+        rf"(?<!\d){y}[-/.]0?{m}[-/.]0?{d}(?!\d)"
+        rf"|(?<!\d)0?{d}\s?[./-]\s?0?{m}\s?[./-]\s?{yy}(?!\d)"
+        rf"|(?<!\d)0?{m}/0?{d}/{yy}(?!\d)"
+        rf"|(?<!\d){day}\s*(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?{y}(?!\d)"
+        rf"|(?<!\w)(?:{months})\.?\s+{day},?\s+{y}(?!\d)",
+        re.IGNORECASE,
+    )
+
+
+def _printed_days(date: dt.date, html: str) -> Iterator[int]:
+    """Start offsets where html prints the day.
+
+    Searching the whole page with this pattern is slow; every form contains the year, so only
+    the stretch around each occurrence of the year ("2020", or ".20", "/20", "-20") is tried.
+    """
+    pattern = _day_pattern(date)
+    short = f"{date.year % 100:02d}"
+    for anchor in (str(date.year), "." + short, "/" + short, "-" + short):
+        at = html.find(anchor)
+        while at >= 0:
+            # every form fits in 40 characters before its year and 16 after it
+            for match in pattern.finditer(html, max(0, at - 40), at + 16):
+                if match.start() <= at < match.end():
+                    yield match.start()
+            at = html.find(anchor, at + len(anchor))
+
+
+# Words that make a printed date something other than the publication date.
+_NOT_PUBLISHED_CUE = re.compile(
+    r"\b(?:zugriff|abgerufen|accessed|retrieved|aktualisiert|updated|modified|geändert|änderung"
+    r"|stand|cookie|bewertung|review|bis|until|expires|gültig|valid|letzte|last|start|ende"
+    r"|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def printed_in(date: dt.date, html: str) -> bool:
+    """True if the page shows this exact day as text, not as a modified/access/comment date.
+
+    Dates inside tags (attributes, file names), scripts and HTML comments do not count:
+    there htmldate finds cache stamps, token expiries and image names.
+    """
+    for start in _printed_days(date, html):
+        if html.rfind("<", 0, start) > html.rfind(">", 0, start):
+            continue  # inside a tag
+        if html.rfind("<script", 0, start) > html.rfind("</script", 0, start):
+            continue
+        if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
+            continue
+        before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
+        if _NOT_PUBLISHED_CUE.search(before):
+            continue
+        return True
+    return False
+
+
+def choose_date(
+    ev: PageEvidence,
+    url: str | None,
+    htmldate_value: str | None,
+    html: str,
+    today: dt.date,
+) -> PublicationDate | None:
+    """The publication date the page supports best: JSON-LD, meta, URL, then htmldate.
+
+    htmldate's answer counts only when the page prints that exact day as text: it fills a
+    year-only or month-only find with "-01-01"/"-01", and scans text for any date at all.
+    """
+    declared = [found for found in (jsonld_date(ev, today), meta_date(ev, today)) if found]
+    from_url = url_date(url, today) or url_date(ev.canonical, today)
+    # a URL's day is the newsroom's local day
+    candidates = declared + ([(from_url, "local")] if from_url and from_url.precision == "day" else [])
+    if not candidates and htmldate_value:
+        try:
+            found = dt.date.fromisoformat(htmldate_value)
+        except ValueError:
+            found = None
+        if found and _EARLIEST_YEAR <= found.year and found <= today and printed_in(found, html):
+            candidates.append((PublicationDate(found, "htmldate"), "local"))
+    if not candidates:
+        return from_url  # month precision or None
+    best, zone = candidates[0]
+    if zone == "utc":
+        # A UTC stamp moves late-evening/early-morning stories to the neighbouring day; a
+        # local timestamp or URL day one day away is the day the page was published.
+        for other, other_zone in candidates[1:]:
+            if other_zone == "local" and other.precision == "day" and abs((other.value - best.value).days) == 1:
+                return other
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Canonical URL
+# ---------------------------------------------------------------------------------------------
+
+
+def canonical_url(ev: PageEvidence, doc_url: str | None) -> str | None:
+    """link rel=canonical, else og:url, resolved against the document URL and normalised."""
+    for candidate in (ev.canonical, ev.first("og:url"), doc_url):
+        if not candidate:
+            continue
+        absolute = urljoin(doc_url or "", candidate.strip())
+        if not re.match(r"^https?://[^/]+", absolute, re.IGNORECASE):
+            continue
+        try:
+            return normalize_url(absolute)
+        except ValueError:  # courlan rejects ports and hosts it cannot parse
+            continue
+    return None

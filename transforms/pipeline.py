@@ -1,0 +1,120 @@
+"""The document pipeline: a plain list of steps from raw bytes to an article or a rejection."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from transforms.dedup import Fingerprint, fingerprint
+from transforms.html import extract_html
+from transforms.language import detect_language
+from transforms.plaintext import extract_plaintext
+from transforms.boilerplate import find_template_lines
+from transforms.records import Article, DecodedDocument, RawDocument, Rejection
+from transforms.sniff import DEFAULT_MAX_BYTES, sniff
+
+# Bumped whenever extraction output can change, so stored articles say which code made them.
+EXTRACTOR_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Processed:
+    """Everything the warehouse needs to record about one input."""
+
+    source: str
+    outcome: Article | Rejection
+    sha256: str | None = None  # None when the input could not be read at all
+    size: int | None = None
+    mtime_ns: int | None = None
+    media_type: str | None = None
+    encoding: str | None = None
+    fingerprint: Fingerprint | None = None
+    raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
+
+    @property
+    def doc_id(self) -> str | None:
+        """Identity of the distinct raw input: the same bytes at the same place."""
+        return None if self.sha256 is None else doc_id(self.source, self.sha256)
+
+
+def doc_id(source: str, sha256: str) -> str:
+    """Stable id of (source, content)."""
+    return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:24]
+
+
+MIN_WORDS = 25
+
+
+def extract(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:
+    """Extract the article with the path that fits the document's type."""
+    if doc.media_type == "text/html":
+        return extract_html(doc)
+    return extract_plaintext(doc, template_lines)
+
+
+def check_quality(article: Article) -> Article | Rejection:
+    """Refuse articles too short to be news articles."""
+    if article.word_count < MIN_WORDS:
+        return Rejection(article.source, "quality", "too_short", f"{article.word_count} words < {MIN_WORDS}")
+    return article
+
+
+# Steps after extraction, in order; each takes an Article and returns an Article or a Rejection.
+ARTICLE_STEPS: list[Callable[[Article], Article | Rejection]] = [check_quality, detect_language]
+
+
+def run_steps(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:
+    """Extract one decoded document and pass it through the article steps."""
+    try:
+        outcome = extract(doc, template_lines)
+        for step in ARTICLE_STEPS:
+            if isinstance(outcome, Rejection):
+                break
+            outcome = step(outcome)
+    # One pathological document (say, nesting that exhausts the parser) must not end the run;
+    # it becomes a rejection that names the error.
+    except (Exception, RecursionError) as exc:  # noqa: BLE001
+        return Rejection(doc.source, "extract", "extract_error", f"{type(exc).__name__}: {exc}"[:500])
+    return outcome
+
+
+def process_batch(
+    raws: Sequence[RawDocument],
+    outlet_of: Callable[[str], str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[Processed]:
+    """Run a batch through sniff -> extract -> article steps -> fingerprint.
+
+    Batch-level because template lines (a line repeated across one outlet's files) are only
+    visible across documents.
+    """
+    decoded = [sniff(raw, max_bytes=max_bytes) for raw in raws]
+    plain = [
+        (outlet_of(d.source), d.text)
+        for d in decoded
+        if isinstance(d, DecodedDocument) and d.media_type == "text/plain"
+    ]
+    templates = find_template_lines(plain)
+    processed: list[Processed] = []
+    for raw, item in zip(raws, decoded):
+        if isinstance(item, Rejection):
+            outcome: Article | Rejection = item
+        else:
+            outcome = run_steps(item, templates.get(outlet_of(item.source), frozenset()))
+        is_article = isinstance(outcome, Article)
+        processed.append(
+            Processed(
+                raw.source,
+                outcome,
+                sha256=raw.sha256,
+                size=len(raw.data),
+                media_type=item.media_type if isinstance(item, DecodedDocument) else None,
+                encoding=item.encoding if isinstance(item, DecodedDocument) else None,
+                fingerprint=fingerprint(doc_id(raw.source, raw.sha256), outcome) if is_article else None,
+                raw_zlib=zlib.compress(raw.data, 6),
+            )
+        )
+    return processed

@@ -1,0 +1,188 @@
+"""Settle what an input is: unwrap gzip, refuse binary content, pick the character encoding.
+
+The type comes from the content, not the file name: archives are full of `.html` files that are
+PDFs and `.txt` files that are HTML.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+
+from charset_normalizer import from_bytes
+
+from transforms.records import DecodedDocument, RawDocument, Rejection
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+# Magic numbers of formats people save under .html/.txt names by mistake.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"PK\x03\x04", "ZIP archive (or DOCX/XLSX)"),
+    (b"RIFF", "RIFF media (WebP/WAV/AVI)"),
+    (b"\x7fELF", "ELF executable"),
+    (b"\xd0\xcf\x11\xe0", "legacy Office document"),
+    (b"BZh", "bzip2 archive"),
+    (b"\xfd7zXZ\x00", "xz archive"),
+    (b"OggS", "Ogg media"),
+    (b"ID3", "MP3 audio"),
+)
+
+_HTML_HINT = re.compile(
+    rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<meta\s|<title[\s>]|<article[\s>]"
+    rb"|<div[\s>]|<p[\s>]",
+    re.IGNORECASE,
+)
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)"""
+    rb"""|<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+# A well-formed multi-byte UTF-8 sequence; legacy single-byte text almost never contains one.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def sniff(raw: RawDocument, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedDocument | Rejection:
+    """Turn raw bytes into decoded HTML or plain text, or say why not."""
+    data = raw.data
+    if not data.strip():
+        return Rejection(raw.source, "sniff", "empty_file", f"{len(data)} bytes, no content")
+    if data[:2] == b"\x1f\x8b":
+        unpacked = gunzip(data, max_bytes=max_bytes)
+        if isinstance(unpacked, str):
+            reason, detail = unpacked.split(":", 1)
+            return Rejection(raw.source, "sniff", reason, detail.strip())
+        data = unpacked
+        if not data.strip():
+            return Rejection(raw.source, "sniff", "empty_file", "gzip member holds no content")
+    if len(data) > max_bytes:
+        return Rejection(raw.source, "sniff", "too_large", f"{len(data)} bytes > cap {max_bytes}")
+    kind = binary_kind(data)
+    if kind:
+        return Rejection(raw.source, "sniff", "binary_content", f"{kind}, not an article file")
+    decoded = decode(data)
+    if decoded is None:
+        return Rejection(raw.source, "sniff", "decode_error", "no character encoding fits the bytes")
+    text, encoding = decoded
+    if "\x00" in text[:4096]:
+        return Rejection(raw.source, "sniff", "binary_content", "NUL characters in decoded text")
+    media_type = "text/html" if _HTML_HINT.search(data[:8192]) else "text/plain"
+    return DecodedDocument(
+        source=raw.source,
+        sha256=raw.sha256,
+        media_type=media_type,
+        text=text,
+        encoding=encoding,
+        url=raw.url,
+    )
+
+
+def gunzip(data: bytes, *, max_bytes: int) -> bytes | str:
+    """Decompress a gzip stream, capped at max_bytes; on failure return 'reason: detail'."""
+    # zlib with max_length rather than gzip.decompress: a 10 KB bomb must not allocate gigabytes.
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        return f"corrupt_gzip: {exc}"
+    if len(out) > max_bytes:
+        return f"too_large: decompresses past the cap of {max_bytes} bytes"
+    if not inflater.eof:
+        return f"truncated_gzip: stream ends early after {len(out)} decompressed bytes"
+    return out
+
+
+def binary_kind(data: bytes) -> str | None:
+    """Name the binary format of data, or None when it looks like text."""
+    head = data[:16]
+    for signature, name in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    if any(data.startswith(bom) for bom, _ in _BOMS[1:]):
+        return None  # UTF-16/32 text legitimately contains NUL bytes
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return "binary data (NUL bytes)"
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if controls > len(sample) * 0.05:
+        return "binary data (control bytes)"
+    return None
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """Decode bytes to text, returning (text, codec) or None when nothing fits."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Valid UTF-8 sequences alongside a few broken bytes mean damaged UTF-8, whatever the page
+    # declares; legacy single-byte text (a page that lies "utf-8") has no such sequences.
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    if valid:
+        text = data.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(2, valid // 10):
+            return text, "utf-8 (damaged bytes replaced)"
+    declared = declared_charset(data)
+    if declared and codecs.lookup(declared).name not in ("utf-8", "ascii"):
+        try:
+            return data.decode(declared), codecs.lookup(declared).name
+        except UnicodeDecodeError:
+            pass
+    guess = legacy_encoding(data)
+    if guess is not None:
+        try:
+            return data.decode(guess), guess
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        # Every byte sequence decodes as cp1252 except five undefined bytes: the usual legacy web text.
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return None
+
+
+def legacy_encoding(data: bytes) -> str | None:
+    """charset_normalizer's pick for legacy bytes, preferring windows-1252 among equal fits.
+
+    Short Western text fits cp1250, cp1252 and cp1257 equally well, and the detector's order
+    between them is arbitrary; windows-1252 is the web's default legacy encoding (WHATWG).
+    """
+    matches = list(from_bytes(data[:200_000]))
+    if not matches:
+        return None
+    least_chaos = min(m.chaos for m in matches)
+    fitting = [m.encoding for m in matches if m.chaos <= least_chaos + 0.05]
+    return "cp1252" if "cp1252" in fitting else fitting[0]
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in a meta tag or XML declaration, if it names a known codec."""
+    match = _DECLARED_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    name = (match.group(1) or match.group(2)).decode("ascii", "ignore")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name

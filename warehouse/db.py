@@ -1,0 +1,437 @@
+"""The DuckDB warehouse: migrations on open, the single writer, read-only access for queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
+from transforms.pipeline import EXTRACTOR_VERSION, Processed
+from transforms.records import Article, Rejection
+
+DEFAULT_DB = Path("data/newsflow.duckdb")
+# DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
+# a fixed cap keeps the writer's memory flat however many documents a run holds.
+DEFAULT_MEMORY_LIMIT = "512MB"
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse file: --db, else NEWSFLOW_DB, else data/newsflow.duckdb."""
+    return Path(explicit or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every numbered migration, in order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql") and entry.name[:3].isdigit():
+            found.append((int(entry.name[:3]), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writable open applies pending migrations first."""
+    target = db_path(path)
+    config = {"memory_limit": os.environ.get("NEWSFLOW_DB_MEMORY", DEFAULT_MEMORY_LIMIT)}
+    if read_only:
+        if not target.exists():
+            raise FileNotFoundError(f"no warehouse at {target}: run `newsflow ingest` first")
+        return duckdb.connect(str(target), read_only=True, config=config)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target), config=config)
+    migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply migrations not yet recorded in schema_migrations; return the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, _now()]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+@dataclass
+class BatchCounts:
+    """Outcomes of one written batch."""
+
+    loaded: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def add(self, other: BatchCounts) -> None:
+        """Accumulate another batch's counts."""
+        self.loaded += other.loaded
+        self.duplicates += other.duplicates
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """A source file as last recorded."""
+
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+
+
+class Writer:
+    """The one process allowed to write the warehouse; one transaction per batch."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.con = connect(path)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- loads -------------------------------------------------------------------------------
+
+    def start_load(self, load_id: str, flow_run_id: str | None = None) -> None:
+        """Record a load as running."""
+        self.con.execute(
+            "INSERT INTO loads (load_id, started_at, status, flow_run_id) VALUES (?, ?, 'running', ?)",
+            [load_id, _now(), flow_run_id],
+        )
+
+    def add_discovered(self, load_id: str, discovered: int, unchanged: int) -> None:
+        """Count inputs found, and those skipped as unchanged before any reading."""
+        self.con.execute(
+            "UPDATE loads SET discovered = discovered + ?, unchanged = unchanged + ? WHERE load_id = ?",
+            [discovered, unchanged, load_id],
+        )
+
+    def finish_load(self, load_id: str, status: str, message: str | None = None) -> dict[str, int]:
+        """Mark a load finished and return its counts."""
+        self.con.execute(
+            "UPDATE loads SET finished_at = ?, status = ?, message = ? WHERE load_id = ?",
+            [_now(), status, message, load_id],
+        )
+        row = self.con.execute(
+            "SELECT discovered, loaded, duplicates, unchanged, rejected FROM loads WHERE load_id = ?",
+            [load_id],
+        ).fetchone()
+        return dict(zip(("discovered", "loaded", "duplicates", "unchanged", "rejected"), row))
+
+    # -- unchanged detection -----------------------------------------------------------------
+
+    def file_states(self, uris: Sequence[str]) -> dict[str, FileState]:
+        """Recorded size, mtime and hash for those of `uris` seen before."""
+        if not uris:
+            return {}
+        rows = self._select(
+            "SELECT s.source_uri, s.size, s.mtime_ns, s.content_sha256"
+            " FROM source_files s JOIN rows USING (source_uri)",
+            {"source_uri": pa.array(list(uris), pa.string())},
+        )
+        return {uri: FileState(size, mtime, sha) for uri, size, mtime, sha in rows}
+
+    def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
+        """Those of `doc_ids` already stored."""
+        if not doc_ids:
+            return set()
+        rows = self._select(
+            "SELECT d.doc_id FROM documents d JOIN rows USING (doc_id)",
+            {"doc_id": pa.array(list(doc_ids), pa.string())},
+        )
+        return {doc for (doc,) in rows}
+
+    # -- the batch write ---------------------------------------------------------------------
+
+    def write_batch(self, load_id: str, batch: Sequence[Processed]) -> BatchCounts:
+        """Deduplicate a batch against the warehouse and load it in one transaction."""
+        counts = BatchCounts()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            # The same bytes at the same place were loaded before (perhaps with another mtime):
+            # nothing to load, only the file's state to refresh.
+            seen = self.known_documents([p.doc_id for p in batch if p.doc_id is not None])
+            fresh = [p for p in batch if p.doc_id not in seen]
+            touched = [p for p in batch if p.doc_id in seen]
+            counts.unchanged = len(touched)
+
+            articles = [p for p in fresh if isinstance(p.outcome, Article)]
+            fingerprints = [p.fingerprint for p in articles if p.fingerprint is not None]
+            verdicts = find_duplicates(fingerprints, self._candidates(fingerprints))
+            counts.verdicts = verdicts
+            copies = {v.article_id for v in verdicts}
+            counts.duplicates = len(copies)
+            counts.loaded = len(articles) - len(copies)
+            counts.rejected = len(fresh) - len(articles)
+
+            self._insert_blobs(fresh)
+            self._insert_documents(load_id, fresh)
+            self._insert_articles(load_id, articles)
+            self._insert_fingerprints(fingerprints)
+            self._insert_duplicates(load_id, verdicts)
+            self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
+            self._upsert_source_files(load_id, fresh, touched, copies)
+            self.con.execute(
+                "UPDATE loads SET loaded = loaded + ?, duplicates = duplicates + ?,"
+                " unchanged = unchanged + ?, rejected = rejected + ? WHERE load_id = ?",
+                [counts.loaded, counts.duplicates, counts.unchanged, counts.rejected, load_id],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _candidates(self, batch: Sequence[Fingerprint]) -> list[Fingerprint]:
+        """Stored articles that share a URL key, exact key or LSH band with the batch."""
+        if not batch:
+            return []
+        bands = [(fp.article_id, i, h) for fp in batch for i, h in enumerate(band_hashes(fp.minhash))]
+        probe_bands = pa.table(
+            {
+                "band": pa.array([b for _, b, _ in bands], pa.int16()),
+                "band_hash": pa.array([h for _, _, h in bands], pa.int64()),
+            }
+        )
+        probe_keys = pa.table(
+            {
+                "exact_key": pa.array([fp.exact_key for fp in batch], pa.string()),
+                "url_key": pa.array([fp.url_key for fp in batch], pa.string()),
+            }
+        )
+        self.con.register("probe_bands", probe_bands)
+        self.con.register("probe_keys", probe_keys)
+        try:
+            rows = self.con.execute(
+                """
+                WITH hits AS (
+                    SELECT DISTINCT m.article_id FROM minhash_bands m
+                    JOIN probe_bands p ON m.band = p.band AND m.band_hash = p.band_hash
+                    UNION
+                    SELECT f.article_id FROM fingerprints f JOIN probe_keys k ON f.exact_key = k.exact_key
+                    UNION
+                    SELECT f.article_id FROM fingerprints f JOIN probe_keys k ON f.url_key = k.url_key
+                )
+                SELECT f.article_id, f.exact_key, f.url_key, f.minhash, d.duplicate_of
+                FROM hits h
+                JOIN fingerprints f USING (article_id)
+                LEFT JOIN duplicates d USING (article_id)
+                """
+            ).fetchall()
+        finally:
+            self.con.unregister("probe_bands")
+            self.con.unregister("probe_keys")
+        return [
+            Fingerprint(aid, exact, np.asarray(sig, dtype=np.uint32), url, dup)
+            for aid, exact, url, sig, dup in rows
+        ]
+
+    def _insert_blobs(self, items: Sequence[Processed]) -> None:
+        unique: dict[str, Processed] = {}
+        for p in items:
+            if p.sha256 is not None and p.raw_zlib is not None:
+                unique.setdefault(p.sha256, p)
+        if not unique:
+            return
+        self._append(
+            "INSERT INTO raw_blobs SELECT * FROM rows WHERE content_sha256 NOT IN (SELECT content_sha256 FROM raw_blobs)",
+            {
+                "content_sha256": pa.array(list(unique), pa.string()),
+                "compression": pa.array(["zlib"] * len(unique), pa.string()),
+                "bytes": pa.array([p.size for p in unique.values()], pa.int64()),
+                "data": pa.array([p.raw_zlib for p in unique.values()], pa.binary()),
+            },
+        )
+
+    def _insert_documents(self, load_id: str, items: Sequence[Processed]) -> None:
+        readable = {p.doc_id: p for p in items if p.doc_id is not None}
+        if not readable:
+            return
+        self._append(
+            "INSERT INTO documents SELECT * FROM rows WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+            {
+                "doc_id": pa.array(list(readable), pa.string()),
+                "source_uri": pa.array([p.source for p in readable.values()], pa.string()),
+                "content_sha256": pa.array([p.sha256 for p in readable.values()], pa.string()),
+                "media_type": pa.array([p.media_type for p in readable.values()], pa.string()),
+                "encoding": pa.array([p.encoding for p in readable.values()], pa.string()),
+                "bytes": pa.array([p.size or 0 for p in readable.values()], pa.int64()),
+                "load_id": pa.array([load_id] * len(readable), pa.string()),
+            },
+        )
+
+    def _insert_articles(self, load_id: str, items: Sequence[Processed]) -> None:
+        if not items:
+            return
+        arts: list[Article] = [p.outcome for p in items]  # type: ignore[misc]
+        dates = [a.published for a in arts]
+        datelines = [a.dateline for a in arts]
+        self._append(
+            "INSERT INTO articles SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM articles)",
+            {
+                "article_id": pa.array([p.doc_id for p in items], pa.string()),
+                "doc_id": pa.array([p.doc_id for p in items], pa.string()),
+                "source_uri": pa.array([a.source for a in arts], pa.string()),
+                "url": pa.array([a.url for a in arts], pa.string()),
+                "title": pa.array([a.title for a in arts], pa.string()),
+                "byline": pa.array([a.byline for a in arts], pa.string()),
+                "authors": pa.array([list(a.authors) for a in arts], pa.list_(pa.string())),
+                "agencies": pa.array([list(a.agencies) for a in arts], pa.list_(pa.string())),
+                "site_name": pa.array([a.site_name for a in arts], pa.string()),
+                "published_at": pa.array([d.value if d else None for d in dates], pa.date32()),
+                "date_source": pa.array([d.source if d else None for d in dates], pa.string()),
+                "date_precision": pa.array([d.precision if d else None for d in dates], pa.string()),
+                "dateline_place": pa.array([d.place if d else None for d in datelines], pa.string()),
+                "dateline_text": pa.array([d.date_text if d else None for d in datelines], pa.string()),
+                "dateline_month": pa.array([d.month if d else None for d in datelines], pa.int8()),
+                "dateline_day": pa.array([d.day if d else None for d in datelines], pa.int8()),
+                "language": pa.array([a.language for a in arts], pa.string()),
+                "media_type": pa.array([a.media_type for a in arts], pa.string()),
+                "text": pa.array([a.text for a in arts], pa.string()),
+                "word_count": pa.array([a.word_count for a in arts], pa.int32()),
+                "extractor_version": pa.array([EXTRACTOR_VERSION] * len(arts), pa.string()),
+                "load_id": pa.array([load_id] * len(arts), pa.string()),
+            },
+        )
+
+    def _insert_fingerprints(self, fps: Sequence[Fingerprint]) -> None:
+        if not fps:
+            return
+        signatures = np.stack([fp.minhash for fp in fps]).astype(np.uint32)
+        self._append(
+            "INSERT INTO fingerprints SELECT * FROM rows",
+            {
+                "article_id": pa.array([fp.article_id for fp in fps], pa.string()),
+                "exact_key": pa.array([fp.exact_key for fp in fps], pa.string()),
+                "url_key": pa.array([fp.url_key for fp in fps], pa.string()),
+                "minhash": pa.FixedSizeListArray.from_arrays(pa.array(signatures.ravel()), NUM_PERM),
+            },
+        )
+        bands = np.array([band_hashes(fp.minhash) for fp in fps], dtype=np.int64)
+        self._append(
+            "INSERT INTO minhash_bands SELECT * FROM rows",
+            {
+                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int16), len(fps))),
+                "band_hash": pa.array(bands.ravel()),
+                "article_id": pa.array(np.repeat([fp.article_id for fp in fps], BANDS).tolist(), pa.string()),
+            },
+        )
+
+    def _insert_duplicates(self, load_id: str, verdicts: Sequence[Verdict]) -> None:
+        if not verdicts:
+            return
+        self._append(
+            "INSERT INTO duplicates SELECT * FROM rows",
+            {
+                "article_id": pa.array([v.article_id for v in verdicts], pa.string()),
+                "duplicate_of": pa.array([v.duplicate_of for v in verdicts], pa.string()),
+                "method": pa.array([v.method for v in verdicts], pa.string()),
+                "similarity": pa.array([v.similarity for v in verdicts], pa.float64()),
+                "load_id": pa.array([load_id] * len(verdicts), pa.string()),
+            },
+        )
+
+    def _insert_rejects(self, load_id: str, items: Sequence[Processed]) -> None:
+        if not items:
+            return
+        rejections: list[Rejection] = [p.outcome for p in items]  # type: ignore[misc]
+        self._append(
+            "INSERT INTO rejects SELECT * FROM rows",
+            {
+                "load_id": pa.array([load_id] * len(items), pa.string()),
+                "source_uri": pa.array([r.source for r in rejections], pa.string()),
+                "stage": pa.array([r.stage for r in rejections], pa.string()),
+                "reason": pa.array([r.reason for r in rejections], pa.string()),
+                "detail": pa.array([r.detail for r in rejections], pa.string()),
+                "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
+            },
+        )
+
+    def _upsert_source_files(
+        self, load_id: str, fresh: Sequence[Processed], touched: Sequence[Processed], copies: set[str]
+    ) -> None:
+        def outcome(p: Processed) -> str:
+            if isinstance(p.outcome, Rejection):
+                return "rejected"
+            return "duplicate" if p.doc_id in copies else "loaded"
+
+        # Unreadable inputs are not remembered, so the next run tries them again.
+        readable = [p for p in fresh if p.sha256 is not None]
+        if readable:
+            self._append(
+                "INSERT OR REPLACE INTO source_files SELECT * FROM rows",
+                {
+                    "source_uri": pa.array([p.source for p in readable], pa.string()),
+                    "size": pa.array([p.size for p in readable], pa.int64()),
+                    "mtime_ns": pa.array([p.mtime_ns for p in readable], pa.int64()),
+                    "content_sha256": pa.array([p.sha256 for p in readable], pa.string()),
+                    "outcome": pa.array([outcome(p) for p in readable], pa.string()),
+                    "load_id": pa.array([load_id] * len(readable), pa.string()),
+                },
+            )
+        if touched:
+            self._append(
+                "UPDATE source_files s SET size = r.size, mtime_ns = r.mtime_ns, content_sha256 = r.content_sha256"
+                " FROM rows r WHERE s.source_uri = r.source_uri",
+                {
+                    "source_uri": pa.array([p.source for p in touched], pa.string()),
+                    "size": pa.array([p.size for p in touched], pa.int64()),
+                    "mtime_ns": pa.array([p.mtime_ns for p in touched], pa.int64()),
+                    "content_sha256": pa.array([p.sha256 for p in touched], pa.string()),
+                },
+            )
+
+    def _append(self, sql: str, columns: dict[str, pa.Array]) -> None:
+        """Run an INSERT ... FROM rows with `rows` bound to an Arrow table: one bulk statement."""
+        self.con.register("rows", pa.table(columns))
+        try:
+            self.con.execute(sql)
+        finally:
+            self.con.unregister("rows")
+
+    def _select(self, sql: str, columns: dict[str, pa.Array]) -> list[tuple]:
+        """Run a query joining `rows`, an Arrow table of the given columns."""
+        self.con.register("rows", pa.table(columns))
+        try:
+            return self.con.execute(sql).fetchall()
+        finally:
+            self.con.unregister("rows")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[object] | None = None) -> tuple[list[str], list[tuple]]:
+    """Run a query and return (column names, rows)."""
+    cursor = con.execute(sql, list(params) if params is not None else None)
+    return [d[0] for d in cursor.description or []], cursor.fetchall()
