@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -90,11 +91,7 @@ def query(
     """Run SQL against the warehouse, opened read-only."""
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter("format must be table, csv or json")
-    try:
-        con = connect(db, read_only=True)
-    except FileNotFoundError as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+    con = _open_warehouse(db)
     try:
         columns, rows = read_rows(con, sql)
     except Exception as exc:  # a user's SQL error is a message, not a traceback
@@ -119,11 +116,7 @@ def query(
 @app.command()
 def stats(db: DbOption = None) -> None:
     """Show what the warehouse holds and what the last load did."""
-    try:
-        con = connect(db, read_only=True)
-    except FileNotFoundError as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+    con = _open_warehouse(db)
     try:
         totals = Table("table", "rows", title="Warehouse")
         for name in ("loads", "documents", "articles", "articles_canonical", "duplicates", "rejects"):
@@ -198,6 +191,15 @@ def print_summary(summary: LoadSummary) -> None:
         for site, n, t, d, a, w in summary.site_health:
             health.add_row(site, str(n), f"{t:.0%}", f"{d:.0%}", f"{a:.0%}", f"{w:.0f}")
         console.print(health)
+
+
+def _open_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only, or exit with a message when there is none."""
+    try:
+        return connect(db, read_only=True)
+    except FileNotFoundError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _article_json(article: Article) -> dict[str, Any]:

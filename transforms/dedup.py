@@ -7,8 +7,10 @@ against every article ever loaded, without holding an index in memory.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import zlib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +18,6 @@ from typing import Literal
 
 import numpy as np
 from courlan import normalize_url
-from datasketch import MinHash
 
 from transforms.records import Article
 
@@ -30,9 +31,9 @@ NEAR_THRESHOLD = 0.5
 Method = Literal["url", "exact", "near"]
 
 _WORD = re.compile(r"\w+")
-# Generating the random permutations costs more than hashing a whole article; do it once.
-_TEMPLATE = MinHash(num_perm=NUM_PERM)
-_PERMUTATIONS, _SCHEME = _TEMPLATE.permutations, _TEMPLATE.scheme
+_ROLL = np.uint64(1_000_003)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -44,6 +45,11 @@ class Fingerprint:
     minhash: np.ndarray  # uint32[NUM_PERM]
     url_key: str | None = None
     duplicate_of: str | None = None  # set for stored articles already judged copies
+    bands: np.ndarray | None = None  # int64[BANDS], see band_hashes
+
+    def band_values(self) -> np.ndarray:
+        """This signature's LSH band hashes."""
+        return self.bands if self.bands is not None else band_hashes(self.minhash)
 
     @property
     def root(self) -> str:
@@ -68,7 +74,11 @@ def words(text: str) -> list[str]:
 
 def exact_key(text: str) -> str:
     """A hash equal for texts that differ only in case, punctuation or whitespace."""
-    return hashlib.sha256(" ".join(words(text)).encode()).hexdigest()
+    return _exact_key(words(text))
+
+
+def _exact_key(tokens: Sequence[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()
 
 
 def url_key(url: str | None) -> str | None:
@@ -85,29 +95,65 @@ def url_key(url: str | None) -> str | None:
 
 def minhash(text: str) -> np.ndarray:
     """MinHash signature of the text's word 5-gram shingles."""
-    tokens = words(text)
-    if len(tokens) < SHINGLE_WORDS:
-        shingles = {" ".join(tokens).encode()}
-    else:
-        shingles = {
-            " ".join(tokens[i : i + SHINGLE_WORDS]).encode()
-            for i in range(len(tokens) - SHINGLE_WORDS + 1)
-        }
-    signature = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme=_SCHEME)
-    signature.update_batch(list(shingles))
+    return _minhash(words(text))
+
+
+@functools.cache
+def _template() -> tuple[type, object, str]:
+    """datasketch's MinHash class and its permutations, made once per process.
+
+    Imported here, not at module level: datasketch's package import pulls in scipy (~1.5 s),
+    which the writer process and `newsflow` commands that never compute a signature should not pay.
+    Generating the permutations also costs more than hashing a whole article.
+    """
+    from datasketch import MinHash
+
+    template = MinHash(num_perm=NUM_PERM)
+    return MinHash, template.permutations, template.scheme
+
+
+def _minhash(tokens: Sequence[str]) -> np.ndarray:
+    minhash_class, permutations, scheme = _template()
+    signature = minhash_class(num_perm=NUM_PERM, permutations=permutations, scheme=scheme, hashfunc=int)
+    signature.update_batch(shingle_hashes(tokens).tolist())
     return signature.hashvalues.astype(np.uint32)
 
 
-def band_hashes(signature: np.ndarray) -> list[int]:
-    """One signed 64-bit hash per LSH band; articles sharing any band are candidates."""
-    return [
-        int.from_bytes(
-            hashlib.blake2b(signature[b * ROWS : (b + 1) * ROWS].tobytes(), digest_size=8).digest(),
-            "little",
-            signed=True,
-        )
-        for b in range(BANDS)
-    ]
+def shingle_hashes(tokens: Sequence[str]) -> np.ndarray:
+    """Distinct 32-bit hashes of the word 5-grams (of the whole text when shorter than five words).
+
+    Hand-rolled rather than datasketch's default of SHA-1 per shingle string: building and
+    hashing each shingle in Python cost five times the rest of fingerprinting. Here each word is
+    hashed once (crc32) and the five-word windows are combined in numpy.
+    """
+    if not tokens:
+        return np.zeros(1, dtype=np.uint64)
+    word_hashes = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    width = min(SHINGLE_WORDS, len(tokens))
+    windows = len(tokens) - width + 1
+    combined = np.zeros(windows, dtype=np.uint64)
+    for offset in range(width):
+        combined = (combined * _ROLL + word_hashes[offset : offset + windows]) & _MASK32
+    return np.unique(combined)
+
+
+def band_hashes(signatures: np.ndarray) -> np.ndarray:
+    """Signed 64-bit hash of each LSH band: shape (n, BANDS) for n signatures, (BANDS,) for one.
+
+    Articles sharing any band value are near-duplicate candidates.
+    """
+    single = signatures.ndim == 1
+    rows = np.atleast_2d(signatures).astype(np.uint64)[:, : BANDS * ROWS].reshape(-1, BANDS, ROWS)
+    combined = np.zeros(rows.shape[:2], dtype=np.uint64)
+    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+        for r in range(ROWS):
+            combined = combined * _MIX + rows[:, :, r] + np.uint64(1)
+        # splitmix64's finaliser spreads the bits, so bands of similar values do not collide
+        combined ^= combined >> np.uint64(30)
+        combined *= np.uint64(0xBF58476D1CE4E5B9)
+        combined ^= combined >> np.uint64(27)
+    hashes = combined.view(np.int64)
+    return hashes[0] if single else hashes
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -117,11 +163,14 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 def fingerprint(article_id: str, article: Article) -> Fingerprint:
     """Fingerprint a freshly extracted article."""
+    tokens = words(article.text)
+    signature = _minhash(tokens)
     return Fingerprint(
         article_id=article_id,
-        exact_key=exact_key(article.text),
-        minhash=minhash(article.text),
+        exact_key=_exact_key(tokens),
+        minhash=signature,
         url_key=url_key(article.url),
+        bands=band_hashes(signature),
     )
 
 
@@ -135,31 +184,31 @@ def find_duplicates(batch: Sequence[Fingerprint], known: Sequence[Fingerprint]) 
     by_exact: dict[str, Fingerprint] = {}
     by_band: dict[tuple[int, int], list[Fingerprint]] = {}
 
-    def remember(fp: Fingerprint, bands: list[int]) -> None:
+    def remember(fp: Fingerprint, bands: np.ndarray) -> None:
         if fp.url_key:
             by_url.setdefault(fp.url_key, fp)
         by_exact.setdefault(fp.exact_key, fp)
-        for i, h in enumerate(bands):
+        for i, h in enumerate(bands.tolist()):
             by_band.setdefault((i, h), []).append(fp)
 
     # Roots first, so a key shared by a root and its copy resolves to the root.
     for fp in sorted(known, key=lambda k: k.duplicate_of is not None):
-        remember(fp, band_hashes(fp.minhash))
+        remember(fp, fp.band_values())
 
     verdicts: list[Verdict] = []
     for fp in batch:
-        bands = band_hashes(fp.minhash)
+        bands = fp.band_values()
         verdict = _judge(fp, bands, by_url, by_exact, by_band)
         if verdict is not None:
             verdicts.append(verdict)
-            fp = Fingerprint(fp.article_id, fp.exact_key, fp.minhash, fp.url_key, verdict.duplicate_of)
+            fp = Fingerprint(fp.article_id, fp.exact_key, fp.minhash, fp.url_key, verdict.duplicate_of, bands)
         remember(fp, bands)
     return verdicts
 
 
 def _judge(
     fp: Fingerprint,
-    bands: list[int],
+    bands: np.ndarray,
     by_url: dict[str, Fingerprint],
     by_exact: dict[str, Fingerprint],
     by_band: dict[tuple[int, int], list[Fingerprint]],
@@ -171,7 +220,7 @@ def _judge(
         return Verdict(fp.article_id, same.root, "exact", 1.0)
     best: tuple[float, Fingerprint] | None = None
     seen: set[str] = set()
-    for i, h in enumerate(bands):
+    for i, h in enumerate(bands.tolist()):
         for other in by_band.get((i, h), ()):
             if other.article_id in seen:
                 continue

@@ -215,11 +215,11 @@ class Writer:
         """Stored articles that share a URL key, exact key or LSH band with the batch."""
         if not batch:
             return []
-        bands = [(fp.article_id, i, h) for fp in batch for i, h in enumerate(band_hashes(fp.minhash))]
+        bands = np.stack([fp.band_values() for fp in batch])
         probe_bands = pa.table(
             {
-                "band": pa.array([b for _, b, _ in bands], pa.int16()),
-                "band_hash": pa.array([h for _, _, h in bands], pa.int64()),
+                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int16), len(batch))),
+                "band_hash": pa.array(bands.ravel()),
             }
         )
         probe_keys = pa.table(
@@ -250,9 +250,13 @@ class Writer:
         finally:
             self.con.unregister("probe_bands")
             self.con.unregister("probe_keys")
+        if not rows:
+            return []
+        signatures = np.array([sig for *_, sig, _ in rows], dtype=np.uint32)
+        stored_bands = band_hashes(signatures)
         return [
-            Fingerprint(aid, exact, np.asarray(sig, dtype=np.uint32), url, dup)
-            for aid, exact, url, sig, dup in rows
+            Fingerprint(aid, exact, signatures[i], url, dup, stored_bands[i])
+            for i, (aid, exact, url, _, dup) in enumerate(rows)
         ]
 
     def _insert_blobs(self, items: Sequence[Processed]) -> None:
@@ -336,7 +340,7 @@ class Writer:
                 "minhash": pa.FixedSizeListArray.from_arrays(pa.array(signatures.ravel()), NUM_PERM),
             },
         )
-        bands = np.array([band_hashes(fp.minhash) for fp in fps], dtype=np.int64)
+        bands = np.stack([fp.band_values() for fp in fps])
         self._append(
             "INSERT INTO minhash_bands SELECT * FROM rows",
             {

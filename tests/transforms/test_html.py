@@ -193,10 +193,23 @@ def test_document_url_is_the_fallback_canonical_url():
 
 
 def test_jsonld_date_wins_with_its_source():
-    head = '<meta property="article:published_time" content="2024-03-04T10:00:00+01:00">'
+    head = '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'
     ld = {"@type": "NewsArticle", "datePublished": "2024-03-05T09:30:00+01:00"}
     result = article(page(head=head, jsonld=ld), url="https://www.coastnews.example/2023/01/02/storm")
     assert result.published == PublicationDate(dt.date(2024, 3, 5), "jsonld", "day")
+
+
+def test_meta_date_wins_when_jsonld_disagrees():
+    # JSON-LD is often generated from another record (a first version, a feed item)
+    head = '<meta property="article:published_time" content="2024-03-04T10:00:00+01:00">'
+    ld = {"@type": "NewsArticle", "datePublished": "2024-02-20T09:30:00+01:00"}
+    assert article(page(head=head, jsonld=ld)).published == PublicationDate(dt.date(2024, 3, 4), "meta", "day")
+
+
+def test_a_local_midnight_written_in_utc_is_the_next_day():
+    # a date-only field saved at midnight in Central Europe, serialised in UTC
+    head = '<meta property="article:published_time" content="2024-03-04T23:00:00.000Z">'
+    assert article(page(head=head)).published == PublicationDate(dt.date(2024, 3, 5), "meta", "day")
 
 
 def test_meta_date_is_used_without_jsonld():
@@ -217,6 +230,15 @@ def test_url_with_year_and_month_only_gives_month_precision():
 def test_a_date_printed_under_the_headline_is_found_by_htmldate():
     byline = "<p class='date'>Published 5 March 2024</p>"
     assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "htmldate", "day")
+
+
+def test_a_day_printed_far_from_the_headline_is_not_the_publication_date():
+    # a reader comment below a long story: htmldate finds its day, but it is not the article's
+    body = (*BODY, "<span class='comment-meta'>Anna on 5 March 2024</span>: so sad to see the old piers go.")
+    assert article(page(body=body)).published is None
+    # nor is a day the text mentions pages below the headline, outside any date element
+    far = BODY * 7 + ("Fazit am 05.03.2024: the piers will be rebuilt.",)
+    assert article(page(body=far)).published is None
 
 
 def test_a_year_mentioned_in_the_text_is_not_a_date():

@@ -15,13 +15,14 @@ from tests.transforms.devset_scoring import DEVSET_DIR, Scores, load_pages, pred
 # trafilatura 2.3.1 alone on the same pages, same scoring (body F1); re-measure with the benchmark.
 TRAFILATURA_BODY_F1 = 0.922
 
-# Measured when pinned (extract_html): body F1 0.928, title 0.856, author 0.651, date 0.835,
-# 50 of 123 pages labelled undated given a date, 3 pages rejected (too_short).
+# Measured when pinned (extract_html): body F1 0.928, title 0.856, author 0.651, 3 pages rejected
+# (too_short). Date re-pinned after the date rules were revised: date 0.832 (606/728), 41 of 123
+# pages labelled undated given a date (was 0.835 and 50/123).
 FLOOR_BODY_F1 = 0.918
 FLOOR_TITLE = 0.846
 FLOOR_AUTHOR = 0.640
-FLOOR_DATE = 0.825
-CEILING_DATED_WHEN_UNDATED = 0.42
+FLOOR_DATE = 0.822
+CEILING_DATED_WHEN_UNDATED = 0.343
 MAX_REJECTED = 10
 
 
@@ -60,11 +61,14 @@ def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.835 measured; any-source oracle is 0.872")
+# Oracle over jsonld/meta/url and printed htmldate days: 0.871 (634/728); 0.906 only if
+# unprinted and modified dates also count.
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.832 measured; trusted-source oracle 0.871")
 def test_issue_target_date_exact_day(scores):
     assert scores.date.rate >= 0.90
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: 50/123 labelled-undated pages get a date")
+# 33 of the 123 pages labelled undated declare a date in their own JSON-LD, meta tags or URL.
+@pytest.mark.xfail(strict=True, reason="issue target not met: 41/123 labelled-undated pages get a date")
 def test_issue_target_no_date_on_undated_pages(scores):
     assert scores.dated_when_undated.hits == 0
