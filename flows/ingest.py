@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import pickle
+import tempfile
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -44,8 +47,8 @@ def skip_unchanged(writer: Writer, files: Sequence[SourceFile]) -> tuple[list[So
 
 
 @task(name="extract_batch", cache_policy=NO_CACHE)
-def extract_batch(files: Sequence[SourceFile], max_bytes: int) -> list[Processed]:
-    """Read and extract a batch of files (runs in a worker process)."""
+def extract_batch(files: Sequence[SourceFile], max_bytes: int, spool: str) -> str:
+    """Read and extract a batch of files (runs in a worker process); returns the spooled batch's path."""
     raws: list[RawDocument] = []
     failed: dict[str, Rejection] = {}
     for file in files:
@@ -61,13 +64,29 @@ def extract_batch(files: Sequence[SourceFile], max_bytes: int) -> list[Processed
             results.append(Processed(file.uri, failed[file.uri], size=file.size, mtime_ns=file.mtime_ns))
         else:
             results.append(dataclasses.replace(extracted[file.uri], mtime_ns=file.mtime_ns))
-    return results
+    return spool_batch(results, spool)
+
+
+def spool_batch(batch: Sequence[Processed], spool: str) -> str:
+    """Write a processed batch to a file in the spool folder and return its path.
+
+    Batches travel through files rather than as task results: Prefect keeps every task result
+    of a flow run in memory until the run ends, which would grow with the corpus.
+    """
+    fd, path = tempfile.mkstemp(dir=spool, suffix=".pickle")
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(list(batch), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 @task(name="load_batch", cache_policy=NO_CACHE)
-def load_batch(writer: Writer, load_id: str, batch: Sequence[Processed]) -> None:
-    """Deduplicate a batch against the warehouse and write it in one transaction."""
+def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
+    """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
+    with open(batch_file, "rb") as handle:
+        batch: list[Processed] = pickle.load(handle)  # our own file, written by spool_batch
     writer.write_batch(load_id, batch)
+    os.unlink(batch_file)
+    return len(batch)
 
 
 @task(name="report_load", cache_policy=NO_CACHE)
@@ -99,17 +118,16 @@ def ingest(
     files, missing = discover_files(sources)
     logger.info("load %s: %d input files under %s", load_id, len(files), ", ".join(sources))
 
-    with Writer(settings.db) as writer:
+    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
             todo, unchanged = skip_unchanged(writer, files)
             writer.add_discovered(load_id, len(files) + len(missing), unchanged)
             _notify(unchanged + len(missing), len(files) + len(missing))
             if missing:
-                load_batch(writer, load_id, [Processed(r.source, r) for r in missing])
-            for batch in _pipelined(todo, settings.batch_size, settings.workers, settings.max_bytes):
-                load_batch(writer, load_id, batch)
-                _notify(len(batch), len(files) + len(missing))
+                load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
+            for batch_file in _pipelined(todo, settings, spool):
+                _notify(load_batch(writer, load_id, batch_file), len(files) + len(missing))
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise
@@ -118,15 +136,13 @@ def ingest(
     return report_load(str(settings.db), load_id)
 
 
-def _pipelined(
-    files: Sequence[SourceFile], batch_size: int, workers: int, max_bytes: int
-) -> Iterator[list[Processed]]:
-    """Yield extracted batches in input order, keeping only a few batches in flight (bounded memory)."""
-    pending: deque[PrefectFuture[list[Processed]]] = deque()
-    batches = (files[i : i + batch_size] for i in range(0, len(files), batch_size))
-    for batch in batches:
-        pending.append(extract_batch.submit(list(batch), max_bytes))
-        if len(pending) > workers * 2:
+def _pipelined(files: Sequence[SourceFile], settings: Settings, spool: str) -> Iterator[str]:
+    """Yield spooled batches in input order, keeping only a few in flight (bounded memory and disk)."""
+    pending: deque[PrefectFuture[str]] = deque()
+    size = settings.batch_size
+    for start in range(0, len(files), size):
+        pending.append(extract_batch.submit(list(files[start : start + size]), settings.max_bytes, spool))
+        if len(pending) > settings.workers * 2:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
