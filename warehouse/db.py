@@ -86,13 +86,6 @@ class BatchCounts:
     rejected: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
 
-    def add(self, other: BatchCounts) -> None:
-        """Accumulate another batch's counts."""
-        self.loaded += other.loaded
-        self.duplicates += other.duplicates
-        self.unchanged += other.unchanged
-        self.rejected += other.rejected
-
 
 @dataclass(frozen=True, slots=True)
 class FileState:
