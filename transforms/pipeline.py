@@ -44,9 +44,6 @@ def doc_id(source: str, sha256: str) -> str:
     return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:24]
 
 
-MIN_WORDS = 25
-
-
 def extract(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:
     """Extract the article with the path that fits the document's type."""
     if doc.media_type == "text/html":
@@ -54,15 +51,9 @@ def extract(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | R
     return extract_plaintext(doc, template_lines)
 
 
-def check_quality(article: Article) -> Article | Rejection:
-    """Refuse articles too short to be news articles."""
-    if article.word_count < MIN_WORDS:
-        return Rejection(article.source, "quality", "too_short", f"{article.word_count} words < {MIN_WORDS}")
-    return article
-
-
 # Steps after extraction, in order; each takes an Article and returns an Article or a Rejection.
-ARTICLE_STEPS: list[Callable[[Article], Article | Rejection]] = [check_quality, detect_language]
+# (Each extractor already refuses texts under its word floor, where it knows what it dropped.)
+ARTICLE_STEPS: list[Callable[[Article], Article | Rejection]] = [detect_language]
 
 
 def run_steps(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:

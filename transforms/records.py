@@ -44,7 +44,7 @@ class Rejection:
     """An input that did not become an article, and why."""
 
     source: str
-    stage: str  # "read", "sniff", "extract", "quality", ...
+    stage: str  # "discover", "read", "sniff", "extract", ...
     reason: str  # snake_case, e.g. "empty_file", "not_html", "too_short"
     detail: str = ""
 
