@@ -19,7 +19,6 @@ from rich.table import Table
 
 from flows.files import discover, outlet_of, read
 from flows.settings import Settings
-from transforms.pipeline import process_batch
 from transforms.records import Article, Rejection
 from warehouse.db import connect, read_rows
 from warehouse.reports import OUTCOMES, LoadSummary, load_summary
@@ -67,6 +66,8 @@ def ingest(
 @app.command()
 def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders to extract.")]) -> None:
     """Print, as one JSON object per input, what the warehouse would get; no warehouse needed."""
+    from transforms.pipeline import process_batch  # the extractors' imports: not for query/stats
+
     settings = Settings.from_env()
     files, missing = discover(paths)
     for rejection in missing:

@@ -19,8 +19,8 @@ from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
-from transforms.pipeline import Processed, process_batch
-from transforms.records import RawDocument, Rejection
+from transforms.pipeline import process_batch
+from transforms.records import Processed, RawDocument, Rejection
 from warehouse.db import Writer, connect
 from warehouse.reports import LoadSummary, load_summary, to_markdown
 

@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from transforms.dedup import Fingerprint, fingerprint
+from transforms.dedup import fingerprint
 from transforms.html import extract_html
 from transforms.language import detect_language
 from transforms.plaintext import extract_plaintext
 from transforms.boilerplate import find_template_lines
-from transforms.records import Article, DecodedDocument, RawDocument, Rejection
+from transforms.records import Article, DecodedDocument, Processed, RawDocument, Rejection, doc_id
 from transforms.sniff import DEFAULT_MAX_BYTES, sniff
-
-# Bumped whenever extraction output can change, so stored articles say which code made them.
-EXTRACTOR_VERSION = "1"
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Processed:
-    """Everything the warehouse needs to record about one input."""
-
-    source: str
-    outcome: Article | Rejection
-    sha256: str | None = None  # None when the input could not be read at all
-    size: int | None = None
-    mtime_ns: int | None = None
-    media_type: str | None = None
-    encoding: str | None = None
-    fingerprint: Fingerprint | None = None
-    raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
-
-    @property
-    def doc_id(self) -> str | None:
-        """Identity of the distinct raw input: the same bytes at the same place."""
-        return None if self.sha256 is None else doc_id(self.source, self.sha256)
-
-
-def doc_id(source: str, sha256: str) -> str:
-    """Stable id of (source, content)."""
-    return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:24]
 
 
 def extract(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:

@@ -6,8 +6,12 @@ Every stage returns its output record or a `Rejection`; never a bare None and ne
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # dedup imports numpy; records stay importable without it
+    from transforms.dedup import Fingerprint
 
 MediaType = Literal["text/html", "text/plain"]
 DatePrecision = Literal["day", "month", "year"]
@@ -90,3 +94,32 @@ class Article:
 
 
 Outcome = Article | Rejection
+
+
+# Bumped whenever extraction output can change, so stored articles say which code made them.
+EXTRACTOR_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Processed:
+    """Everything the warehouse needs to record about one input."""
+
+    source: str
+    outcome: Article | Rejection
+    sha256: str | None = None  # None when the input could not be read at all
+    size: int | None = None
+    mtime_ns: int | None = None
+    media_type: str | None = None
+    encoding: str | None = None
+    fingerprint: Fingerprint | None = None
+    raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
+
+    @property
+    def doc_id(self) -> str | None:
+        """Identity of the distinct raw input: the same bytes at the same place."""
+        return None if self.sha256 is None else doc_id(self.source, self.sha256)
+
+
+def doc_id(source: str, sha256: str) -> str:
+    """Stable id of (source, content)."""
+    return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:24]

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
-from transforms.pipeline import EXTRACTOR_VERSION, Processed
+from transforms.records import EXTRACTOR_VERSION, Processed
 from transforms.records import Article, Rejection
 
 DEFAULT_DB = Path("data/newsflow.duckdb")

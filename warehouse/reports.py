@@ -43,15 +43,8 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         [load_id],
     ).fetchall()
     health = con.execute(
-        """
-        SELECT coalesce(site_name, '(unknown)') AS site, count(*) AS articles,
-               avg(CASE WHEN title IS NOT NULL THEN 1 ELSE 0 END),
-               avg(CASE WHEN published_at IS NOT NULL THEN 1 ELSE 0 END),
-               avg(CASE WHEN len(authors) > 0 THEN 1 ELSE 0 END),
-               median(word_count)
-        FROM articles WHERE load_id = ?
-        GROUP BY site ORDER BY articles DESC, site
-        """,
+        "SELECT site_name, articles, with_title, with_date, with_author, median_words"
+        " FROM site_health_by_load WHERE load_id = ? ORDER BY articles DESC, site_name",
         [load_id],
     ).fetchall()
     methods = con.execute(

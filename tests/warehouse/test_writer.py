@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from transforms.dedup import fingerprint
-from transforms.pipeline import Processed, doc_id
+from transforms.records import Processed, doc_id
 from transforms.records import Article, PublicationDate, Rejection
 from warehouse.db import Writer, connect, migrations
 
@@ -51,7 +51,7 @@ def db(tmp_path):
 
 
 def test_migrations_are_numbered_applied_once_and_recorded(db):
-    assert [name for _, name, _ in migrations()][:2] == ["001_core.sql", "002_views.sql"]
+    assert [name for _, name, _ in migrations()][:3] == ["001_core.sql", "002_views.sql", "003_site_health_by_load.sql"]
     connect(db).close()
     con = connect(db)
     applied = con.execute("SELECT name FROM schema_migrations ORDER BY version").fetchall()
