@@ -34,12 +34,31 @@ DbOption = Annotated[
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders; default: the bundled sample corpus.")] = None,
+    inputs: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="[PATH|URL]...",
+            help="Files, folders, URL-list files, or http(s) URLs of articles, feeds or sitemaps;"
+            " default (with no --sources): the bundled sample corpus.",
+        ),
+    ] = None,
+    sources: Annotated[Optional[Path], typer.Option("--sources", help="A sources.toml naming feeds, sitemaps, URL lists and folders.")] = None,
     db: DbOption = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction task.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction (and fetch) task.")] = None,
+    allow_private_networks: Annotated[
+        Optional[bool],
+        typer.Option("--allow-private-networks/--no-private-networks", help="Fetch from private, loopback and link-local addresses (refused by default)."),
+    ] = None,
 ) -> None:
-    """Ingest article files (HTML, plain text, gzip) into the warehouse."""
+    """Ingest article files and web sources (URLs, feeds, sitemaps) into the warehouse."""
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
+    from flows.sources import SourcesError
+
+    try:  # a bad sources file or URL is a message, before any server starts
+        Settings.from_env().plan(inputs or [], str(sources) if sources else None)
+    except SourcesError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
 
     with Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -53,9 +72,11 @@ def ingest(
         try:
             with prefect_api():
                 summary = ingest_module.ingest(
-                    paths=[str(p) for p in paths] if paths else None,
+                    paths=list(inputs) if inputs else None,
+                    sources=str(sources) if sources else None,
                     db=str(db) if db else None,
                     batch_size=batch_size,
+                    allow_private_networks=allow_private_networks,
                 )
         finally:
             ingest_module.progress_listener = None
@@ -187,6 +208,18 @@ def print_summary(summary: LoadSummary) -> None:
         for stage, reason, n in summary.rejects_by_reason:
             rejects.add_row(stage, reason, str(n))
         console.print(rejects)
+    if summary.fetch_by_host:
+        fetching = Table(
+            "host", "URLs", "requests", "MB", "ok", "304", "robots denied", "failed", "median ms", "p95 ms",
+            title=f"Fetching ({summary.web.get('listings', 0)} feeds/sitemaps read, "
+            f"{summary.web.get('skipped_older', 0)} entries older than since, {summary.web.get('deferred', 0)} deferred)",
+        )
+        for host, n, req, size, good, nm, rd, bad, median, p95 in summary.fetch_by_host:
+            fetching.add_row(
+                host, str(n), str(req), f"{(size or 0) / 1e6:.2f}", str(good), str(nm), str(rd), str(bad),
+                "" if median is None else f"{median:.0f}", "" if p95 is None else f"{p95:.0f}",
+            )
+        console.print(fetching)
     if summary.site_health:
         health = Table("site", "articles", "title", "date", "author", "median words", title="Extraction health by site")
         for site, n, t, d, a, w in summary.site_health:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transforms.records import RawDocument, Rejection
+from transforms.urls import host_of
 
 # The sample corpus `newsflow ingest` reads when given no path.
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -75,5 +76,7 @@ def read(source: SourceFile, *, max_bytes: int) -> RawDocument | Rejection:
 
 
 def outlet_of(uri: str) -> str:
-    """The folder a file sits in stands for its outlet when looking for template lines."""
+    """The outlet a document belongs to when looking for template lines: its host, or its folder."""
+    if uri.startswith(("http://", "https://")):
+        return host_of(uri)
     return str(Path(uri).parent)

@@ -1,4 +1,9 @@
-"""The `ingest` flow: discover -> skip unchanged -> extract (process pool) -> dedup + load -> report."""
+"""The `ingest` flow.
+
+files:  discover_files -> skip_unchanged -> extract_files (process pool) -> load_batch
+web:    discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool) -> load_batch
+then:   report_load
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import tempfile
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
@@ -17,8 +23,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner
 
+from flows.fetch import Fetched, Fetcher, Validators
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
+from flows.sources import Plan, Source
+from flows.web import Discovery, PageRef, discover_web, to_processed
+from transforms.urls import redact_url
 from transforms.pipeline import process_batch
 from transforms.records import Processed, RawDocument, Rejection
 from warehouse.db import Writer, connect
@@ -46,8 +56,8 @@ def skip_unchanged(writer: Writer, files: Sequence[SourceFile]) -> tuple[list[So
     return todo, len(files) - len(todo)
 
 
-@task(name="extract_batch", cache_policy=NO_CACHE)
-def extract_batch(files: Sequence[SourceFile], max_bytes: int, spool: str) -> str:
+@task(name="extract_files", cache_policy=NO_CACHE)
+def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str) -> str:
     """Read and extract a batch of files (runs in a worker process); returns the spooled batch's path."""
     raws: list[RawDocument] = []
     failed: dict[str, Rejection] = {}
@@ -67,7 +77,62 @@ def extract_batch(files: Sequence[SourceFile], max_bytes: int, spool: str) -> st
     return spool_batch(results, spool)
 
 
-def spool_batch(batch: Sequence[Processed], spool: str) -> str:
+@task(name="fetch_listing", cache_policy=NO_CACHE, retries=2, retry_condition_fn=lambda task, run, state: isinstance(state.data, TransientFetchError))
+def fetch_listing(fetcher: Fetcher, url: str, validators: Validators | None) -> Fetched:
+    """Fetch one feed, sitemap or given URL; a transient failure raises, so Prefect retries it."""
+    (result,) = fetcher.fetch_all([(url, validators)], accept="listing")
+    if result.transient:
+        raise TransientFetchError(result)
+    return result
+
+
+class TransientFetchError(Exception):
+    """A listing that failed in a way worth retrying (429, 5xx, timeout, connection)."""
+
+    def __init__(self, result: Fetched) -> None:
+        super().__init__(f"{redact_url(result.url)}: {result.reason} {result.detail}".strip())
+        self.result = result
+
+
+@task(name="discover_links", cache_policy=NO_CACHE)
+def discover_links(sources: Sequence[Source], writer: Writer, load_id: str, fetcher: Fetcher, max_bytes: int) -> Discovery:
+    """Read feeds, sitemaps and URL lists; decide which pages to fetch, skip or refuse."""
+    backoff = fetcher.policy.backoff
+    retrying = fetch_listing.with_options(retry_delay_seconds=[backoff * 4, backoff * 20])
+
+    def fetch(url: str, validators: Validators | None, _accept: str) -> Fetched:
+        try:
+            return retrying(fetcher, url, validators)
+        except TransientFetchError as exc:  # still failing after Prefect's retries: recorded, not fatal
+            return exc.result
+
+    return discover_web(sources, writer, load_id, fetch, max_bytes)
+
+
+@task(name="fetch_pages", cache_policy=NO_CACHE)
+def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
+    """Fetch a batch of pages concurrently (politely per host); returns the spooled responses' path."""
+    results = fetcher.fetch_all([(p.url, p.validators) for p in pages], accept="page")
+    return spool_batch(results, spool)
+
+
+@task(name="extract_pages", cache_policy=NO_CACHE)
+def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
+    """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
+    with open(fetched_file, "rb") as handle:
+        fetched: list[Fetched] = pickle.load(handle)  # our own file, written by spool_batch
+    os.unlink(fetched_file)
+    items = [to_processed(result) for result in fetched]
+    raws = [item for item in items if isinstance(item, RawDocument)]
+    extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes)}
+    results = [
+        dataclasses.replace(extracted[item.source], http=result.meta) if isinstance(item, RawDocument) else item
+        for result, item in zip(fetched, items)
+    ]
+    return spool_batch(results, spool)
+
+
+def spool_batch(batch: Sequence[object], spool: str) -> str:
     """Write a processed batch to a file in the spool folder and return its path.
 
     Batches travel through files rather than as task results: Prefect keeps every task result
@@ -106,28 +171,27 @@ def report_load(db: str | None, load_id: str) -> LoadSummary:
 @flow(name="ingest", task_runner=ProcessPoolTaskRunner(max_workers=Settings.from_env().workers))
 def ingest(
     paths: list[str] | None = None,
+    sources: str | None = None,
     db: str | None = None,
     batch_size: int | None = None,
     max_bytes: int | None = None,
+    allow_private_networks: bool | None = None,
 ) -> LoadSummary:
-    """Ingest article files into the warehouse; with no paths, the bundled sample corpus."""
+    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus."""
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes)
+    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks)
     logger = get_run_logger()
     load_id = _new_load_id()
-    sources = [str(p) for p in (paths or [EXAMPLES])]
-    files, missing = discover_files(sources)
-    logger.info("load %s: %d input files under %s", load_id, len(files), ", ".join(sources))
+    logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
 
     with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
-            todo, unchanged = skip_unchanged(writer, files)
-            writer.add_discovered(load_id, len(files) + len(missing), unchanged)
-            _notify(unchanged + len(missing), len(files) + len(missing))
-            if missing:
-                load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
-            for batch_file in _pipelined(todo, settings, spool):
-                _notify(load_batch(writer, load_id, batch_file), len(files) + len(missing))
+            progress = _Progress()
+            if plan.local_paths:
+                _ingest_files(writer, load_id, plan.local_paths, settings, spool, progress)
+            if plan.web:
+                _ingest_web(writer, load_id, plan, settings, spool, progress)
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise
@@ -136,24 +200,76 @@ def ingest(
     return report_load(str(settings.db), load_id)
 
 
-def _pipelined(files: Sequence[SourceFile], settings: Settings, spool: str) -> Iterator[str]:
-    """Yield spooled batches in input order, keeping only a few in flight (bounded memory and disk)."""
-    pending: deque[PrefectFuture[str]] = deque()
+def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: _Progress) -> None:
+    """Local files: discover, skip the unchanged, extract on the pool, load batch by batch."""
+    files, missing = discover_files(paths)
+    get_run_logger().info("%d input files under %s", len(files), ", ".join(paths))
+    todo, unchanged = skip_unchanged(writer, files)
+    writer.add_discovered(load_id, len(files) + len(missing), unchanged)
+    progress.add(len(files) + len(missing), unchanged + len(missing))
+    if missing:
+        load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
     size = settings.batch_size
-    for start in range(0, len(files), size):
-        pending.append(extract_batch.submit(list(files[start : start + size]), settings.max_bytes, spool))
-        if len(pending) > settings.workers * 2:
+    jobs = (
+        partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)
+        for start in range(0, len(todo), size)
+    )
+    for batch_file in _pipelined(jobs, settings.workers):
+        progress.add(0, load_batch(writer, load_id, batch_file))
+
+
+def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, progress: _Progress) -> None:
+    """Web sources: read listings, fetch new pages politely, extract on the pool, load batch by batch."""
+    logger = get_run_logger()
+    fetcher = Fetcher(plan.policy)
+    found = discover_links(plan.web, writer, load_id, fetcher, settings.max_bytes)
+    logger.info(
+        "%d listings read: %d pages to fetch, %d already loaded, %d refused, %d older than since, %d deferred",
+        found.listings, len(found.pages), found.settled, len(found.rejected), found.older, found.deferred,
+    )
+    writer.add_discovered(load_id, found.inputs, found.settled)
+    writer.note_web_discovery(load_id, found.listings, found.older, found.deferred)
+    progress.add(found.inputs, found.settled + len(found.rejected))
+    if found.rejected:
+        load_batch(writer, load_id, spool_batch(found.rejected, spool))
+
+    def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
+        if found.fetched:
+            yield partial(extract_pages.submit, spool_batch(found.fetched, spool), settings.max_bytes, spool)
+        size = settings.batch_size
+        for start in range(0, len(found.pages), size):
+            pages = found.pages[start : start + size]
+            # Fetching runs here, in the flow's process, while the pool extracts earlier batches:
+            # one Fetcher keeps every host's robots.txt and pacing across batches.
+            yield lambda pages=pages: extract_pages.submit(fetch_pages(fetcher, pages, spool), settings.max_bytes, spool)
+
+    for batch_file in _pipelined(jobs(), settings.workers):
+        progress.add(0, load_batch(writer, load_id, batch_file))
+
+
+def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], workers: int) -> Iterator[str]:
+    """Start jobs in order and yield their spooled batches in order, a few in flight at a time."""
+    pending: deque[PrefectFuture[str]] = deque()
+    for job in jobs:
+        pending.append(job())
+        if len(pending) > workers * 2:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
 
 
-def _notify(settled: int, total: int) -> None:
-    if progress_listener is not None and settled:
-        progress_listener(settled, total)
+class _Progress:
+    """Feeds the CLI's progress bar (when it listens): inputs known, inputs settled."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, discovered: int, settled: int) -> None:
+        self.total += discovered
+        if progress_listener is not None and (discovered or settled):
+            progress_listener(settled, self.total)
 
 
 def _new_load_id() -> str:
     # Sortable by time, unique without coordination.
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.fetch import FetchPolicy
+from flows.sources import Plan, from_arguments, load_sources
 from transforms.sniff import DEFAULT_MAX_BYTES
 from warehouse.db import db_path
+
+_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +39,25 @@ class Settings:
             workers=int(env.get("NEWSFLOW_WORKERS", os.cpu_count() or 2)),
             max_bytes=max_bytes or int(env.get("NEWSFLOW_MAX_BYTES", DEFAULT_MAX_BYTES)),
         )
+
+    def fetch_policy(self) -> FetchPolicy:
+        """How to fetch, from NEWSFLOW_* variables over the defaults (a sources file's [fetch] goes over this)."""
+        env = os.environ
+        policy = FetchPolicy(max_bytes=self.max_bytes)
+        if env.get("NEWSFLOW_USER_AGENT"):
+            policy = dataclasses.replace(policy, user_agent=env["NEWSFLOW_USER_AGENT"])
+        if env.get("NEWSFLOW_ALLOW_PRIVATE_NETWORKS", "").lower() in _TRUE:
+            policy = dataclasses.replace(policy, allow_private_networks=True)
+        return policy
+
+    def plan(self, inputs: list[str], sources_file: str | None, allow_private_networks: bool | None = None) -> Plan:
+        """Everything a run ingests: command-line inputs plus a sources file, and how to fetch."""
+        policy = self.fetch_policy()
+        found = from_arguments(inputs)
+        if sources_file:
+            from_file = load_sources(sources_file, policy)
+            policy = from_file.policy
+            found += from_file.sources
+        if allow_private_networks is not None:
+            policy = dataclasses.replace(policy, allow_private_networks=allow_private_networks)
+        return Plan(tuple(found), policy)

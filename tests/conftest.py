@@ -30,3 +30,15 @@ def seed_files() -> list[Path]:
     files = sorted(SEEDS.glob("*.txt"))
     assert len(files) == 5, f"expected the five seeds in {SEEDS}"
     return files
+
+
+@pytest.fixture
+def web_site():
+    """A real HTTP news site on 127.0.0.1 (tests/web_site.py), started for one test and stopped after."""
+    from tests.web_site import Site
+
+    site = Site().start()
+    try:
+        yield site
+    finally:
+        site.stop()

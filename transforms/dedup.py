@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from courlan import normalize_url
-
 from transforms.records import Article
+from transforms.urls import normalize_url
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -85,11 +84,10 @@ def url_key(url: str | None) -> str | None:
     """A canonical form of a URL (tracking parameters removed, scheme and www ignored)."""
     if not url:
         return None
-    try:
-        normalized = normalize_url(url, strict=True)
-    except (ValueError, TypeError):
+    normalized = normalize_url(url)
+    if normalized is None:
         return None
-    normalized = re.sub(r"^https?://(www\.)?", "", normalized.lower())
+    normalized = re.sub(r"^https?://(www\.)?", "", normalized)
     return normalized.rstrip("/") or None
 
 

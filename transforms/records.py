@@ -29,6 +29,7 @@ class RawDocument:
     data: bytes
     sha256: str  # of `data`, hex
     url: str | None = None  # the document's own URL when known (fetched pages)
+    charset: str | None = None  # as the HTTP Content-Type declared it, for fetched pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,33 @@ class Article:
     word_count: int = 0
 
 
-Outcome = Article | Rejection
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A fetched URL the server says has not changed since our copy (HTTP 304)."""
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class HttpMeta:
+    """How a document arrived over HTTP: kept beside its bytes so re-extraction needs no network."""
+
+    kind: str = "page"  # what was asked for: page | feed | sitemap | sitemap_index | listing
+    status: int | None = None  # the final response's status; None when none arrived
+    final_url: str | None = None  # after redirects
+    headers: tuple[tuple[str, str], ...] = ()  # lower-case names; cookies and credentials removed
+    elapsed: float = 0.0  # seconds, all attempts and redirects included
+    attempts: int = 1
+    requests: int = 0  # HTTP requests actually sent: attempts times hops; 0 when refused before sending
+    redirects: int = 0
+    fetched_at: dt.datetime | None = None
+
+    def headers_dict(self) -> dict[str, str]:
+        """Headers by lower-case name (the last value wins)."""
+        return dict(self.headers)
+
+
+Outcome = Article | Rejection | NotModified
 
 
 # Bumped whenever extraction output can change, so stored articles say which code made them.
@@ -105,7 +132,7 @@ class Processed:
     """Everything the warehouse needs to record about one input."""
 
     source: str
-    outcome: Article | Rejection
+    outcome: Outcome
     sha256: str | None = None  # None when the input could not be read at all
     size: int | None = None
     mtime_ns: int | None = None
@@ -113,6 +140,7 @@ class Processed:
     encoding: str | None = None
     fingerprint: Fingerprint | None = None
     raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
+    http: HttpMeta | None = None  # for fetched URLs
 
     @property
     def doc_id(self) -> str | None:

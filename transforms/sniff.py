@@ -74,7 +74,7 @@ def sniff(raw: RawDocument, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedDoc
     kind = binary_kind(data)
     if kind:
         return Rejection(raw.source, "sniff", "binary_content", f"{kind}, not an article file")
-    decoded = decode(data)
+    decoded = decode(data, raw.charset)
     if decoded is None:
         return Rejection(raw.source, "sniff", "decode_error", "no character encoding fits the bytes")
     text, encoding = decoded
@@ -123,8 +123,12 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> tuple[str, str] | None:
-    """Decode bytes to text, returning (text, codec) or None when nothing fits."""
+def decode(data: bytes, http_charset: str | None = None) -> tuple[str, str] | None:
+    """Decode bytes to text, returning (text, codec) or None when nothing fits.
+
+    A charset from the HTTP header outranks the page's own declaration (as in the WHATWG
+    sniffing order), but valid UTF-8 outranks both: servers often send a stale default.
+    """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -142,7 +146,7 @@ def decode(data: bytes) -> tuple[str, str] | None:
         text = data.decode("utf-8", errors="replace")
         if text.count("\ufffd") <= max(2, valid // 10):
             return text, "utf-8 (damaged bytes replaced)"
-    declared = declared_charset(data)
+    declared = _known_codec(http_charset) or declared_charset(data)
     if declared and codecs.lookup(declared).name not in ("utf-8", "ascii"):
         try:
             return data.decode(declared), codecs.lookup(declared).name
@@ -180,9 +184,15 @@ def declared_charset(data: bytes) -> str | None:
     match = _DECLARED_CHARSET.search(data[:4096])
     if not match:
         return None
-    name = (match.group(1) or match.group(2)).decode("ascii", "ignore")
+    return _known_codec((match.group(1) or match.group(2)).decode("ascii", "ignore"))
+
+
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
     try:
-        codecs.lookup(name)
+        codec = codecs.lookup(name.strip().strip('"\''))
     except LookupError:
         return None
-    return name
+    # WHATWG: pages labelled latin-1 or ascii are decoded as windows-1252 by every browser.
+    return "cp1252" if codec.name in ("latin-1", "iso8859-1", "ascii") else codec.name

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -14,8 +16,8 @@ import numpy as np
 import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
-from transforms.records import EXTRACTOR_VERSION, Processed
-from transforms.records import Article, Rejection
+from transforms.urls import host_of
+from transforms.records import EXTRACTOR_VERSION, Article, HttpMeta, NotModified, Processed, Rejection
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
@@ -88,6 +90,45 @@ class BatchCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class _WebRow:
+    """One fetched URL as the web tables record it."""
+
+    url: str
+    meta: HttpMeta
+    sha256: str | None
+    size: int
+    outcome: str  # loaded | duplicate | rejected | listing
+    reason: str | None
+    fetch_outcome: str  # ok | not_modified | the fetch's rejection reason
+
+    @classmethod
+    def of(cls, p: Processed, copies: set[str]) -> _WebRow:
+        """The web row of a processed page."""
+        assert p.http is not None
+        if isinstance(p.outcome, NotModified):
+            return cls(p.source, p.http, None, 0, "loaded", None, "not_modified")
+        if isinstance(p.outcome, Rejection):
+            # Refused before or while fetching; a page that arrived but failed extraction fetched fine.
+            fetch_outcome = p.outcome.reason if p.outcome.stage in ("discover", "fetch") else "ok"
+            return cls(p.source, p.http, p.sha256, p.size or 0, "rejected", p.outcome.reason, fetch_outcome)
+        outcome = "duplicate" if p.doc_id in copies else "loaded"
+        return cls(p.source, p.http, p.sha256, p.size or 0, outcome, None, "ok")
+
+
+@dataclass(frozen=True, slots=True)
+class WebState:
+    """A URL as last fetched."""
+
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    outcome: str  # loaded | duplicate | rejected | listing
+    reason: str | None
+    content_sha256: str | None
+    fetched_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class FileState:
     """A source file as last recorded."""
 
@@ -128,6 +169,14 @@ class Writer:
             [discovered, unchanged, load_id],
         )
 
+    def note_web_discovery(self, load_id: str, listings: int, older: int, deferred: int) -> None:
+        """Count feeds and sitemaps read, and listed entries left out (too old, over the per-run cap)."""
+        self.con.execute(
+            "UPDATE loads SET listings = listings + ?, skipped_older = skipped_older + ?,"
+            " deferred = deferred + ? WHERE load_id = ?",
+            [listings, older, deferred, load_id],
+        )
+
     def finish_load(self, load_id: str, status: str, message: str | None = None) -> dict[str, int]:
         """Mark a load finished and return its counts."""
         self.con.execute(
@@ -153,6 +202,45 @@ class Writer:
         )
         return {uri: FileState(size, mtime, sha) for uri, size, mtime, sha in rows}
 
+    def web_states(self, urls: Sequence[str]) -> dict[str, WebState]:
+        """What the last fetch of each of `urls` returned, for those fetched before."""
+        if not urls:
+            return {}
+        rows = self._select(
+            "SELECT w.url, w.kind, w.etag, w.last_modified, w.outcome, w.reason, w.content_sha256, w.fetched_at"
+            " FROM web_resources w JOIN rows USING (url)",
+            {"url": pa.array(list(urls), pa.string())},
+        )
+        return {url: WebState(*rest) for url, *rest in rows}
+
+    def stored_body(self, content_sha256: str) -> bytes | None:
+        """Raw bytes kept for a content hash, decompressed."""
+        row = self.con.execute(
+            "SELECT compression, data FROM raw_blobs WHERE content_sha256 = ?", [content_sha256]
+        ).fetchone()
+        if row is None:
+            return None
+        compression, data = row
+        return zlib.decompress(data) if compression == "zlib" else bytes(data)
+
+    def write_listing(self, load_id: str, url: str, meta: HttpMeta, body: bytes | None) -> None:
+        """Record a feed or sitemap fetch (a body, or a 304) in one transaction."""
+        sha256 = hashlib.sha256(body).hexdigest() if body is not None else None
+        row = _WebRow(url, meta, sha256, len(body) if body is not None else 0, "listing", None,
+                      "ok" if body is not None else "not_modified")
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if body is not None:
+                self._insert_blobs([Processed(url, NotModified(url), sha256=sha256, size=len(body),
+                                              raw_zlib=zlib.compress(body, 6))])
+                self._insert_http_responses(load_id, [row])
+            self._upsert_web_resources(load_id, [row], keep_outcome=body is None)
+            self._insert_fetches(load_id, [row])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
         """Those of `doc_ids` already stored."""
         if not doc_ids:
@@ -173,9 +261,10 @@ class Writer:
             # The same bytes at the same place were loaded before (perhaps with another mtime):
             # nothing to load, only the file's state to refresh.
             seen = self.known_documents([p.doc_id for p in batch if p.doc_id is not None])
-            fresh = [p for p in batch if p.doc_id not in seen]
+            not_modified = [p for p in batch if isinstance(p.outcome, NotModified)]
+            fresh = [p for p in batch if p.doc_id not in seen and not isinstance(p.outcome, NotModified)]
             touched = [p for p in batch if p.doc_id in seen]
-            counts.unchanged = len(touched)
+            counts.unchanged = len(touched) + len(not_modified)
 
             articles = [p for p in fresh if isinstance(p.outcome, Article)]
             fingerprints = [p.fingerprint for p in articles if p.fingerprint is not None]
@@ -192,7 +281,15 @@ class Writer:
             self._insert_fingerprints(fingerprints)
             self._insert_duplicates(load_id, verdicts)
             self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
-            self._upsert_source_files(load_id, fresh, touched, copies)
+            self._upsert_source_files(
+                load_id, [p for p in fresh if p.http is None], [p for p in touched if p.http is None], copies
+            )
+            fresh_rows = [_WebRow.of(p, copies) for p in fresh if p.http is not None]
+            settled_rows = [_WebRow.of(p, copies) for p in [*touched, *not_modified] if p.http is not None]
+            self._insert_http_responses(load_id, fresh_rows)
+            self._upsert_web_resources(load_id, fresh_rows, keep_outcome=False)
+            self._upsert_web_resources(load_id, settled_rows, keep_outcome=True)
+            self._insert_fetches(load_id, fresh_rows + settled_rows)
             self.con.execute(
                 "UPDATE loads SET loaded = loaded + ?, duplicates = duplicates + ?,"
                 " unchanged = unchanged + ?, rejected = rejected + ? WHERE load_id = ?",
@@ -406,6 +503,81 @@ class Writer:
                     "content_sha256": pa.array([p.sha256 for p in touched], pa.string()),
                 },
             )
+
+    def _insert_http_responses(self, load_id: str, rows: Sequence[_WebRow]) -> None:
+        rows = [r for r in rows if r.sha256 is not None and r.meta.status is not None]
+        if not rows:
+            return
+        self._append(
+            "INSERT INTO http_responses SELECT r.* FROM (SELECT DISTINCT ON (url, content_sha256) * FROM rows) r"
+            " ANTI JOIN http_responses h ON h.url = r.url AND h.content_sha256 = r.content_sha256",
+            {
+                "url": pa.array([r.url for r in rows], pa.string()),
+                "content_sha256": pa.array([r.sha256 for r in rows], pa.string()),
+                "final_url": pa.array([r.meta.final_url or r.url for r in rows], pa.string()),
+                "status": pa.array([r.meta.status for r in rows], pa.int16()),
+                "headers": pa.array(
+                    [[{"name": k, "value": v} for k, v in r.meta.headers] for r in rows],
+                    pa.list_(pa.struct([("name", pa.string()), ("value", pa.string())])),
+                ),
+                "fetched_at": pa.array([r.meta.fetched_at or _now() for r in rows], pa.timestamp("us", tz="UTC")),
+                "load_id": pa.array([load_id] * len(rows), pa.string()),
+            },
+        )
+
+    def _upsert_web_resources(self, load_id: str, rows: Sequence[_WebRow], *, keep_outcome: bool) -> None:
+        """Remember each URL's validators and outcome.
+
+        With `keep_outcome` (a 304, or the same bytes again) the URL keeps the outcome its
+        content came to, and only when we asked, what it answered and its validators change.
+        """
+        if not rows:
+            return
+        headers = [r.meta.headers_dict() for r in rows]
+        columns = {
+            "url": pa.array([r.url for r in rows], pa.string()),
+            "kind": pa.array([r.meta.kind for r in rows], pa.string()),
+            "final_url": pa.array([r.meta.final_url for r in rows], pa.string()),
+            "status": pa.array([r.meta.status for r in rows], pa.int16()),
+            "etag": pa.array([h.get("etag") for h in headers], pa.string()),
+            "last_modified": pa.array([h.get("last-modified") for h in headers], pa.string()),
+            "content_sha256": pa.array([r.sha256 for r in rows], pa.string()),
+            "outcome": pa.array([r.outcome for r in rows], pa.string()),
+            "reason": pa.array([r.reason for r in rows], pa.string()),
+            "fetched_at": pa.array([r.meta.fetched_at or _now() for r in rows], pa.timestamp("us", tz="UTC")),
+            "load_id": pa.array([load_id] * len(rows), pa.string()),
+        }
+        if keep_outcome:
+            sql = (
+                "INSERT INTO web_resources SELECT * FROM rows ON CONFLICT (url) DO UPDATE SET"
+                " status = excluded.status, fetched_at = excluded.fetched_at, load_id = excluded.load_id,"
+                " etag = coalesce(excluded.etag, web_resources.etag),"
+                " last_modified = coalesce(excluded.last_modified, web_resources.last_modified),"
+                " final_url = coalesce(excluded.final_url, web_resources.final_url)"
+            )
+        else:
+            sql = "INSERT OR REPLACE INTO web_resources SELECT * FROM rows"
+        self._append(sql, columns)
+
+    def _insert_fetches(self, load_id: str, rows: Sequence[_WebRow]) -> None:
+        if not rows:
+            return
+        self._append(
+            "INSERT INTO fetches SELECT * FROM rows",
+            {
+                "load_id": pa.array([load_id] * len(rows), pa.string()),
+                "url": pa.array([r.url for r in rows], pa.string()),
+                "host": pa.array([host_of(r.url) for r in rows], pa.string()),
+                "kind": pa.array([r.meta.kind for r in rows], pa.string()),
+                "status": pa.array([r.meta.status for r in rows], pa.int16()),
+                "outcome": pa.array([r.fetch_outcome for r in rows], pa.string()),
+                "requests": pa.array([r.meta.requests for r in rows], pa.int16()),
+                "redirects": pa.array([r.meta.redirects for r in rows], pa.int16()),
+                "bytes": pa.array([r.size for r in rows], pa.int64()),
+                "elapsed_ms": pa.array([r.meta.elapsed * 1000 for r in rows], pa.float64()),
+                "fetched_at": pa.array([r.meta.fetched_at for r in rows], pa.timestamp("us", tz="UTC")),
+            },
+        )
 
     def _append(self, sql: str, columns: dict[str, pa.Array]) -> None:
         """Run an INSERT ... FROM rows with `rows` bound to an Arrow table: one bulk statement."""

@@ -20,6 +20,13 @@ class LoadSummary:
     site_health: list[tuple[str, int, float, float, float, float]] = field(default_factory=list)
     duplicates_by_method: list[tuple[str, int]] = field(default_factory=list)
     message: str | None = None
+    # Web sources: listings read and entries left out; per host: urls, requests, bytes, ok,
+    # 304s, robots denials, failures, median and p95 ms; and HTTP statuses with their counts.
+    web: dict[str, int] = field(default_factory=dict)
+    fetch_by_host: list[tuple[str, int, int, int, int, int, int, int, float | None, float | None]] = field(
+        default_factory=list
+    )
+    status_codes: list[tuple[int | None, int]] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -37,6 +44,18 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
     if row is None:
         raise KeyError(f"no load {load_id}")
     status, message, *numbers = row
+    web = con.execute(
+        "SELECT listings, skipped_older, deferred FROM loads WHERE load_id = ?", [load_id]
+    ).fetchone()
+    hosts = con.execute(
+        "SELECT host, urls, requests, bytes, ok, not_modified, robots_denied, failed, median_ms, p95_ms"
+        " FROM fetch_health_by_load WHERE load_id = ? ORDER BY urls DESC, host",
+        [load_id],
+    ).fetchall()
+    statuses = con.execute(
+        "SELECT status, count(*) FROM fetches WHERE load_id = ? AND requests > 0 GROUP BY status ORDER BY status",
+        [load_id],
+    ).fetchall()
     rejects = con.execute(
         "SELECT stage, reason, count(*) AS n FROM rejects WHERE load_id = ?"
         " GROUP BY stage, reason ORDER BY n DESC, reason",
@@ -59,6 +78,9 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         site_health=health,
         duplicates_by_method=methods,
         message=message,
+        web=dict(zip(("listings", "skipped_older", "deferred"), (n or 0 for n in web))),
+        fetch_by_host=hosts,
+        status_codes=statuses,
     )
 
 
@@ -92,6 +114,41 @@ def to_markdown(summary: LoadSummary) -> str:
         ]
     else:
         lines.append("No articles in this load.")
+    if summary.fetch_by_host:
+        lines += ["", *fetch_markdown(summary)]
     if summary.message:
         lines += ["", f"> {summary.message}"]
     return "\n".join(lines)
+
+
+def fetch_markdown(summary: LoadSummary) -> list[str]:
+    """The fetch figures of a load: totals, statuses, and requests and latency by host."""
+    hosts = summary.fetch_by_host
+    totals = [sum(row[i] or 0 for row in hosts) for i in range(1, 8)]
+    urls, requests, received, ok, not_modified, denied, failed = totals
+    web = summary.web
+    lines = [
+        "## Fetching",
+        "",
+        f"{requests} requests for {urls} URLs, {received / 1e6:.2f} MB received: {ok} fetched, "
+        f"{not_modified} not modified (304), {denied} denied by robots.txt, {failed - denied} failed. "
+        f"{web.get('listings', 0)} feeds/sitemaps read; {web.get('skipped_older', 0)} listed entries older "
+        f"than `since`; {web.get('deferred', 0)} over `max_articles`, left for the next run.",
+        "",
+        "| HTTP status | URLs |",
+        "|---|---:|",
+        *(f"| {status if status is not None else 'no response'} | {n} |" for status, n in summary.status_codes),
+        "",
+        "| host | URLs | requests | MB | ok | 304 | robots denied | failed | median ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for host, n, req, size, good, nm, rd, bad, median, p95 in hosts:
+        lines.append(
+            f"| {host} | {n} | {req} | {(size or 0) / 1e6:.2f} | {good} | {nm} | {rd} | {bad} | "
+            f"{_ms(median)} | {_ms(p95)} |"
+        )
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"

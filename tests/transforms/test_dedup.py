@@ -66,6 +66,15 @@ def test_fingerprints_are_stable_across_calls():
     assert (minhash(STORY) == minhash(STORY)).all()
 
 
+def test_url_key_keeps_the_parameters_that_name_the_article():
+    assert url_key("https://example.com/article.php?story=2023110812") != url_key(
+        "https://example.com/article.php?story=2023110813"
+    )
+    assert url_key("https://example.com/index.php?option=com_content&view=article&id=5") != url_key(
+        "https://example.com/index.php?option=com_content&view=article&id=6"
+    )
+
+
 def test_article_without_url_has_no_url_key():
     article = Article(source="a.txt", sha256="0", media_type="text/plain", text=STORY)
     assert url_key(article.url) is None

@@ -1,0 +1,258 @@
+"""Web discovery: from feeds, sitemaps, URL lists and URLs to the pages a run must fetch.
+
+A listed page already loaded costs no request; a page whose sitemap date is newer than our
+copy gets a conditional GET; links that are not articles are refused with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.fetch import Fetched, Validators, is_transient
+from flows.sources import Source
+from transforms.listings import Listing, ListingEntry, listing_kind, parse_listing
+from transforms.records import HttpMeta, NotModified, Processed, RawDocument, Rejection
+from transforms.sniff import gunzip
+from transforms.urls import in_domains, normalize_url, skip_reason
+from warehouse.db import WebState, Writer
+
+# A page that failed transiently or for one of these reasons is tried again on the next run; any other outcome
+# (loaded, duplicate, a permanent refusal such as 410 or robots) is settled and costs no request.
+RETRY_NEXT_RUN = frozenset({"http_404", "robots_unavailable", "dns_error", "tls_error", "http_error"})
+MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is the deepest real sites go
+MAX_LISTINGS_PER_SOURCE = 500  # child sitemaps read for one source in one run
+
+FetchListing = Callable[[str, "Validators | None", str], Fetched]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRef:
+    """A page to fetch, the source that listed it, and what to send for a conditional GET."""
+
+    url: str
+    source: str
+    validators: Validators | None = None
+
+
+@dataclass
+class Discovery:
+    """What reading a run's web sources found."""
+
+    pages: list[PageRef] = field(default_factory=list)  # to fetch
+    fetched: list[Fetched] = field(default_factory=list)  # pages that came with discovery (URLs given directly)
+    rejected: list[Processed] = field(default_factory=list)  # unusable listings, links refused before fetching
+    settled: int = 0  # listed pages already loaded: unchanged, no request
+    listings: int = 0  # feeds and sitemaps read
+    older: int = 0  # listed entries dated before a source's `since`
+    deferred: int = 0  # over a source's max_articles: left for the next run
+
+    @property
+    def inputs(self) -> int:
+        """Inputs this load must account for."""
+        return len(self.pages) + len(self.fetched) + len(self.rejected) + self.settled
+
+
+def discover_web(
+    sources: Sequence[Source], writer: Writer, load_id: str, fetch_listing: FetchListing, max_bytes: int
+) -> Discovery:
+    """Read every web source's listings and decide, for each page, fetch, skip or refuse."""
+    found = Discovery()
+    seen: set[str] = set()
+    for source in sources:
+        entries = _entries(source, writer, load_id, fetch_listing, max_bytes, found)
+        _plan_pages(source, entries, writer, seen, found)
+    return found
+
+
+def _entries(
+    source: Source, writer: Writer, load_id: str, fetch_listing: FetchListing, max_bytes: int, found: Discovery
+) -> list[ListingEntry]:
+    """The page links a source offers, reading sitemap indexes down to their sitemaps."""
+    if source.kind == "urls" and "://" not in source.location:
+        return _url_file_entries(source, found)
+    queue: list[tuple[str, int]] = [(source.location, 0)]
+    entries: list[ListingEntry] = []
+    read = 0
+    while queue and read < MAX_LISTINGS_PER_SOURCE:
+        url, depth = queue.pop(0)
+        read += 1
+        listing = _read_listing(source, url, writer, load_id, fetch_listing, max_bytes, found)
+        if listing is None:
+            continue
+        found.listings += 1
+        if listing.kind == "sitemap_index":
+            if depth >= MAX_SITEMAP_DEPTH:
+                found.rejected.append(_refused(url, "sitemap_too_deep", f"nested deeper than {MAX_SITEMAP_DEPTH}"))
+                continue
+            for child in listing.entries:
+                if source.since and child.published and child.published < source.since:
+                    continue  # a child sitemap last changed before `since` lists nothing newer
+                queue.append((child.url, depth + 1))
+        else:
+            entries.extend(listing.entries)
+    return entries
+
+
+def _read_listing(
+    source: Source, url: str, writer: Writer, load_id: str, fetch_listing: FetchListing, max_bytes: int,
+    found: Discovery,
+) -> Listing | None:
+    """Fetch and parse one listing; a URL given directly may turn out to be a page instead."""
+    state = writer.web_states([url]).get(url)
+    validators = _validators(state) if state and state.outcome == "listing" or source.kind == "url" else None
+    result = fetch_listing(url, validators, "listing")
+    kind_asked = source.kind if source.kind in ("feed", "sitemap") else "listing"
+    meta = dataclasses.replace(result.meta, kind=kind_asked)
+    if result.reason == "not_modified":
+        if state is not None and state.outcome == "listing" and state.content_sha256:
+            writer.write_listing(load_id, url, meta, None)
+            body = writer.stored_body(state.content_sha256)
+            if body is not None:
+                return _parse(url, body, None, found)
+        found.fetched.append(dataclasses.replace(result, meta=dataclasses.replace(meta, kind="page")))
+        return None
+    if not result.ok:
+        if source.kind == "url":  # a page or a listing, we cannot tell: it is recorded as a page
+            found.fetched.append(dataclasses.replace(result, meta=dataclasses.replace(meta, kind="page")))
+        else:
+            found.rejected.append(
+                Processed(url, Rejection(url, "discover", result.reason or "fetch_failed", result.detail), http=meta)
+            )
+        return None
+    body = result.body or b""
+    if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz
+        unpacked = gunzip(body, max_bytes=max_bytes)
+        if isinstance(unpacked, str):
+            reason, detail = unpacked.split(":", 1)
+            found.rejected.append(Processed(url, Rejection(url, "discover", reason, detail.strip()), http=meta))
+            return None
+        body = unpacked
+    content_type = meta.headers_dict().get("content-type")
+    if source.kind == "url" and listing_kind(body, content_type) is None:
+        found.fetched.append(dataclasses.replace(result, meta=dataclasses.replace(meta, kind="page")))
+        return None
+    writer.write_listing(load_id, url, meta, result.body)
+    return _parse(url, body, content_type, found)
+
+
+def _parse(url: str, body: bytes, content_type: str | None, found: Discovery) -> Listing | None:
+    parsed = parse_listing(body, url, content_type)
+    if isinstance(parsed, Rejection):
+        found.rejected.append(Processed(url, parsed))
+        return None
+    return parsed
+
+
+def _url_file_entries(source: Source, found: Discovery) -> list[ListingEntry]:
+    """The URLs in a local URL-list file; unusable lines are refused with their line number."""
+    path = Path(source.location)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        found.rejected.append(Processed(str(path), Rejection(str(path), "discover", "unreadable", exc.strerror or str(exc))))
+        return []
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        url = normalize_url(line)
+        if url is None:
+            where = f"{path}:{number}"
+            found.rejected.append(Processed(where, Rejection(where, "discover", "bad_url", line[:300])))
+            continue
+        entries.append(ListingEntry(url, None))
+    return entries
+
+
+def _plan_pages(source: Source, entries: list[ListingEntry], writer: Writer, seen: set[str], found: Discovery) -> None:
+    """Decide for each listed page: fetch it, count it as unchanged, or refuse it."""
+    fresh: list[ListingEntry] = []
+    for entry in entries:
+        if source.since and entry.published and entry.published < source.since:
+            found.older += 1
+            continue
+        if entry.url in seen:
+            continue  # listed twice, or by two sources: one input
+        seen.add(entry.url)
+        fresh.append(entry)
+    if source.kind == "sitemap":  # newest first, so max_articles keeps the freshest
+        fresh.sort(key=lambda e: e.published or dt.datetime.min.replace(tzinfo=dt.timezone.utc), reverse=True)
+    states = writer.web_states([e.url for e in fresh])
+    to_fetch: list[PageRef] = []
+    for entry in fresh:
+        state = states.get(entry.url)
+        reason = skip_reason(entry.url)
+        if reason is None and source.allowed_domains and not in_domains(entry.url, source.allowed_domains):
+            reason = "off_domain"
+        if reason is not None:
+            if state is not None and state.outcome == "rejected" and state.reason == reason:
+                found.settled += 1
+            else:
+                found.rejected.append(_refused(entry.url, reason, f"listed by {source.name}"))
+            continue
+        if state is not None and _settled(state) and not _updated_since(entry, state):
+            found.settled += 1
+            continue
+        to_fetch.append(PageRef(entry.url, source.name, _validators(state) if state else None))
+    if source.max_articles is not None and len(to_fetch) > source.max_articles:
+        found.deferred += len(to_fetch) - source.max_articles
+        for ref in to_fetch[source.max_articles :]:
+            seen.discard(ref.url)  # another source may still take it this run
+        to_fetch = to_fetch[: source.max_articles]
+    found.pages.extend(to_fetch)
+
+
+def _settled(state: WebState) -> bool:
+    if state.outcome in ("loaded", "duplicate"):
+        return True
+    return state.outcome == "rejected" and not (is_transient(state.reason) or state.reason in RETRY_NEXT_RUN)
+
+
+def _updated_since(entry: ListingEntry, state: WebState) -> bool:
+    """The listing dates the page after we last fetched it: worth a conditional GET."""
+    return bool(entry.published and state.fetched_at and entry.published > state.fetched_at)
+
+
+def _validators(state: WebState | None) -> Validators | None:
+    if state is None or not (state.etag or state.last_modified):
+        return None
+    return Validators(state.etag, state.last_modified)
+
+
+def _refused(url: str, reason: str, detail: str) -> Processed:
+    """A link refused before any request; remembered so the next run does not refuse it again."""
+    return Processed(url, Rejection(url, "discover", reason, detail), http=HttpMeta(kind="page", requests=0))
+
+
+def to_processed(result: Fetched) -> Processed | RawDocument:
+    """A fetched page as raw bytes to extract, or as the final record when nothing arrived."""
+    if result.reason == "not_modified":
+        return Processed(result.url, NotModified(result.url), http=result.meta)
+    if not result.ok:
+        return Processed(
+            result.url, Rejection(result.url, "fetch", result.reason or "fetch_failed", result.detail), http=result.meta
+        )
+    body = result.body or b""
+    return RawDocument(
+        source=result.url,
+        data=body,
+        sha256=hashlib.sha256(body).hexdigest(),
+        url=result.meta.final_url,
+        charset=_charset(result.meta.headers_dict().get("content-type")),
+    )
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None

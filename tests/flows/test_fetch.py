@@ -1,0 +1,188 @@
+"""The fetcher against a real HTTP server on 127.0.0.1 (tests/web_site.py): politeness, caps, faults."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from flows.fetch import FetchPolicy, Fetcher, Validators, _retry_after, _safe_headers
+from tests.web_site import Site
+
+# Loopback only: the redirect to 169.254.169.254 stays refused.
+POLICY = FetchPolicy(
+    allowed_networks=("127.0.0.1/32",),
+    read_timeout=1.0,
+    total_timeout=2.0,
+    retries=2,
+    backoff=0.05,
+    max_bytes=5 * 1024 * 1024,
+)
+
+
+@pytest.fixture
+def site():
+    with Site(crawl_delay=0.05, slow_seconds=3.0) as running:
+        yield running
+
+
+def fetch(site: Site, path: str, policy: FetchPolicy = POLICY, validators: Validators | None = None, accept: str = "page"):
+    (result,) = Fetcher(policy).fetch_all([(site.url(path), validators)], accept=accept)
+    return result
+
+
+def test_an_article_arrives_with_its_validators_and_a_second_conditional_get_is_a_304(site):
+    first = fetch(site, "/articles/1.html")
+    assert first.ok and first.meta.status == 200
+    assert b"<html" in first.body
+    headers = first.meta.headers_dict()
+    assert headers["etag"].startswith('"') and headers["last-modified"]
+
+    again = fetch(site, "/articles/1.html", validators=Validators(headers["etag"], headers["last-modified"]))
+    assert again.reason == "not_modified" and again.meta.status == 304 and again.body is None
+    conditional = [r for r in site.requests if r.path == "/articles/1.html"][-1]
+    assert conditional.headers["if-none-match"] == headers["etag"]
+
+
+def test_permanent_http_errors_are_final_after_one_request(site):
+    missing, gone = Fetcher(POLICY).fetch_all([(site.url("/missing.html"), None), (site.url("/gone.html"), None)])
+    assert (missing.reason, gone.reason) == ("http_404", "http_410")
+    assert not missing.transient and not gone.transient
+    assert site.hits("/missing.html") == 1 and site.hits("/gone.html") == 1
+
+
+def test_a_500_is_retried_and_succeeds(site):
+    result = fetch(site, "/flaky.html")
+    assert result.ok and result.meta.attempts == 2
+    assert site.hits("/flaky.html") == 2
+
+
+def test_a_429_waits_for_retry_after_before_the_next_attempt(site):
+    result = fetch(site, "/busy.html")
+    assert result.ok and result.meta.attempts == 2
+    first, second = [r for r in site.requests if r.path == "/busy.html"]
+    assert second.started - first.finished >= 0.95  # Retry-After: 1
+
+
+def test_a_server_that_keeps_failing_is_given_up_after_the_retries(site):
+    result = fetch(site, "/always-500.html")
+    assert result.reason == "http_503" and result.transient
+    assert site.hits("/always-500.html") == POLICY.retries + 1
+
+
+def test_a_retry_after_longer_than_the_limit_is_not_waited_for(site):
+    policy = dataclasses.replace(POLICY, max_retry_after=0.5)
+    result = fetch(site, "/busy.html", policy)
+    assert result.reason == "http_429" and "exceeds" in result.detail
+    assert site.hits("/busy.html") == 1
+
+
+def test_slow_headers_and_a_trickling_body_both_time_out(site):
+    no_retries = dataclasses.replace(POLICY, retries=0)
+    slow = fetch(site, "/slow.html", no_retries)
+    assert slow.reason == "timeout"
+    # Every chunk arrives within the read timeout; only the whole-request deadline stops it.
+    trickle = fetch(site, "/slow-body.html", dataclasses.replace(no_retries, read_timeout=1.0, total_timeout=1.5))
+    assert trickle.reason == "timeout" and "1.5 s" in trickle.detail
+
+
+def test_redirects_are_followed_and_the_final_url_recorded(site):
+    result = fetch(site, "/redirect/1")
+    assert result.ok
+    assert result.meta.final_url == site.url("/articles/2.html")
+    assert result.meta.redirects == 3 and result.meta.requests == 4
+
+
+def test_a_redirect_loop_and_an_overlong_chain_are_refused(site):
+    loop, far = Fetcher(POLICY).fetch_all([(site.url("/loop/a"), None), (site.url("/redirect-far"), None)])
+    assert loop.reason == "redirect_loop"
+    assert far.reason == "too_many_redirects" and far.meta.redirects == POLICY.max_redirects + 1
+
+
+def test_a_redirect_to_a_link_local_address_is_refused_at_connect_time(site):
+    result = fetch(site, "/redirect-private")
+    assert result.reason == "private_address"
+    assert "169.254.169.254" in result.detail
+
+
+def test_loopback_is_refused_unless_allowed_and_nothing_reaches_the_server(site):
+    result = fetch(site, "/articles/1.html", FetchPolicy())
+    assert result.reason == "private_address"
+    assert site.requests == []
+
+
+def test_bodies_over_the_cap_are_aborted_whether_declared_streamed_or_compressed(site):
+    huge, declared, bomb = Fetcher(POLICY).fetch_all(
+        [(site.url("/huge.html"), None), (site.url("/huge-declared.html"), None), (site.url("/bomb.html"), None)]
+    )
+    assert huge.reason == "too_large" and huge.body is None
+    assert declared.reason == "too_large" and "Content-Length" in declared.detail
+    assert bomb.reason == "too_large" and "decompressed" in bomb.detail
+
+
+def test_content_types_that_are_not_pages_are_refused(site):
+    image, data = Fetcher(POLICY).fetch_all([(site.url("/image.png"), None), (site.url("/data.json"), None)])
+    assert image.reason == "not_html" and "image/png" in image.detail
+    assert data.reason == "not_html" and "application/json" in data.detail
+
+
+def test_feeds_are_accepted_when_a_listing_is_asked_for(site):
+    assert fetch(site, "/feed.xml", accept="listing").ok
+    assert fetch(site, "/feed.xml", accept="page").reason == "not_html"
+
+
+def test_robots_txt_disallow_is_honoured_without_requesting_the_page(site):
+    result = fetch(site, "/private/secret.html")
+    assert result.reason == "robots_denied" and result.meta.requests == 0
+    assert site.hits("/private/secret.html") == 0
+    assert site.hits("/robots.txt") == 1
+
+
+def test_robots_txt_is_ignored_when_told_to(site):
+    result = fetch(site, "/private/secret.html", dataclasses.replace(POLICY, respect_robots=False))
+    assert result.ok
+    assert site.hits("/robots.txt") == 0
+
+
+def test_crawl_delay_spaces_requests_to_one_host():
+    with Site(crawl_delay=0.3) as slow_site:
+        fetcher = Fetcher(dataclasses.replace(POLICY, per_host=4))
+        results = fetcher.fetch_all([(slow_site.url(f"/articles/{n}.html"), None) for n in range(1, 5)])
+        assert all(r.ok for r in results)
+        starts = sorted(r.started for r in slow_site.requests if r.path.startswith("/articles/"))
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert min(gaps) >= 0.28, gaps
+
+
+def test_per_host_concurrency_is_bounded(site):
+    fetcher = Fetcher(dataclasses.replace(POLICY, per_host=2, concurrency=16))
+    paths = [f"/articles/{n}.html?copy={i}" for i in range(4) for n in range(1, 7)]
+    results = fetcher.fetch_all([(site.url(p), None) for p in paths])
+    assert all(r.ok for r in results)
+    pages = [r for r in site.requests if r.path.startswith("/articles/")]
+    overlap = max(sum(1 for o in pages if o.started <= r.started < o.finished) for r in pages)
+    assert overlap <= 2
+
+
+def test_pacing_and_robots_carry_over_between_batches(site):
+    fetcher = Fetcher(POLICY)
+    fetcher.fetch_all([(site.url("/articles/1.html"), None)])
+    fetcher.fetch_all([(site.url("/articles/2.html"), None)])
+    assert site.hits("/robots.txt") == 1
+
+
+def test_an_unresolvable_host_is_a_dns_error():
+    (result,) = Fetcher(dataclasses.replace(POLICY, retries=0)).fetch_all([("http://no-such-host.invalid/a.html", None)])
+    assert result.reason == "dns_error" and "no-such-host.invalid" in result.detail
+
+
+def test_cookies_and_credentials_are_not_kept_from_response_headers():
+    kept = _safe_headers([("Set-Cookie", "session=secret"), ("Content-Type", "text/html"), ("Authorization", "x")])
+    assert kept == (("content-type", "text/html"),)
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    assert _retry_after((("retry-after", "7"),)) == 7.0
+    assert _retry_after((("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"),)) == 0.0  # in the past
+    assert _retry_after((("retry-after", "soon"),)) is None
+    assert _retry_after(()) is None

@@ -1,0 +1,97 @@
+"""Sources: command-line inputs and sources.toml become named sources and a fetch policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from flows.fetch import FetchPolicy
+from flows.sources import SourcesError, from_arguments, load_sources, parse_since
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = dt.datetime(2026, 11, 22, 6, 0, tzinfo=dt.timezone.utc)
+
+
+def test_since_takes_iso_dates_datetimes_and_durations():
+    assert parse_since("2026-11-01", NOW) == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    assert parse_since("2026-11-01T08:30:00+01:00", NOW) == dt.datetime(2026, 11, 1, 7, 30, tzinfo=dt.timezone.utc)
+    assert parse_since("36h", NOW) == NOW - dt.timedelta(hours=36)
+    assert parse_since("2w", NOW) == NOW - dt.timedelta(days=14)
+    assert parse_since(dt.date(2026, 1, 2), NOW) == dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    assert parse_since(None, NOW) is None
+    with pytest.raises(SourcesError, match="neither an ISO date nor a duration"):
+        parse_since("last tuesday", NOW)
+
+
+def test_arguments_are_told_apart_by_what_they_are(tmp_path):
+    url_list = tmp_path / "watch.txt"
+    url_list.write_text("# my list\nhttps://example.com/a.html\n\nhttps://example.org/b?utm_source=x\n")
+    article = tmp_path / "story.txt"
+    article.write_text("Lead paragraph of a story.\nhttps://example.com/source-link\n")
+    sources = from_arguments(["https://Example.com/feed.xml?utm_medium=rss", str(url_list), str(article), str(tmp_path)])
+    assert [(s.kind, s.location) for s in sources] == [
+        ("url", "https://example.com/feed.xml"),
+        ("urls", str(url_list.absolute())),
+        ("folder", str(article)),
+        ("folder", str(tmp_path)),
+    ]
+
+
+def test_only_http_urls_are_accepted_on_the_command_line():
+    with pytest.raises(SourcesError, match="only http and https"):
+        from_arguments(["ftp://example.com/feed.xml"])
+
+
+def test_the_example_sources_file_is_valid():
+    plan = load_sources(REPO / "sources.example.toml")
+    kinds = {s.name: s.kind for s in plan.sources}
+    assert kinds == {"bbc-world": "feed", "guardian-news-sitemap": "sitemap", "watchlist": "urls", "archive": "folder"}
+    guardian = next(s for s in plan.sources if s.name == "guardian-news-sitemap")
+    assert guardian.max_articles == 200 and guardian.allowed_domains == ("theguardian.com",)
+    bbc = next(s for s in plan.sources if s.name == "bbc-world")
+    assert bbc.max_articles == 500  # from [defaults]
+    assert plan.policy == FetchPolicy()  # the file spells out the defaults
+    archive = next(s for s in plan.sources if s.name == "archive")
+    assert archive.location == str(REPO / "examples")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[source]]\nname = "a"\nkind = "podcast"\nlocation = "https://x.org/"\n', "kind must be one of"),
+        ('[[source]]\nname = "a"\nkind = "feed"\n', "location is required"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "file:///etc/passwd"\n', "not an http"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\ncolour = 1\n', "unknown key"),
+        ('[fetch]\nper_host = "two"\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n', "per_host must be int"),
+        ('[fetch]\nspeed = 1\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n', "unknown setting"),
+        ('[fetch]\nallowed_networks = ["10.0.0.0/33"]\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n', "allowed_networks"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://y.org/"\n', "used twice"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\nmax_articles = 0\n', "positive integer"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\nsince = "soon"\n', "since"),
+        ("[[source]\n", "not valid TOML"),
+        ("", r"no \[\[source\]\] entries"),
+    ],
+)
+def test_a_bad_sources_file_says_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(SourcesError, match=message):
+        load_sources(write(tmp_path, text))
+
+
+def test_fetch_settings_override_the_defaults(tmp_path):
+    path = write(
+        tmp_path,
+        '[fetch]\nuser_agent = "ExampleBot/1.0 (+mailto:ops@example.org)"\nper_host = 4\nread_timeout = 5\n'
+        'allowed_networks = ["10.1.0.0/16"]\n'
+        '[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/feed"\n',
+    )
+    policy = load_sources(path).policy
+    assert policy.user_agent == "ExampleBot/1.0 (+mailto:ops@example.org)"
+    assert (policy.per_host, policy.read_timeout, policy.allowed_networks) == (4, 5.0, ("10.1.0.0/16",))

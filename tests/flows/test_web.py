@@ -1,0 +1,88 @@
+"""Web discovery on its own (no Prefect): which listed pages a run fetches, skips or refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from flows.fetch import FetchPolicy, Fetcher
+from flows.sources import Source
+from flows.web import discover_web
+from tests.web_site import Site
+from warehouse.db import Writer
+
+POLICY = FetchPolicy(allowed_networks=("127.0.0.1/32",), retries=0, backoff=0.01)
+
+
+@pytest.fixture
+def site():
+    with Site(crawl_delay=0.0) as running:
+        yield running
+
+
+def discover(site: Site, tmp_path, *sources: Source):
+    fetcher = Fetcher(POLICY)
+
+    def fetch_listing(url, validators, accept):
+        (result,) = fetcher.fetch_all([(url, validators)], accept=accept)
+        return result
+
+    with Writer(tmp_path / "w.duckdb") as writer:
+        writer.start_load("L1")
+        return discover_web(list(sources), writer, "L1", fetch_listing, POLICY.max_bytes)
+
+
+def paths(site: Site, urls) -> list[str]:
+    return [u.removeprefix(site.base) for u in urls]
+
+
+def test_a_feed_gives_its_article_links_without_tracking_parameters(site, tmp_path):
+    found = discover(site, tmp_path, Source("rss", "feed", site.url("/feed.xml")))
+    assert paths(site, [p.url for p in found.pages]) == ["/articles/1.html", "/articles/2.html", "/articles/3.html"]
+    refused = {p.source.removeprefix(site.base): p.outcome.reason for p in found.rejected}
+    assert refused == {"/tag/defence": "listing_url", "/media/photo.jpg": "media_url"}
+    assert found.listings == 1 and found.inputs == 5
+
+
+def test_a_sitemap_index_is_read_down_to_its_sitemaps_newest_first_and_capped(site, tmp_path):
+    since = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    found = discover(site, tmp_path, Source("maps", "sitemap", site.url("/sitemap_index.xml"), max_articles=3, since=since))
+    assert found.listings == 3  # the index and its two sitemaps
+    assert found.older == 1  # /articles/old.html, last modified in 2019
+    assert len(found.pages) == 3
+    assert found.deferred == 5  # 8 pages: articles 1-6, the AMP copy, the private page (robots is checked at fetch)
+    # The pages kept are the most recently dated ones.
+    assert "/articles/6.html" in paths(site, [p.url for p in found.pages])
+
+
+def test_allowed_domains_refuse_links_to_other_hosts(site, tmp_path):
+    found = discover(site, tmp_path, Source("rss", "feed", site.url("/feed.xml"), allowed_domains=("example.com",)))
+    assert found.pages == []
+    assert {p.outcome.reason for p in found.rejected} == {"off_domain", "listing_url", "media_url"}
+
+
+def test_a_page_listed_by_two_sources_is_one_input(site, tmp_path):
+    found = discover(
+        site, tmp_path, Source("rss", "feed", site.url("/feed.xml")), Source("maps", "sitemap", site.url("/sitemap-articles.xml"))
+    )
+    urls = [p.url for p in found.pages]
+    assert len(urls) == len(set(urls))
+    assert paths(site, urls).count("/articles/1.html") == 1
+
+
+def test_a_missing_feed_is_a_reject_with_the_http_status(site, tmp_path):
+    found = discover(site, tmp_path, Source("gone", "feed", site.url("/gone.html")))
+    assert [(p.outcome.stage, p.outcome.reason) for p in found.rejected] == [("discover", "http_410")]
+    assert found.inputs == 1
+
+
+def test_a_page_that_is_not_a_listing_is_refused_as_a_feed(site, tmp_path):
+    found = discover(site, tmp_path, Source("oops", "feed", site.url("/articles/1.html")))
+    assert [p.outcome.reason for p in found.rejected] == ["not_a_listing"]
+
+
+def test_a_url_given_directly_that_is_a_page_comes_back_fetched(site, tmp_path):
+    found = discover(site, tmp_path, Source("x", "url", site.url("/articles/2.html")))
+    assert found.pages == [] and len(found.fetched) == 1
+    assert found.fetched[0].ok and found.fetched[0].meta.kind == "page"
