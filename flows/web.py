@@ -18,7 +18,7 @@ from flows.sources import Source
 from transforms.listings import Listing, ListingEntry, listing_kind, parse_listing
 from transforms.records import HttpMeta, NotModified, Processed, RawDocument, Rejection
 from transforms.sniff import gunzip
-from transforms.urls import in_domains, normalize_url, skip_reason
+from transforms.urls import host_of, in_domains, normalize_url, skip_reason
 from warehouse.db import WebState, Writer
 
 # A page that failed transiently or for one of these reasons is tried again on the next run; any other outcome
@@ -66,7 +66,30 @@ def discover_web(
     for source in sources:
         entries = _entries(source, writer, load_id, fetch_listing, max_bytes, found)
         _plan_pages(source, entries, writer, seen, found)
+    found.pages = interleave_hosts(found.pages)
     return found
+
+
+def interleave_hosts(pages: Sequence[PageRef]) -> list[PageRef]:
+    """Pages in round-robin order of their hosts, each host's own order kept.
+
+    A fetch batch is done when its slowest host is; a batch that mixes hosts keeps every
+    host's slots busy instead of queueing hundreds of one sitemap's pages behind its delay.
+    """
+    by_host: dict[str, list[PageRef]] = {}
+    for page in pages:
+        by_host.setdefault(host_of(page.url), []).append(page)
+    queues = [iter(group) for group in by_host.values()]
+    ordered: list[PageRef] = []
+    while queues:
+        still = []
+        for queue in queues:
+            page = next(queue, None)
+            if page is not None:
+                ordered.append(page)
+                still.append(queue)
+        queues = still
+    return ordered
 
 
 def _entries(

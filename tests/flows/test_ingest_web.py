@@ -213,3 +213,30 @@ def test_a_failing_feed_is_a_reject_and_the_run_goes_on(prefect_server, tmp_path
     assert summary.rejects_by_reason == [("discover", "http_503", 1)]
     # Prefect retried the transient failure: one request per task attempt (retries=2).
     assert site.hits("/always-500.html") == 3
+
+
+def test_cli_ingests_a_url_list_and_prints_the_fetch_table(prefect_server, tmp_path, site):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    urls = tmp_path / "watch.txt"
+    urls.write_text(f"{site.url('/articles/1.html')}\n{site.url('/missing.html')}\n")
+    result = CliRunner().invoke(
+        app, ["ingest", str(urls), "--allow-private-networks", "--db", str(tmp_path / "cli.duckdb")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Fetching" in result.stdout and "http_404" in result.stdout
+
+
+def test_cli_refuses_a_bad_sources_file_before_starting_anything(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nname = "x"\nkind = "podcast"\nlocation = "https://example.org/"\n')
+    result = CliRunner().invoke(app, ["ingest", "--sources", str(bad), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 2
+    assert "kind must be one of" in result.output
+    assert not (tmp_path / "x.duckdb").exists()

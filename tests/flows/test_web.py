@@ -8,7 +8,7 @@ import pytest
 
 from flows.fetch import FetchPolicy, Fetcher
 from flows.sources import Source
-from flows.web import discover_web
+from flows.web import PageRef, discover_web, interleave_hosts
 from tests.web_site import Site
 from warehouse.db import Writer
 
@@ -86,3 +86,10 @@ def test_a_url_given_directly_that_is_a_page_comes_back_fetched(site, tmp_path):
     found = discover(site, tmp_path, Source("x", "url", site.url("/articles/2.html")))
     assert found.pages == [] and len(found.fetched) == 1
     assert found.fetched[0].ok and found.fetched[0].meta.kind == "page"
+
+
+def test_pages_are_interleaved_by_host_keeping_each_hosts_order():
+    pages = [PageRef(u, "s") for u in ["http://a.org/1", "http://a.org/2", "http://a.org/3", "http://b.org/1", "http://c.org/1", "http://b.org/2"]]
+    assert [p.url for p in interleave_hosts(pages)] == [
+        "http://a.org/1", "http://b.org/1", "http://c.org/1", "http://a.org/2", "http://b.org/2", "http://a.org/3",
+    ]
