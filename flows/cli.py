@@ -99,7 +99,7 @@ def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders t
             _print_json(_rejection_json(raw))
             continue
         # One document per batch, so no template lines are learned across the given files.
-        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes)
+        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes, annotate_articles=False)
         outcome = processed.outcome
         _print_json(_article_json(outcome) if isinstance(outcome, Article) else _rejection_json(outcome))
 
@@ -136,12 +136,45 @@ def query(
 
 
 @app.command()
+def search(
+    phrase: Annotated[str, typer.Argument(help="Words to look for in titles and texts (BM25 ranking).")],
+    since: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m-%d"], help="Only articles published on or after this day.")] = None,
+    entity: Annotated[Optional[str], typer.Option(help="Only articles that mention this entity, e.g. 'Vladimir Putin'.")] = None,
+    limit: Annotated[int, typer.Option(help="How many articles to show.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Search the warehouse's articles, ranked by relevance; copies of one article count once."""
+    from warehouse.search import search as run_search
+
+    con = _open_warehouse(db)
+    try:
+        hits = run_search(con, phrase, since=since.date() if since else None, entity=entity, limit=limit)
+    except duckdb.CatalogException:
+        errors.print("[red]no search index yet: run `newsflow ingest` first[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    if not hits:
+        console.print(f"No articles match {phrase!r}.")
+        return
+    table = Table("score", "published", "site", "title", "copies", "url", title=f"Articles matching {phrase!r}")
+    for hit in hits:
+        table.add_row(
+            f"{hit.score:.2f}", str(hit.published_at or ""), hit.site_name or "", _cell(hit.title), str(hit.copies), hit.url or ""
+        )
+    console.print(table)
+
+
+@app.command()
 def stats(db: DbOption = None) -> None:
     """Show what the warehouse holds and what the last load did."""
     con = _open_warehouse(db)
     try:
         totals = Table("table", "rows", title="Warehouse")
-        for name in ("loads", "documents", "articles", "articles_canonical", "duplicates", "rejects"):
+        for name in (
+            "loads", "documents", "articles", "articles_canonical", "duplicates", "rejects",
+            "entities", "mentions", "quotes", "stories", "web_resources",
+        ):
             (n,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # names are ours, not input
             totals.add_row(name, str(n))
         console.print(totals)

@@ -114,6 +114,7 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
         self._hosts: dict[str, _Host] = {}
+        self._ssl: ssl.SSLContext | None = None  # loading the CA bundle costs ~25 ms: once per run
 
     def fetch_all(
         self, requests: Sequence[tuple[str, Validators | None]], *, accept: str = "page"
@@ -137,11 +138,16 @@ class Fetcher:
 
     async def _fetch_all(self, requests: Sequence[tuple[str, Validators | None]], accept: str) -> list[Fetched]:
         policy = self.policy
-        limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
+        # In-flight requests are bounded by the semaphores; the pool only keeps connections, and
+        # must hold one per host slot or interleaved hosts evict each other's (measured: 19,411
+        # new connections for 20,040 requests to 20 hosts with a pool of 32).
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(policy.concurrency, 64) * 2)
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
         timeout = httpx.Timeout(
             connect=policy.connect_timeout, read=policy.read_timeout, write=policy.read_timeout, pool=None
         )
-        transport = _guarded_transport(limits, policy)
+        transport = _guarded_transport(limits, policy, self._ssl)
         async with httpx.AsyncClient(
             transport=transport,
             timeout=timeout,
@@ -264,6 +270,8 @@ class Fetcher:
                     fetched_at=fetched_at,
                 )
                 status = response.status_code
+                if status != 200 and status != 203:
+                    await _drain(response)
                 if status in (301, 302, 303, 307, 308):
                     return Fetched(url, meta)
                 if status == 304:
@@ -429,13 +437,13 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def _guarded_transport(limits: httpx.Limits, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
+def _guarded_transport(limits: httpx.Limits, policy: FetchPolicy, context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connection pool opens sockets through the guard."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
+    transport = httpx.AsyncHTTPTransport(verify=context, limits=limits, retries=0)
     # httpx has no public hook for the network backend; its pool is rebuilt with the same
     # settings (see httpx/_transports/default.py) plus ours. tests/flows/test_fetch.py guards it.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
@@ -447,6 +455,22 @@ def _guarded_transport(limits: httpx.Limits, policy: FetchPolicy) -> httpx.Async
 
 
 # -- bodies ----------------------------------------------------------------------------------
+
+
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a small unwanted body (304, redirect, error page) so the connection can be reused.
+
+    Leaving it unread makes httpcore close the connection: measured, 20,020 new connections
+    for 20,040 conditional GETs. A body over the limit is not worth reading; the connection goes.
+    """
+    size = 0
+    try:
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > limit:
+                return
+    except httpx.HTTPError:
+        return
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes | str:

@@ -154,6 +154,12 @@ def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     return len(batch)
 
 
+@task(name="index_articles", cache_policy=NO_CACHE)
+def index_articles(writer: Writer) -> None:
+    """Rebuild the full-text search index so `newsflow search` sees this load's articles."""
+    writer.refresh_search_index()
+
+
 @task(name="report_load", cache_policy=NO_CACHE)
 def report_load(db: str | None, load_id: str) -> LoadSummary:
     """Publish the load's summary as a Prefect artifact."""
@@ -192,6 +198,7 @@ def ingest(
                 _ingest_files(writer, load_id, plan.local_paths, settings, spool, progress)
             if plan.web:
                 _ingest_web(writer, load_id, plan, settings, spool, progress)
+            index_articles(writer)
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -46,11 +47,12 @@ def process_batch(
     outlet_of: Callable[[str], str],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    annotate_articles: bool = True,
 ) -> list[Processed]:
-    """Run a batch through sniff -> extract -> article steps -> fingerprint.
+    """Run a batch through sniff -> extract -> article steps -> fingerprint -> NLP annotation.
 
     Batch-level because template lines (a line repeated across one outlet's files) are only
-    visible across documents.
+    visible across documents, and because spaCy is fastest on batches.
     """
     decoded = [sniff(raw, max_bytes=max_bytes) for raw in raws]
     plain = [
@@ -78,4 +80,18 @@ def process_batch(
                 raw_zlib=zlib.compress(raw.data, 6),
             )
         )
+    if annotate_articles:
+        processed = _annotated(processed)
     return processed
+
+
+def _annotated(processed: list[Processed]) -> list[Processed]:
+    """Attach the NLP pass's findings to each article (entities, key phrases, or why not)."""
+    from transforms.nlp import annotate  # loads spaCy: only where articles are annotated
+
+    index = [i for i, p in enumerate(processed) if isinstance(p.outcome, Article)]
+    notes = annotate([processed[i].outcome for i in index])  # type: ignore[misc]
+    out = list(processed)
+    for i, note in zip(index, notes):
+        out[i] = dataclasses.replace(out[i], annotation=note)
+    return out

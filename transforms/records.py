@@ -141,6 +141,7 @@ class Processed:
     fingerprint: Fingerprint | None = None
     raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
     http: HttpMeta | None = None  # for fetched URLs
+    annotation: Annotation | None = None  # the NLP pass's findings, for articles
 
     @property
     def doc_id(self) -> str | None:
@@ -151,3 +152,56 @@ class Processed:
 def doc_id(source: str, sha256: str) -> str:
     """Stable id of (source, content)."""
     return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:24]
+
+
+# -- enrichment -------------------------------------------------------------------------------
+
+EntityType = Literal["PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpan:
+    """A named-entity span as the NER model found it in an article's text."""
+
+    text: str
+    label: str  # the model's label, e.g. "PERSON", "GPE"
+    start: int  # character offsets into Article.text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A mention of a normalized entity: where it is, and who or what it names."""
+
+    surface: str  # as written, e.g. "President Putin"
+    start: int
+    end: int
+    name: str  # canonical, e.g. "Vladimir Putin"; a country's common name
+    type: EntityType
+    country_code: str | None = None  # ISO 3166-1 alpha-2 for countries, e.g. "RU"
+
+    @property
+    def key(self) -> str:
+        """Identity of the entity across articles and runs."""
+        return f"{self.type}:{self.country_code or self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Reported speech with its speaker when the text says who spoke; None is never a guess."""
+
+    text: str  # the words inside the quotation marks (joined when the quote spans paragraphs)
+    start: int  # character offsets of the quoted text (marks included) in Article.text
+    end: int
+    speaker: str | None  # the canonical name of the speaker's entity, when resolved
+    speaker_text: str | None  # the speaker as written near the quote, e.g. "he", "Putin", "the ministry"
+    cue: str | None  # the reporting verb or phrase, e.g. "said", "according to"
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """What the NLP pass found in one article, or why it did not run."""
+
+    spans: tuple[EntitySpan, ...] = ()
+    keywords: tuple[tuple[str, float], ...] = ()  # (phrase, score in (0, 1]), best first
+    skipped: str | None = None  # snake_case reason when the article was not enriched, e.g. "language_de"

@@ -16,10 +16,16 @@ import numpy as np
 import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
+from transforms.enrich import Enriched, entity_id, enrich_batch, quote_id
+from transforms.stories import WINDOW as STORY_WINDOW, Story, place, story_doc
+from transforms.entities import KnownNames
+from transforms.nlp import MODEL_VERSION as NLP_MODEL_VERSION
 from transforms.urls import host_of
 from transforms.records import EXTRACTOR_VERSION, Article, HttpMeta, NotModified, Processed, Rejection
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
+RECENT_STORIES = 200  # stories an undated article is compared with, besides those near the batch's dates
+MEMBERS_COMPARED = 50  # articles per candidate story an article is compared with
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
 # a fixed cap keeps the writer's memory flat however many documents a run holds.
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -46,9 +52,12 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     if read_only:
         if not target.exists():
             raise FileNotFoundError(f"no warehouse at {target}: run `newsflow ingest` first")
-        return duckdb.connect(str(target), read_only=True, config=config)
+        con = duckdb.connect(str(target), read_only=True, config=config)
+        load_fts(con)
+        return con
     target.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), config=config)
+    load_fts(con)
     migrate(con)
     return con
 
@@ -278,6 +287,8 @@ class Writer:
             self._insert_blobs(fresh)
             self._insert_documents(load_id, fresh)
             self._insert_articles(load_id, articles)
+            enriched = self._insert_enrichment(load_id, articles)
+            self._place_stories(load_id, articles, enriched, verdicts)
             self._insert_fingerprints(fingerprints)
             self._insert_duplicates(load_id, verdicts)
             self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
@@ -415,6 +426,199 @@ class Writer:
                 "extractor_version": pa.array([EXTRACTOR_VERSION] * len(arts), pa.string()),
                 "load_id": pa.array([load_id] * len(arts), pa.string()),
             },
+        )
+
+    def known_names(self) -> KnownNames:
+        """People's full names already in the warehouse, and each name's majority type."""
+        people = [n for (n,) in self.con.execute(
+            "SELECT name FROM entities WHERE type = 'PERSON' AND contains(name, ' ') ORDER BY name"
+        ).fetchall()]
+        types = dict(self.con.execute(
+            "SELECT name, arg_max(type, n) FROM ("
+            " SELECT e.name, e.type, count(*) AS n FROM mentions m JOIN entities e USING (entity_id)"
+            " GROUP BY ALL) GROUP BY name"
+        ).fetchall())
+        return KnownNames(people=tuple(people), types=types)
+
+    def _insert_enrichment(self, load_id: str, items: Sequence[Processed]) -> list[Enriched]:
+        """Entities, mentions, quotes, key phrases and agencies of newly loaded articles."""
+        if not items:
+            return []
+        enriched = enrich_batch(
+            [(p.doc_id, p.outcome, p.annotation) for p in items], self.known_names()  # type: ignore[misc]
+        )
+        self._append(
+            "INSERT INTO enrichment SELECT * FROM rows ANTI JOIN enrichment USING (article_id)",
+            {
+                "article_id": pa.array([e.article_id for e in enriched], pa.string()),
+                "status": pa.array(["skipped" if e.skipped else "enriched" for e in enriched], pa.string()),
+                "reason": pa.array([e.skipped for e in enriched], pa.string()),
+                "model": pa.array([None if e.skipped else NLP_MODEL_VERSION for e in enriched], pa.string()),
+                "load_id": pa.array([load_id] * len(enriched), pa.string()),
+            },
+        )
+        mentions = [(e.article_id, m) for e in enriched for m in e.mentions]
+        entities = {entity_id(m): m for _, m in mentions}
+        if entities:
+            self._append(
+                "INSERT INTO entities SELECT * FROM rows ANTI JOIN entities USING (entity_id)",
+                {
+                    "entity_id": pa.array(list(entities), pa.string()),
+                    "name": pa.array([m.name for m in entities.values()], pa.string()),
+                    "type": pa.array([m.type for m in entities.values()], pa.string()),
+                    "country_code": pa.array([m.country_code for m in entities.values()], pa.string()),
+                    "first_load_id": pa.array([load_id] * len(entities), pa.string()),
+                },
+            )
+            self._append(
+                "INSERT INTO mentions SELECT * FROM rows",
+                {
+                    "article_id": pa.array([a for a, _ in mentions], pa.string()),
+                    "entity_id": pa.array([entity_id(m) for _, m in mentions], pa.string()),
+                    "surface": pa.array([m.surface for _, m in mentions], pa.string()),
+                    "start_char": pa.array([m.start for _, m in mentions], pa.int32()),
+                    "end_char": pa.array([m.end for _, m in mentions], pa.int32()),
+                    "load_id": pa.array([load_id] * len(mentions), pa.string()),
+                },
+            )
+        quotes = [(e, q) for e in enriched for q in e.quotes]
+        if quotes:
+            speakers = [_speaker_id(e, q) for e, q in quotes]
+            self._append(
+                "INSERT INTO quotes SELECT * FROM rows ANTI JOIN quotes USING (quote_id)",
+                {
+                    "quote_id": pa.array([quote_id(e.article_id, q) for e, q in quotes], pa.string()),
+                    "article_id": pa.array([e.article_id for e, _ in quotes], pa.string()),
+                    "text": pa.array([q.text for _, q in quotes], pa.string()),
+                    "speaker_entity_id": pa.array(speakers, pa.string()),
+                    "speaker_text": pa.array([q.speaker_text for _, q in quotes], pa.string()),
+                    "cue": pa.array([q.cue for _, q in quotes], pa.string()),
+                    "start_char": pa.array([q.start for _, q in quotes], pa.int32()),
+                    "end_char": pa.array([q.end for _, q in quotes], pa.int32()),
+                    "load_id": pa.array([load_id] * len(quotes), pa.string()),
+                },
+            )
+        keywords = [(e.article_id, phrase, score) for e in enriched for phrase, score in e.keywords]
+        if keywords:
+            self._append(
+                "INSERT INTO keywords SELECT * FROM rows",
+                {
+                    "article_id": pa.array([k[0] for k in keywords], pa.string()),
+                    "phrase": pa.array([k[1] for k in keywords], pa.string()),
+                    "score": pa.array([k[2] for k in keywords], pa.float64()),
+                    "load_id": pa.array([load_id] * len(keywords), pa.string()),
+                },
+            )
+        agencies = [(e.article_id, a) for e in enriched for a in e.agencies]
+        if agencies:
+            self._append(
+                "INSERT INTO article_agencies SELECT * FROM rows",
+                {
+                    "article_id": pa.array([a for a, _ in agencies], pa.string()),
+                    "agency": pa.array([g for _, g in agencies], pa.string()),
+                    "load_id": pa.array([load_id] * len(agencies), pa.string()),
+                },
+            )
+        return enriched
+
+    def _place_stories(
+        self, load_id: str, items: Sequence[Processed], enriched: Sequence[Enriched], verdicts: Sequence[Verdict]
+    ) -> None:
+        """Put newly loaded articles into stories (existing ones first) and record wire groups."""
+        if not items:
+            return
+        copies = {v.article_id: v.duplicate_of for v in verdicts}
+        entity_types = {e.article_id: {m.key: m.type for m in e.mentions} for e in enriched}
+        docs = []
+        for p in items:
+            art: Article = p.outcome  # type: ignore[assignment]
+            dateline = art.dateline
+            docs.append(
+                story_doc(
+                    p.doc_id,  # type: ignore[arg-type]
+                    art.title,
+                    art.text,
+                    art.published.value if art.published and art.published.precision == "day" else None,
+                    (dateline.month, dateline.day) if dateline and dateline.month and dateline.day else None,
+                    entity_types.get(p.doc_id, {}),  # type: ignore[arg-type]
+                    copies.get(p.doc_id),  # type: ignore[arg-type]
+                )
+            )
+        dates = [d.published for d in docs if d.published is not None]
+        placements, touched = place(docs, self._candidate_stories(dates))
+        self._append(
+            "INSERT INTO story_members SELECT * FROM rows ANTI JOIN story_members USING (article_id)",
+            {
+                "article_id": pa.array([x.article_id for x in placements], pa.string()),
+                "story_id": pa.array([x.story_id for x in placements], pa.string()),
+                "evidence": pa.array([x.evidence for x in placements], pa.string()),
+                "score": pa.array([x.score for x in placements], pa.float64()),
+                "published_on": pa.array([x.published_on for x in placements], pa.date32()),
+                "wire_group_id": pa.array([x.wire_group_id for x in placements], pa.string()),
+                "containment": pa.array([x.containment for x in placements], pa.float64()),
+                "load_id": pa.array([load_id] * len(placements), pa.string()),
+            },
+        )
+        self._append(
+            "INSERT INTO stories SELECT * FROM rows ON CONFLICT (story_id) DO UPDATE SET"
+            " first_published_at = excluded.first_published_at, last_published_at = excluded.last_published_at,"
+            " article_count = excluded.article_count, updated_load_id = excluded.updated_load_id",
+            {
+                "story_id": pa.array([s.story_id for s in touched], pa.string()),
+                "label": pa.array([s.label for s in touched], pa.string()),
+                "first_published_at": pa.array([s.first for s in touched], pa.date32()),
+                "last_published_at": pa.array([s.last for s in touched], pa.date32()),
+                "article_count": pa.array([len(s.members) for s in touched], pa.int32()),
+                "created_load_id": pa.array([load_id] * len(touched), pa.string()),
+                "updated_load_id": pa.array([load_id] * len(touched), pa.string()),
+            },
+        )
+
+    def _candidate_stories(self, dates: Sequence[dt.date]) -> list[Story]:
+        """Stories a batch may join: those whose dates come near the batch's, and the most recent ones."""
+        lo = min(dates) - STORY_WINDOW if dates else None
+        hi = max(dates) + STORY_WINDOW if dates else None
+        ids = [sid for (sid,) in self.con.execute(
+            "SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
+            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_load_id DESC LIMIT $recent)",
+            {"lo": lo, "hi": hi, "recent": RECENT_STORIES},
+        ).fetchall()]
+        if not ids:
+            return []
+        members = self._select(
+            "SELECT s.story_id, s.label, s.first_published_at, s.last_published_at, sm.article_id, a.title, a.text,"
+            " sm.published_on, a.dateline_month, a.dateline_day, sm.wire_group_id, d.duplicate_of"
+            " FROM rows r JOIN stories s USING (story_id) JOIN story_members sm USING (story_id)"
+            " JOIN articles a USING (article_id) LEFT JOIN duplicates d USING (article_id)"
+            " QUALIFY row_number() OVER (PARTITION BY s.story_id ORDER BY sm.article_id) <= $cap",
+            {"story_id": pa.array(ids, pa.string())},
+            {"cap": MEMBERS_COMPARED},
+        )
+        article_ids = [row[4] for row in members]
+        keys: dict[str, dict[str, str]] = {}
+        for aid, key, kind in self._select(
+            "SELECT m.article_id, e.type || ':' || coalesce(e.country_code, e.name), e.type"
+            " FROM rows r JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)",
+            {"article_id": pa.array(article_ids, pa.string())},
+        ):
+            keys.setdefault(aid, {})[key] = kind
+        stories: dict[str, Story] = {}
+        for sid, label, first, last, aid, title, text, day, month, mday, group, dup in members:
+            story = stories.setdefault(sid, Story(sid, label, first, last))
+            dateline = (month, mday) if month and mday else None
+            story.members.append(story_doc(aid, title, text, day, dateline, keys.get(aid, {}), dup))
+            story.wire_groups[aid] = group
+        return list(stories.values())
+
+    def refresh_search_index(self) -> None:
+        """Rebuild the BM25 full-text index over articles' titles and texts.
+
+        DuckDB's fts index is a snapshot that cannot be updated in place, so it is rebuilt
+        after each load.
+        """
+        self.con.execute(
+            "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer = 'english',"
+            " stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
         )
 
     def _insert_fingerprints(self, fps: Sequence[Fingerprint]) -> None:
@@ -587,13 +791,30 @@ class Writer:
         finally:
             self.con.unregister("rows")
 
-    def _select(self, sql: str, columns: dict[str, pa.Array]) -> list[tuple]:
+    def _select(self, sql: str, columns: dict[str, pa.Array], params: dict[str, object] | None = None) -> list[tuple]:
         """Run a query joining `rows`, an Arrow table of the given columns."""
         self.con.register("rows", pa.table(columns))
         try:
-            return self.con.execute(sql).fetchall()
+            return self.con.execute(sql, params).fetchall()
         finally:
             self.con.unregister("rows")
+
+
+def _speaker_id(enriched, quote) -> str | None:  # type: ignore[no-untyped-def]
+    """The entity id of a quote's speaker, when the speaker resolved to one of the article's mentions."""
+    if quote.speaker is None:
+        return None
+    for mention in enriched.mentions:
+        if mention.name == quote.speaker:
+            return entity_id(mention)
+    return None
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load DuckDB's full-text-search extension from its PyPI package (no network: INSTALL would fetch)."""
+    path = resources.files("duckdb_extension_fts").joinpath(f"extensions/v{duckdb.__version__}/fts.duckdb_extension")
+    # LOAD takes no parameters; the path is the installed package's own file, not input.
+    con.execute(f"LOAD '{path}'")
 
 
 def _now() -> dt.datetime:

@@ -160,3 +160,28 @@ def test_cli_ingest_prints_the_summary_tables(prefect_server, tmp_path):
     result = runner.invoke(app, ["ingest", str(EXAMPLES / "text" / "eastbrook-herald"), "--db", str(tmp_path / "c.duckdb")])
     assert result.exit_code == 0, result.output
     assert "loaded" in result.stdout and "Extraction health by site" in result.stdout
+
+
+def test_articles_in_other_languages_are_marked_not_enriched_with_the_reason(first_run):
+    db, _ = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT a.language, e.status, e.reason FROM enrichment e JOIN articles a USING (article_id)"
+        ).fetchall()
+        total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        con.close()
+    assert len(rows) == total  # every article has its enrichment status: none is skipped silently
+    assert {(lang, status, reason) for lang, status, reason in rows if lang != "en"} == {
+        ("de", "skipped", "language_de"),
+        ("es", "skipped", "language_es"),
+    }
+    assert {status for lang, status, _ in rows if lang == "en"} == {"enriched"}
+
+
+def test_cli_search_prints_ranked_articles(first_run):
+    db, _ = first_run
+    result = runner.invoke(app, ["search", "dock workers strike", "--db", str(db)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Lisbon dock workers" in result.stdout

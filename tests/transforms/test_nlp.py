@@ -1,0 +1,34 @@
+"""The NLP pass: English articles get entity spans and key phrases; others say why not."""
+
+from __future__ import annotations
+
+from transforms.nlp import annotate
+from transforms.records import Article
+
+TEXT = (
+    "The city council of Eastfield approved the new tram line on Tuesday. Mayor Anna Lindqvist said the tram "
+    "line would open in 2027. The tram line will link Eastfield station with the university hospital, and the "
+    "council expects the tram line to carry twelve thousand passengers a day."
+)
+
+
+def article(text: str, language: str | None) -> Article:
+    return Article(source="x", sha256="0", media_type="text/plain", text=text, language=language)
+
+
+def test_english_articles_get_entities_and_key_phrases():
+    (note,) = annotate([article(TEXT, "en")])
+    assert note.skipped is None
+    people = {s.text for s in note.spans if s.label == "PERSON"}
+    assert "Anna Lindqvist" in people
+    phrases = [p for p, _ in note.keywords]
+    assert phrases[0].lower() == "tram line"  # used four times, in the lead
+    assert note.keywords[0][1] == 1.0 and all(0 < score <= 1 for _, score in note.keywords)
+    assert not any(p.lower().startswith(("the ", "a ")) for p in phrases)
+    assert "Tuesday" not in phrases
+
+
+def test_other_languages_are_skipped_with_the_reason():
+    german, unknown = annotate([article("Der Stadtrat hat die Deichlinie beschlossen.", "de"), article(TEXT, None)])
+    assert (german.skipped, german.spans, german.keywords) == ("language_de", (), ())
+    assert unknown.skipped == "language_unknown"

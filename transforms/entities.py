@@ -1,0 +1,489 @@
+"""Named entities from NER spans: noise dropped, titles stripped, aliases resolved, countries coded.
+
+spaCy runs in a worker (transforms.nlp); this module sees only `EntitySpan`s and the text they
+came from, except `spans_from_doc`, which converts a Doc and imports nothing from spaCy itself.
+An entity's identity (`Mention.key`) depends only on its canonical name, so it is stable across
+runs; an alias that could name two people stays unresolved rather than being guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, cast
+
+from transforms.boilerplate import canonical_agency, clean_whitespace, drop_reason
+from transforms.records import EntitySpan, EntityType, Mention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+ENTITY_LABELS: frozenset[str] = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
+
+# Ties in a type vote go to the earlier type: the model's misfires on unfamiliar names are
+# ORG and GPE ("Shoigu" as a GPE), rarely PERSON.
+_LABEL_ORDER: tuple[EntityType, ...] = ("PERSON", "GPE", "ORG", "LOC", "NORP", "FAC", "EVENT")
+_COUNTRY_LABELS = frozenset({"GPE", "LOC", "ORG"})  # not NORP: "Russian" is a people, not Russia
+# A final "'s" is a possessive on these (and on PERSON); "McDonald's" and "St Paul's" keep theirs.
+_POSSESSIVE_LABELS = frozenset({"GPE", "LOC", "NORP"})
+
+# --- titles ------------------------------------------------------------------------------------
+
+# Honorifics and office words that precede a name; compared casefolded, without a final dot.
+_TITLES = frozenset(
+    "mr mrs ms miss mx dr prof sir dame lord lady rev fr sheikh "
+    "president vice prime minister premier chancellor secretary minister ministers foreign "
+    "defence defense finance interior home state attorney justice chief supreme crown "
+    "general gen adm admiral marshal field col colonel lt lieutenant maj major capt captain "
+    "sgt sergeant cmdr commander brig brigadier sen senator rep representative gov governor "
+    "mayor king queen prince princess emperor pope chairman chairwoman chair deputy speaker "
+    "spokesman spokeswoman spokesperson ambassador envoy judge leader ceo executive".split()
+)
+# Words that may come before a title ("Russian President", "former Prime Minister") but are not
+# stripped on their own: "Chinese" alone before a name is not a title.
+_NATIONALITIES = frozenset(
+    "american british chinese russian ukrainian french german italian spanish japanese indian "
+    "israeli iranian turkish canadian australian polish dutch belgian swedish norwegian danish "
+    "finnish greek brazilian mexican argentine korean north south pakistani afghan iraqi syrian "
+    "saudi egyptian palestinian lebanese hungarian czech romanian serbian belarusian georgian "
+    "taiwanese vietnamese indonesian filipino thai nigerian kenyan venezuelan cuban european "
+    "us u.s uk u.k un eu".split()
+)
+_MODIFIERS = frozenset("former late then acting outgoing incoming interim ex the of".split())
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+
+
+def _word_key(word: str) -> str:
+    """A word as the title and abbreviation tables hold it: "Gen." -> "gen"."""
+    return word.casefold().rstrip(".")
+
+
+def _strip_titles(name: str) -> str:
+    """The name without leading honorifics and offices ("Russian President Vladimir Putin")."""
+    words = name.split()
+    cut = 0
+    for i, word in enumerate(words[:-1]):  # the last word is always kept: it is the name
+        key = _word_key(word)
+        if key in _TITLES or _POSSESSIVE.search(word):  # "China's Xi": the owner is not the name
+            cut = i + 1
+        elif not (key in _NATIONALITIES or key in _MODIFIERS):
+            break
+    return " ".join(words[cut:])
+
+
+def _is_title_only(text: str) -> bool:
+    """True for an office with no name: "Defence" out of "Defence Minister", "Russian President"."""
+    keys = [_word_key(w) for w in text.split()]
+    return any(k in _TITLES for k in keys) and all(
+        k in _TITLES or k in _NATIONALITIES or k in _MODIFIERS for k in keys
+    )
+
+
+# --- noise -------------------------------------------------------------------------------------
+
+# Web and photo furniture the model reads as names ("Share this articleClose Button": GPE "Button").
+_BOILERPLATE_WORDS = frozenset(
+    "share advertisement advertising button close comments comment newsletter subscribe "
+    "getty shutterstock alamy photo image video".split()
+) | {"getty images", "file photo", "close button", "read more"}
+# Capitalised only because they open a line: "Watch: ...", "Read more".
+_LINE_START_WORDS = frozenset(
+    "watch read listen live breaking exclusive opinion analysis explainer update updated "
+    "related more see also latest follow".split()
+)
+_EDGE_OPEN = "'\"‘’“”«»([{ \t\n\r"
+_EDGE_CLOSE = "'\"‘’“”«»)]}.,;:!? \t\n\r"
+_EDGE = "'\"‘’“”«»()[]{},;:!? \t"  # around a name; dots are handled apart (abbreviations)
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029\x0b\x0c]")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*\b")
+_TITLE_CASE_SHARE = 0.8  # of a line's words of 4+ letters, capitalised: a headline in title case
+
+
+def spans_from_doc(doc: Doc) -> list[EntitySpan]:
+    """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep)."""
+    return [EntitySpan(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+
+
+def clean_spans(text: str, spans: Sequence[EntitySpan]) -> list[EntitySpan]:
+    """Drop NER noise: spans across a line break, boilerplate fragments, sentence-case headline words, ...
+
+    Also trims quotes and brackets from span edges, relabels a titled name of a person the text
+    names as PERSON ("General Zhang", read as a WORK_OF_ART), and keeps only ENTITY_LABELS.
+    """
+    context = _Text(text, _person_words(spans))
+    kept: dict[tuple[int, int], EntitySpan] = {}
+    for raw in sorted(spans, key=lambda s: (s.start, s.end)):
+        span = _trim(raw)
+        if span is None:
+            continue
+        span = _relabel_titled_person(span, context.people)
+        if span.label in ENTITY_LABELS and _noise_reason(span, context) is None:
+            kept.setdefault((span.start, span.end), span)
+    return list(kept.values())
+
+
+def _noise_reason(span: EntitySpan, context: _Text) -> str | None:
+    """Why a span is not an entity (snake_case), or None if it may be one."""
+    stripped = span.text.strip()
+    if _LINE_BREAK.search(span.text):
+        return "line_break"
+    if not any(c.isalpha() for c in stripped):
+        return "no_letters"
+    if len(stripped) < 2:
+        return "single_char"
+    if " ".join(stripped.split()).casefold() in _BOILERPLATE_WORDS:
+        return "boilerplate_word"
+    if _is_title_only(stripped):
+        return "title_only"
+    line, offset = context.line_at(span.start)
+    if context.drop_reason(offset, line) is not None:
+        return "boilerplate_line"
+    if _is_headline_phrase(span, line, offset, context):
+        return "headline_words"
+    return None
+
+
+class _Text:
+    """One article's text and the names of its people, with per-line verdicts computed once."""
+
+    __slots__ = ("text", "people", "_reasons", "_lower_words")
+
+    def __init__(self, text: str, people: frozenset[str]) -> None:
+        self.text = text
+        self.people = people  # casefolded PERSON names and their first and last words
+        self._reasons: dict[int, str | None] = {}
+        self._lower_words: frozenset[str] | None = None
+
+    def line_at(self, position: int) -> tuple[str, int]:
+        """The line holding `position`, and where it starts."""
+        start = self.text.rfind("\n", 0, position) + 1
+        end = self.text.find("\n", position)
+        return self.text[start : len(self.text) if end < 0 else end], start
+
+    def drop_reason(self, offset: int, line: str) -> str | None:
+        """The boilerplate rule that removes the line starting at `offset`, if any."""
+        if offset not in self._reasons:
+            self._reasons[offset] = drop_reason(clean_whitespace(line))
+        return self._reasons[offset]
+
+    def used_lowercase(self, word: str) -> bool:
+        """True if the word also appears in lower case in the text: a common word, not a name."""
+        if self._lower_words is None:
+            self._lower_words = frozenset(_LOWER_WORD.findall(self.text))
+        return word.lower() in self._lower_words
+
+
+def _is_headline_phrase(span: EntitySpan, line: str, offset: int, context: _Text) -> bool:
+    """True for common words capitalised by a headline, not by being a name.
+
+    In a title-case line every word is capitalised, so a span of words the article also uses in
+    lower case ("... Don't Build Military Alliance" -> ORG "Build Military Alliance") is no name;
+    at the start of any line the same goes for one word ("Watch", "Read"). A person's name stays
+    even when it is also a word ("May" of "Theresa May").
+    """
+    words = _WORD.findall(span.text)
+    if not words or span.text.casefold() in context.people:
+        return False
+    at_line_start = not line[: span.start - offset].strip()
+    if at_line_start and len(words) == 1 and words[0].casefold() in _LINE_START_WORDS:
+        return True
+    if not (at_line_start and len(words) == 1) and not _is_title_case(line):
+        return False
+    return all(context.used_lowercase(w) for w in words)
+
+
+def _is_title_case(line: str) -> bool:
+    """True for a line whose longer words are (nearly) all capitalised, like a headline."""
+    long_words = [w for w in _WORD.findall(line) if len(w) >= 4]
+    if len(long_words) < 3:
+        return False
+    capitalised = sum(w[0].isupper() for w in long_words)
+    return capitalised >= _TITLE_CASE_SHARE * len(long_words)
+
+
+def _trim(span: EntitySpan) -> EntitySpan | None:
+    """The span without quotes, brackets and trailing punctuation at its edges; None if empty.
+
+    A final dot is kept on abbreviations ("U.S.", "Gen.").
+    """
+    text = span.text
+    head = len(text) - len(text.lstrip(_EDGE_OPEN))
+    body = text[head:].rstrip(_EDGE_CLOSE)
+    cut = text[head + len(body) : head + len(body) + 1]
+    if body and cut == "." and _is_abbreviation(body + "."):
+        body += "."
+    if not body:
+        return None
+    if head == 0 and len(body) == len(text):
+        return span
+    start = span.start + head
+    return EntitySpan(body, span.label, start, start + len(body))
+
+
+_ABBREVIATIONS = frozenset("jr sr st co inc ltd corp bros".split())
+
+
+def _is_abbreviation(text: str) -> bool:
+    """True if the final dot belongs to the last word: "U.S.", "Gen.", "Jr."."""
+    last = text.split()[-1]
+    return last.count(".") >= 2 or _word_key(last) in _TITLES | _ABBREVIATIONS
+
+
+def _person_words(spans: Iterable[EntitySpan]) -> frozenset[str]:
+    """Names of PERSON spans, and their first and last words, casefolded."""
+    words: set[str] = set()
+    for span in spans:
+        if span.label == "PERSON":
+            name = _clean_person(span.text)
+            if name:
+                parts = name.casefold().split()
+                words.update({name.casefold(), parts[0], parts[-1]})
+    return frozenset(words)
+
+
+def _relabel_titled_person(span: EntitySpan, people: frozenset[str]) -> EntitySpan:
+    """A titled name of someone the text names as a PERSON is a PERSON, whatever the model said.
+
+    "General" alone proves nothing ("General Motors"); the name behind it must be a person's.
+    """
+    if span.label == "PERSON":
+        return span
+    untitled = _strip_possessive(span.text)
+    name = _strip_titles(untitled)
+    if name == untitled or name.casefold() not in people:
+        return span
+    return EntitySpan(span.text, "PERSON", span.start, span.end)
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def _strip_possessive(text: str) -> str:
+    """The text without edge punctuation and a final possessive: "Putin’s" -> "Putin"."""
+    return _POSSESSIVE.sub("", " ".join(text.split()).strip(_EDGE))
+
+
+def _clean_person(text: str) -> str:
+    """A person's name as written, without titles and possessive."""
+    return _drop_final_dot(_strip_titles(_strip_possessive(text)))
+
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+
+def _clean_name(text: str, label: str) -> str:
+    """The span as a name: no title for a person; no leading article for anything else.
+
+    Organisations and buildings keep a final "'s": it is part of "McDonald's" and "St Paul's".
+    """
+    if label == "PERSON":
+        return _clean_person(text)
+    text = " ".join(text.split()).strip(_EDGE)
+    if label in _POSSESSIVE_LABELS:
+        text = _strip_possessive(text)
+    return _drop_final_dot(_ARTICLE.sub("", text))
+
+
+def _drop_final_dot(name: str) -> str:
+    """A sentence's full stop is not part of a name; an abbreviation's dot is ("U.S.", "Jr.")."""
+    if name.endswith(".") and not _is_abbreviation(name):
+        return name.rstrip(".")
+    return name
+
+
+# --- countries ---------------------------------------------------------------------------------
+
+# Short forms news text uses that pycountry does not know (it knows names and official names).
+_COUNTRY_ALIASES = {
+    "us": "US", "usa": "US", "united states": "US", "america": "US",
+    "united states of america": "US",
+    "uk": "GB", "britain": "GB", "great britain": "GB",
+    "russia": "RU", "turkey": "TR", "ivory coast": "CI", "palestine": "PS", "burma": "MM",
+    "vatican": "VA", "vatican city": "VA", "holland": "NL", "czech republic": "CZ",
+    "east timor": "TL", "cape verde": "CV", "swaziland": "SZ", "macedonia": "MK",
+}  # fmt: skip
+# pycountry names a few countries as a reference list would ("Russian Federation"); news does not.
+_COMMON_NAMES = {
+    "RU": "Russia", "PS": "Palestine", "VA": "Vatican City", "FM": "Micronesia",
+    "CD": "Democratic Republic of the Congo",
+}  # fmt: skip
+
+
+def _country_key(name: str) -> str:
+    """A country name as the lookup table holds it: "the U.S." -> "us"."""
+    return _ARTICLE.sub("", " ".join(name.replace(".", "").split()).casefold())
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, tuple[str, str]]:
+    """Country key -> (alpha-2 code, common English name), from pycountry and the alias table."""
+    import pycountry  # loads its JSON database: only when a country is first looked up
+
+    names: dict[str, str] = {}
+    by_key: dict[str, str] = {}
+    for entry in pycountry.countries:
+        code = entry.alpha_2
+        common = getattr(entry, "common_name", None)
+        names[code] = _COMMON_NAMES.get(code) or common or entry.name
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(entry, attr, None)
+            if value:
+                by_key[_country_key(value)] = code
+    by_key.update(_COUNTRY_ALIASES)
+    return {key: (code, names[code]) for key, code in by_key.items()}
+
+
+def country(name: str) -> tuple[str, str] | None:
+    """(ISO 3166-1 alpha-2 code, common name) of a country as news names it, or None."""
+    return _countries().get(_country_key(name))
+
+
+# --- mentions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KnownNames:
+    """People (and other entities) already in the warehouse: full names, and their types by vote."""
+
+    people: tuple[str, ...] = ()  # canonical full person names seen before, e.g. "Zhang Youxia"
+    types: Mapping[str, str] = field(default_factory=dict)  # canonical name -> majority type so far
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One span on its way to a mention: its cleaned name, and country when it is one."""
+
+    span: EntitySpan
+    label: str
+    name: str
+    code: str | None = None
+
+
+def resolve_mentions(
+    articles: Sequence[tuple[str, Sequence[EntitySpan]]], known: KnownNames = KnownNames()
+) -> list[list[Mention]]:
+    """Normalize each article's spans (text, spans) into mentions of canonical entities, across the batch and the warehouse.
+
+    A name used alone resolves to the one full person name it can be: in its own article first,
+    then in the batch and the warehouse together; two candidates leave it unresolved.
+    """
+    batch = [[item for s in spans if (item := _prepare(s)) is not None] for _, spans in articles]
+    votes = _TypeVotes(batch, known)
+    names = {*votes.names(), *known.people}
+    wide = _AliasIndex(n for n in names if _is_full_person(n, votes, known))
+    return [_mentions(items, votes, wide, known) for items in batch]
+
+
+def _prepare(span: EntitySpan) -> _Item | None:
+    """The span's cleaned name; a country's code and common name; None for labels not kept."""
+    if span.label not in ENTITY_LABELS:
+        return None
+    name = _clean_name(span.text, span.label)
+    if not name:
+        return None
+    if span.label in _COUNTRY_LABELS and (found := country(name)) is not None:
+        return _Item(span, "GPE", found[1], found[0])
+    return _Item(span, span.label, name)
+
+
+class _TypeVotes:
+    """Each name's type by majority over the batch; the warehouse's type is a vote and wins ties."""
+
+    def __init__(self, batch: Iterable[Iterable[_Item]], known: KnownNames) -> None:
+        self._counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for items in batch:
+            for item in items:
+                if item.code is None:
+                    self._counts[item.name][item.label] += 1
+        self._known = {n: t for n, t in known.types.items() if t in ENTITY_LABELS}
+        for name, label in self._known.items():
+            self._counts[name][label] += 1
+
+    def names(self) -> Iterable[str]:
+        """Every name voted on."""
+        return self._counts.keys()
+
+    def winner(self, name: str) -> EntityType | None:
+        """The name's majority type; None for a name never seen."""
+        counts = self._counts.get(name)
+        if not counts:
+            return None
+        top = max(counts.values())
+        tied = [label for label in _LABEL_ORDER if counts[label] == top]
+        known = self._known.get(name)
+        return cast(EntityType, known) if known in tied else tied[0]
+
+
+class _AliasIndex:
+    """Full person names by their first and last word, for resolving a name used alone."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = set(names)
+        self._by_word: defaultdict[str, set[str]] = defaultdict(set)
+        for name in self._names:
+            parts = name.casefold().split()
+            self._by_word[parts[0]].add(name)
+            self._by_word[parts[-1]].add(name)
+
+    def __contains__(self, name: object) -> bool:
+        """True for one of the full names indexed."""
+        return name in self._names
+
+    def candidates(self, word: str) -> set[str]:
+        """Full names whose first or last word is `word`."""
+        return self._by_word.get(word.casefold(), set())
+
+
+def _mentions(
+    items: Sequence[_Item], votes: _TypeVotes, wide: _AliasIndex, known: KnownNames
+) -> list[Mention]:
+    """The mentions of one article: aliases resolved against its own full names first."""
+    local = _AliasIndex(i.name for i in items if _is_full_person(i.name, votes, known))
+    mentions = []
+    for item in items:
+        s = item.span
+        if item.code is not None:
+            mentions.append(Mention(s.text, s.start, s.end, item.name, "GPE", item.code))
+            continue
+        name, kind = _resolve(item, votes, local, wide)
+        if kind is None and (agency := _agency(item)) is not None:
+            name, kind = agency, "ORG"  # "Reuters" read as a GPE or PERSON is the news agency
+        if kind is None:
+            kind = votes.winner(name) or cast(EntityType, item.label)
+        mentions.append(Mention(s.text, s.start, s.end, name, kind))
+    return mentions
+
+
+def _is_full_person(name: str, votes: _TypeVotes, known: KnownNames) -> bool:
+    """True for a name of two or more words that the batch, or the warehouse, calls a person."""
+    return len(name.split()) >= 2 and (votes.winner(name) == "PERSON" or name in known.people)
+
+
+def _resolve(
+    item: _Item, votes: _TypeVotes, local: _AliasIndex, wide: _AliasIndex
+) -> tuple[str, EntityType | None]:
+    """A one-word name's full person name and PERSON; (name, None) when it names no person.
+
+    Only a PERSON (by its label or the batch's vote) is looked up beyond its own article: the city
+    "Washington" must not become a Denzel Washington the warehouse knows.
+    """
+    if len(item.name.split()) != 1:
+        return item.name, ("PERSON" if item.name in wide else None)
+    candidates = local.candidates(item.name)
+    if not candidates and "PERSON" in (item.label, votes.winner(item.name)):
+        candidates = wide.candidates(item.name)
+    if len(candidates) == 1:
+        return next(iter(candidates)), "PERSON"
+    if candidates:  # the surname of several people in scope: a person, but not a guess who
+        return item.name, "PERSON"
+    return item.name, None
+
+
+def _agency(item: _Item) -> str | None:
+    """The news agency's canonical name; a short form only when read as an ORG ("PA": a state)."""
+    agency = canonical_agency(item.name)
+    return agency if agency is not None and (item.label == "ORG" or len(item.name) > 3) else None

@@ -1,0 +1,590 @@
+"""Quotations in an article and who said them: rules over the text and its PERSON/ORG mentions.
+
+A quotation is the text between double quotation marks, straight or curly (curly single ‘...’
+too; an apostrophe never opens one). By the news convention a paragraph that ends inside a
+quote, followed by a paragraph that opens with a new mark, continues the same quote.
+
+The speaker comes from a reporting cue in the quote's own sentence, tried in this order: the
+attribution right after the quote ('"...," Putin said', '"...," said Putin'), right before it
+('Putin said: "..."', 'Putin said that "..."'), the nearest other reporting verb in the sentence
+that has a subject ('Putin claimed NATO was seeking to "..."'), then "according to X". A verb
+with a subject wins over "according to": in '"...," Wang told Shoigu, according to China's
+foreign ministry' the words are Wang's and the ministry only reports them.
+
+A pronoun (he, she; "it" for organizations) resolves to the most recent entity named as a
+*subject* before it, of a reporting verb or of a sentence; not to the most recent name in the
+text, which in news copy is often an object: in '... said Vladimir Putin, receiving General
+Zhang Youxia. But, he added: "..."' the speaker is Putin. "They" and role nouns ("the
+minister") are kept as written with no speaker, and a role-noun subject ends the chain, so a
+later "he" stays unresolved rather than skipping back to someone else. No speaker is guessed.
+A capitalized name the mentions missed ('," General Zhang said') takes the canonical name of a
+mention written the same way elsewhere in the article, else stays as written only; and a bare
+quote right after an attributed one in the same paragraph ('"...," he said. "..."') keeps its
+speaker.
+
+Quotes of fewer than MIN_WORDS words are scare quotes ('the "AUKUS" pact', 'so-called "special
+military operation"') unless a cue and a resolved speaker come with them. This module needs no
+NLP library: mentions come from `transforms.entities`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from transforms.records import Mention, Quote
+
+MIN_WORDS = 4
+_REACH = 300  # characters a subject may lie before its verb (asides included)
+
+# Each reporting verb with the inflections we match. Base forms are left out ("to add", "to
+# state" are rarely reports), and so are -s forms that are mostly nouns ("claims", "notes",
+# "remarks", "states").
+_VERB_FORMS = """
+    says said saying | tells told telling | adds added adding | insists insisted insisting
+    praises praised praising | stresses stressed stressing | noted noting | warns warned warning
+    stated stating | explains explained explaining | declares declared declaring
+    argues argued arguing | claimed claiming | urged urging | asked asking | replied replying
+    writes wrote writing | announces announced announcing
+    emphasises emphasised emphasising emphasizes emphasized emphasizing
+    underlines underlined underlining | acknowledges acknowledged acknowledging
+    admits admitted admitting | continued | concluded | remarked | vowed vowing | pledged pledging
+    affirms affirmed affirming | asserts asserted asserting | confirms confirmed confirming
+    recalled | observed | reiterates reiterated reiterating | responded | commented | tweeted
+    speaks spoke
+"""
+REPORTING_VERBS: frozenset[str] = frozenset(_VERB_FORMS.replace("|", " ").split())
+# Verbs that report speech only when they sit right next to the quote: elsewhere in a sentence
+# "continued" or "asked" usually narrate something else.
+_WEAK_VERBS = frozenset(
+    "continued concluded recalled observed responded commented tweeted asked asking writes wrote "
+    "writing".split()
+)
+_ACCORDING_TO = "according to"
+_SPEAKER_TYPES = frozenset({"PERSON", "ORG"})
+
+_CUE = re.compile(r"\b(?:" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r"|according to)\b")
+_MASK = "\x00"  # stands in for quoted words, so no rule ever reads inside a quote
+
+# Words that may stand between a subject and its verb: "Shoigu also insisted", "Putin on
+# Wednesday praised", "Zhang has said".
+_FILLER = re.compile(
+    r"(?:^|\s)(?:also|further|again|later|earlier|then|previously|once|recently|repeatedly|"
+    r"has|have|had|was|were|is|are|would|will|himself|herself|itself|themselves|today|yesterday|"
+    r"[a-z]+ly|on\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|"
+    r"(?:last|this|that)\s+(?:week|month|year|morning|afternoon|evening|night)|"
+    r"in\s+(?:a|an|the|his|her|its|their)\s+(?:statement|interview|speech|message|post|letter))\s*$"
+)
+# An appositive or aside between commas: "Shoigu, the secretary of ..., stressed".
+_ASIDE = re.compile(r",\s*(?:[a-z0-9]|[A-Z][\w.-]*['’]s\b)[^,\x00]*,\s*$")
+_RELATIVE = re.compile(r",?\s+who\s*$")
+_PRONOUN_END = re.compile(r"(?<![\w'’])(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)$")
+_PRONOUN_START = re.compile(r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\b")
+_ROLES = (
+    r"(?i:minister|ministry|president|spokes(?:man|woman|person|men)|officials?|general|commander|"
+    r"ambassador|diplomat|secretary|chancellor|premier|leader|statement|agency|office|government|"
+    r"department|embassy|sources?|analysts?|experts?|chief|head|director|chair(?:man|woman)?|envoy|"
+    r"senator|governor|mayor|police|army|military|report|readout|transcript(?:ion)?|translation|"
+    r"lawmakers?|prosecutors?|court|judge|company|firm|kremlin|white house|aides?|adviser|advisor)"
+)
+_DETERMINER = r"(?:(?<![\w'’])(?i:the|a|an|his|her|its|their)|\b[A-Z][\w.-]*['’]s)"
+_ROLE_END = re.compile(_DETERMINER + r"\s+(?:[\w'’-]+\s+){0,3}?" + _ROLES + r"$")
+_ROLE_START = re.compile(_DETERMINER + r"\s+(?:[\w'’-]+\s+){0,3}?" + _ROLES + r"\b")
+_NOUN_PHRASE = re.compile(r"[^,.;:!?\n\x00\"“”]{1,80}")
+_TITLE_WORD = re.compile(
+    r"(?:[A-Z][\w.'’-]*|former|senior|top|deputy|vice|chief|foreign|defen[cs]e|prime|minister|"
+    r"president|official|general|secretary|leader)\s+"
+)
+# A run of capitalized words: a name the mentions may have missed.
+_NAME_END = re.compile(r"(?<![\w'’.-])(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*$")
+_NAME_START = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}\b")
+# What may stand before a subject in an attribution: '," General Zhang said'.
+_TITLES = re.compile(r"[\s,;–—-]*(?:" + _TITLE_WORD.pattern + r")*")
+# Capitalized words that open a clause but are not part of a name or title.
+_FUNCTION_WORDS = frozenset(
+    "after while when as since although though before if in on at during for with from by "
+    "of to the a an this that these those but and yet so however meanwhile still now then "
+    "speaking asked earlier later it he she they we i "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december".split()
+)
+_CONNECTIVE = re.compile(r"(?:But|And|Yet|So|However|Meanwhile|Still|Now|Then)\b,?\s*")
+_READS_AS_SUBJECT = re.compile(r",|\s+(?!(?:and|or|of|in|to|for|with|at|on|from)\b)[a-z]")
+_LEAD_IN = re.compile(r"\s*(?:that\s*|[:,]\s*)?|\s+[^\x00\"“”‘:;.!?\n]{1,60}?:\s*")
+_TERM_BEFORE = re.compile(
+    r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
+)
+_SENTENCE_END = re.compile(r"\n|[.!?]")
+# A new sentence opens with a capital, a digit, or a quote (whose first word is masked).
+_NEXT_SENTENCE = re.compile(r"\s+(?=[\"“‘(\[]?[A-Z0-9\x00])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr gen lt col maj capt sgt sen rep gov prof st jr sr rev hon no vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec inc corp ltd co".split()
+)
+_WORDS = re.compile(r"\w[\w'’-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Marked:
+    """A quotation as found: offsets of its marks and of each paragraph's quoted words."""
+
+    start: int
+    end: int
+    parts: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """Who a reporting cue names, as written."""
+
+    text: str
+    start: int
+    kind: Literal["mention", "pronoun", "role", "name"]
+    mention: Mention | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    """A subject named in the text: where pronouns after it look for their antecedent."""
+
+    start: int
+    type: str  # "PERSON", "ORG", or "reset" for a subject we cannot name
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """The text with quoted words masked out, its sentences, and its mentions by offset."""
+
+    text: str
+    masked: str
+    sentence_starts: tuple[int, ...]
+    by_start: dict[int, Mention]
+    by_end: dict[int, Mention]
+    by_surface: dict[str, Mention | None]  # None when one surface names two entities
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """Offsets of the sentence holding `pos`."""
+        i = bisect.bisect_right(self.sentence_starts, pos) - 1
+        end = self.sentence_starts[i + 1] if i + 1 < len(self.sentence_starts) else len(self.text)
+        return self.sentence_starts[i], end
+
+
+def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Quote]:
+    """Quotations in the text with their speaker, cue and offsets; the speaker is None when the text does not say."""
+    marked = _scan(text)
+    if not marked:
+        return []
+    ctx = _context(text, marked, mentions)
+    events = _subject_events(ctx)
+    quotes = []
+    for q in marked:
+        cue, subject = _attribute(ctx, q)
+        speaker, speaker_text = _speaker(subject, events)
+        quotes.append(Quote(_quote_text(text, q), q.start, q.end, speaker, speaker_text, cue))
+    quotes = _carry_over(ctx, quotes)
+    return [q for q in quotes if _is_quotation(text, q)]
+
+
+# -- finding the marks ----------------------------------------------------------------------------
+
+
+def _scan(text: str) -> list[_Marked]:
+    """Every balanced quotation in reading order; quotes inside quotes stay part of the outer one."""
+    found = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in '“"':
+            quote, i = _scan_double(text, i)
+        elif ch == "‘" and _opens_single(text, i):
+            quote, i = _scan_single(text, i)
+        else:
+            i += 1
+            continue
+        if quote is not None:
+            found.append(quote)
+    return found
+
+
+def _scan_double(text: str, start: int) -> tuple[_Marked | None, int]:
+    """The quote opened at `start`, followed across paragraphs; None when it never closes."""
+    opener = text[start]
+    closer = "”" if opener == "“" else '"'
+    parts = []
+    part_start = start + 1
+    while True:
+        close = text.find(closer, part_start)
+        newline = text.find("\n", part_start)
+        if close != -1 and (newline == -1 or close < newline):
+            parts.append((part_start, close))
+            return _Marked(start, close + 1, tuple(parts)), close + 1
+        if newline == -1:
+            return None, len(text)
+        after = newline
+        while after < len(text) and text[after].isspace():
+            after += 1
+        # The news convention: no closing mark at the paragraph end, a new opening mark next.
+        if after < len(text) and text[after] == opener:
+            parts.append((part_start, newline))
+            part_start = after + 1
+            continue
+        return None, newline
+
+
+def _opens_single(text: str, i: int) -> bool:
+    """True if the ‘ at `i` opens a quotation rather than eliding digits (‘90s)."""
+    before_ok = i == 0 or text[i - 1].isspace() or text[i - 1] in '([“"—–-'
+    return before_ok and i + 1 < len(text) and text[i + 1].isalpha()
+
+
+def _scan_single(text: str, start: int) -> tuple[_Marked | None, int]:
+    """A ‘...’ quote on one line; a ’ followed by a letter is an apostrophe (Putin’s), not the end."""
+    k = start + 1
+    newline = text.find("\n", start)
+    while True:
+        k = text.find("’", k)
+        if k == -1 or (newline != -1 and k > newline):
+            return None, start + 1
+        if not text[k - 1].isspace() and (k + 1 == len(text) or not text[k + 1].isalnum()):
+            return _Marked(start, k + 1, ((start + 1, k),)), k + 1
+        k += 1
+
+
+# -- the text around the quotes -------------------------------------------------------------------
+
+
+def _context(text: str, marked: Sequence[_Marked], mentions: Sequence[Mention]) -> _Context:
+    """Mask quoted words, split sentences, and index the speaker-capable mentions."""
+    masked = _mask(text, marked)
+    by_start: dict[int, Mention] = {}
+    by_end: dict[int, Mention] = {}
+    by_surface: dict[str, Mention | None] = {}
+    # Longest first, so that when two mentions share an edge the fuller one is kept.
+    for m in sorted(mentions, key=lambda m: m.start - m.end):
+        if m.type in _SPEAKER_TYPES:
+            by_start.setdefault(m.start, m)
+            by_end.setdefault(m.end, m)
+            known = by_surface.setdefault(text[m.start : m.end], m)
+            if known is not None and known.name != m.name:
+                by_surface[text[m.start : m.end]] = None
+    return _Context(text, masked, _sentence_starts(masked), by_start, by_end, by_surface)
+
+
+def _mask(text: str, marked: Sequence[_Marked]) -> str:
+    """The text with everything between each quote's marks masked, but its final punctuation kept.
+
+    The final '.', '?' or ',' still tells where the sentence ends; the words inside must never
+    be read as a cue or a subject.
+    """
+    pieces = []
+    pos = 0
+    for q in marked:
+        inner_end = q.end - 1
+        keep = text[inner_end - 1] if inner_end - 1 > q.start and text[inner_end - 1] in ".!?," else ""
+        pieces += [text[pos : q.start + 1], _MASK * (inner_end - q.start - 1 - len(keep)), keep]
+        pos = inner_end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _sentence_starts(masked: str) -> tuple[int, ...]:
+    """Where each sentence (or paragraph) starts, quotes counted as single words."""
+    starts = [0]
+    for m in _SENTENCE_END.finditer(masked):
+        k = m.start()
+        if masked[k] == "\n":
+            # A line ending in a colon introduces the paragraph after it ('Putin said:').
+            if _last_visible(masked, k) != ":":
+                starts.append(k + 1)
+            continue
+        j = k + 1
+        while j < len(masked) and masked[j] in '”"’)':
+            j += 1
+        if masked[k] in "?!" and j > k + 1:
+            continue  # '"Why?" he asked.' goes on after the mark
+        nxt = _NEXT_SENTENCE.match(masked, j)
+        if nxt and not (masked[k] == "." and _is_abbreviation(masked, k)):
+            starts.append(nxt.end())
+    return tuple(sorted(set(starts)))
+
+
+def _last_visible(text: str, end: int, lo: int = 0) -> str:
+    """The last non-space character in text[lo:end], or '' when there is none."""
+    k = end - 1
+    while k >= lo and text[k].isspace():
+        k -= 1
+    return text[k] if k >= lo else ""
+
+
+def _is_abbreviation(masked: str, dot: int) -> bool:
+    """True if the '.' at `dot` closes an abbreviation or an initial (Gen., U.S.)."""
+    word = re.search(r"(\w+)$", masked[max(0, dot - 12) : dot])
+    return word is not None and (
+        word.group().lower() in _ABBREVIATIONS or (len(word.group()) == 1 and word.group().isupper())
+    )
+
+
+# -- cues and subjects ------------------------------------------------------------------------------
+
+
+def _cues(ctx: _Context, lo: int, hi: int) -> list[re.Match[str]]:
+    """Reporting verbs and 'according to' in [lo, hi), passives ('was told by') left out."""
+    return [m for m in _CUE.finditer(ctx.masked, lo, hi) if not ctx.masked.startswith(" by ", m.end())]
+
+
+def _cue_subject(ctx: _Context, cue: re.Match[str], lo: int, hi: int) -> _Subject | None:
+    """Who the cue at `cue` names within the sentence [lo, hi)."""
+    if cue.group() == _ACCORDING_TO:
+        return _according_to(ctx, cue.end(), hi)
+    before = _last_visible(ctx.masked, cue.start(), lo)
+    if cue.group().endswith("ing"):
+        # ", saying ..." reports the sentence's own subject; elsewhere it is a progressive.
+        return (
+            _clause_subject(ctx, lo, cue.start()) if before == "," else _subject_before(ctx, lo, cue.start())
+        )
+    subject = _subject_before(ctx, lo, cue.start())
+    if subject is None and before in ("", ",", '"', "”", "’"):
+        subject = _subject_after(ctx, cue.end(), hi)  # '"...," said Putin'
+    return subject
+
+
+def _subject_before(ctx: _Context, lo: int, end: int) -> _Subject | None:
+    """The subject ending right before a verb at `end`, past adverbs, times and asides."""
+    lo = max(lo, end - _REACH)  # a run-on "sentence" must not make this quadratic
+    end = _strip_fillers(ctx.masked, lo, end)
+    m = ctx.by_end.get(end)
+    if m is not None and m.start >= lo:
+        return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+    seg = ctx.masked[lo:end]
+    for pattern, kind in ((_PRONOUN_END, "pronoun"), (_ROLE_END, "role")):
+        found = pattern.search(seg)
+        if found:
+            return _Subject(ctx.text[lo + found.start() : end], lo + found.start(), kind)
+    found = _NAME_END.search(seg)
+    subject = _name_subject(ctx, lo + found.start(), end) if found else None
+    # One unknown capitalized word opening the sentence is as often "Critics" as a name.
+    if subject and subject.kind == "name" and " " not in subject.text and not seg[: found.start()].strip():
+        return None
+    return subject
+
+
+def _strip_fillers(masked: str, lo: int, end: int) -> int:
+    """`end` moved left past whatever may stand between a subject and its verb."""
+    while True:
+        seg = masked[lo:end].rstrip()
+        for pattern in (_FILLER, _ASIDE, _RELATIVE):
+            found = pattern.search(seg)
+            if found and found.start() > 0:
+                seg = seg[: found.start()].rstrip()
+                break
+        else:
+            return lo + len(seg)
+        end = lo + len(seg)
+
+
+def _subject_after(ctx: _Context, start: int, hi: int) -> _Subject | None:
+    """The subject right after an inverted verb: 'said (President) Putin', 'said the ministry'."""
+    p = start
+    while p < hi and ctx.masked[p].isspace():
+        p += 1
+    for pattern, kind in ((_PRONOUN_START, "pronoun"), (_ROLE_START, "role")):
+        found = pattern.match(ctx.masked, p, hi)
+        if found:
+            return _Subject(found.group(), p, kind)
+    for _ in range(5):  # past titles the mention may leave out: "said Defence Minister ..."
+        m = ctx.by_start.get(p)
+        if m is not None and m.end <= hi:
+            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+        word = _TITLE_WORD.match(ctx.masked, p, hi)
+        if word is None or word.group().strip().lower() in _FUNCTION_WORDS:
+            break
+        p = word.end()
+    found = _NAME_START.match(ctx.masked, p, hi)
+    return _name_subject(ctx, found.start(), found.end()) if found else None
+
+
+def _name_subject(ctx: _Context, start: int, end: int) -> _Subject | None:
+    """A capitalized name the mentions missed ('," General Zhang said').
+
+    It is canonical when the article has a mention written the same way (here "Zhang"); clause
+    openers, days and months are not names.
+    """
+    for word in re.finditer(r"\S+", ctx.text[start:end]):
+        if word.group().lower().rstrip(",") not in _FUNCTION_WORDS:
+            start += word.start()
+            break
+    else:
+        return None
+    words = ctx.text[start:end].split()
+    for i in range(len(words)):
+        m = ctx.by_surface.get(" ".join(words[i:]))
+        if m is not None:
+            return _Subject(ctx.text[start:end], start, "mention", m)
+    return _Subject(ctx.text[start:end], start, "name")
+
+
+def _according_to(ctx: _Context, start: int, hi: int) -> _Subject | None:
+    """The source named after 'according to': a mention at its head, else the phrase as written."""
+    phrase = _NOUN_PHRASE.match(ctx.masked, start, hi)
+    if phrase is None or not phrase.group().strip():
+        return None
+    p = start + len(phrase.group()) - len(phrase.group().lstrip())
+    for m in (ctx.by_start.get(p), ctx.by_start.get(p + 4)):  # "the Russian Defence Ministry"
+        if m is not None and m.end <= phrase.end():
+            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+    return _Subject(phrase.group().strip(), p, "role")
+
+
+def _clause_subject(ctx: _Context, lo: int, hi: int) -> _Subject | None:
+    """The named subject opening the sentence, or its main clause after a short introduction."""
+    head = ctx.masked[lo : min(hi, lo + 150)]
+    starts = [lo] + [lo + m.end() for m in re.finditer(r",|\s[–—-]\s", head)][:2]
+    for p in starts:
+        subject = _subject_at(ctx, p, hi)
+        if subject is not None:
+            return subject
+    return None
+
+
+def _subject_at(ctx: _Context, p: int, hi: int) -> _Subject | None:
+    """A mention or pronoun at `p` that reads as a subject, past connectives and titles."""
+    while p < hi and ctx.masked[p].isspace():
+        p += 1
+    if connective := _CONNECTIVE.match(ctx.masked, p, hi):
+        p = connective.end()
+    for _ in range(6):
+        m = ctx.by_start.get(p)
+        if m is not None and m.end < hi and _READS_AS_SUBJECT.match(ctx.masked, m.end, hi):
+            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+        if pronoun := _PRONOUN_START.match(ctx.masked, p, hi):
+            return _Subject(pronoun.group(), p, "pronoun")
+        word = _TITLE_WORD.match(ctx.masked, p, hi)
+        if word is None or word.group().strip().lower() in _FUNCTION_WORDS:
+            return None
+        p = word.end()
+    return None
+
+
+def _subject_events(ctx: _Context) -> list[_Event]:
+    """Every subject the text names, in order: sentence subjects and subjects of reporting verbs."""
+    events = []
+    starts = ctx.sentence_starts
+    for lo, hi in zip(starts, starts[1:] + (len(ctx.text),), strict=True):
+        subjects = [_clause_subject(ctx, lo, hi)]
+        subjects += [
+            _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if cue.group() != _ACCORDING_TO
+        ]
+        for s in subjects:
+            if s is not None and s.mention is not None:
+                events.append(_Event(s.start, s.mention.type, s.mention.name))
+            elif s is not None and s.kind in ("role", "name"):
+                events.append(_Event(s.start, "reset", None))
+    return sorted(events, key=lambda e: e.start)
+
+
+# -- attribution ------------------------------------------------------------------------------------
+
+
+def _attribute(ctx: _Context, q: _Marked) -> tuple[str | None, _Subject | None]:
+    """The cue and subject for one quote, by the order in the module docstring."""
+    lo, hi = ctx.sentence(q.start)
+    cues = _cues(ctx, lo, hi)
+    verbs = [c for c in cues if c.group() != _ACCORDING_TO]
+    after = [c for c in verbs if c.start() >= q.end and c.start() - q.end <= 80]
+    if after and (subject := _tight_after(ctx, q, after[0], hi)) is not None:
+        return after[0].group(), subject
+    before = [c for c in verbs if c.end() <= q.start]
+    if before and _LEAD_IN.fullmatch(ctx.masked, before[-1].end(), q.start):
+        return before[-1].group(), _cue_subject(ctx, before[-1], lo, hi)
+    near = sorted(
+        (c for c in verbs if c.group() not in _WEAK_VERBS and _distance(c, q) <= _REACH),
+        key=lambda c: _distance(c, q),
+    )
+    for c in near:
+        if (subject := _cue_subject(ctx, c, lo, hi)) is not None:
+            return c.group(), subject
+    for c in cues:
+        if c.group() == _ACCORDING_TO:
+            return _ACCORDING_TO, _cue_subject(ctx, c, lo, hi)
+    return (near[0].group(), None) if near else (None, None)
+
+
+def _tight_after(ctx: _Context, q: _Marked, cue: re.Match[str], hi: int) -> _Subject | None:
+    """The subject when the attribution follows the quote directly: '," Putin said' or '," said Putin'."""
+    gap = ctx.masked[q.end : cue.start()]
+    if not gap.strip(" ,;–—-"):
+        return _subject_after(ctx, cue.end(), hi)
+    subject = _subject_before(ctx, q.end, cue.start())
+    if subject is not None and _TITLES.fullmatch(ctx.masked, q.end, subject.start):
+        return subject
+    return None
+
+
+def _distance(cue: re.Match[str], q: _Marked) -> int:
+    """Characters between a cue and a quote."""
+    return cue.start() - q.end if cue.start() >= q.end else q.start - cue.end()
+
+
+def _speaker(subject: _Subject | None, events: Sequence[_Event]) -> tuple[str | None, str | None]:
+    """(canonical speaker, speaker as written) for a cue's subject."""
+    if subject is None:
+        return None, None
+    if subject.mention is not None:
+        return subject.mention.name, subject.text
+    if subject.kind == "pronoun":
+        return _antecedent(subject, events), subject.text
+    return None, subject.text
+
+
+def _antecedent(pronoun: _Subject, events: Sequence[_Event]) -> str | None:
+    """The most recent subject a pronoun can stand for; None for 'they' or after an unnamed subject."""
+    wanted = {"he": "PERSON", "she": "PERSON", "it": "ORG"}.get(pronoun.text.lower())
+    if wanted is None:
+        return None  # "they" is usually a group, not the last person named
+    for event in reversed(events):
+        if event.start < pronoun.start and event.type in (wanted, "reset"):
+            return event.name
+    return None
+
+
+def _carry_over(ctx: _Context, quotes: list[Quote]) -> list[Quote]:
+    """Give a bare quote the speaker of the quote just before it in the same paragraph.
+
+    '"...," he said. "..."' is one speaker by the news convention; a paragraph break or another
+    person named in between ends it.
+    """
+    out: list[Quote] = []
+    for q in quotes:
+        prev = out[-1] if out else None
+        if q.cue is None and prev is not None and prev.speaker_text is not None:
+            between = range(prev.end, q.start)
+            others = [
+                m
+                for s, m in ctx.by_start.items()
+                if s in between and m.type == "PERSON" and m.name != prev.speaker
+            ]
+            if "\n" not in ctx.text[prev.end : q.start] and not others:
+                q = dataclasses.replace(q, speaker=prev.speaker, speaker_text=prev.speaker_text, cue=prev.cue)
+        out.append(q)
+    return out
+
+
+def _quote_text(text: str, q: _Marked) -> str:
+    """The quoted words, paragraphs joined by a space, minus the comma that hands over to the attribution."""
+    return " ".join(text[s:e].strip() for s, e in q.parts).strip().rstrip(",").strip()
+
+
+def _is_quotation(text: str, q: Quote) -> bool:
+    """False for scare quotes: a short term with no cue and named speaker, or used as a noun's modifier."""
+    if len(_WORDS.findall(q.text)) >= MIN_WORDS:
+        return True
+    return (
+        q.cue is not None
+        and q.speaker is not None
+        and not _TERM_BEFORE.search(text[max(0, q.start - 20) : q.start])
+    )
