@@ -45,6 +45,9 @@ def ingest(
     sources: Annotated[Optional[Path], typer.Option("--sources", help="A sources.toml naming feeds, sitemaps, URL lists and folders.")] = None,
     db: DbOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction (and fetch) task.")] = None,
+    max_reject_ratio: Annotated[
+        Optional[float], typer.Option(help="Fail the run when a larger share of the inputs read is rejected (0-1).")
+    ] = None,
     allow_private_networks: Annotated[
         Optional[bool],
         typer.Option("--allow-private-networks/--no-private-networks", help="Fetch from private, loopback and link-local addresses (refused by default)."),
@@ -77,7 +80,11 @@ def ingest(
                     db=str(db) if db else None,
                     batch_size=batch_size,
                     allow_private_networks=allow_private_networks,
+                    max_reject_ratio=max_reject_ratio,
                 )
+        except ingest_module.TooManyRejects as exc:
+            errors.print(f"[red]load failed:[/red] {exc} (`newsflow stats` shows them)")
+            raise typer.Exit(1) from None
         finally:
             ingest_module.progress_listener = None
     print_summary(summary)

@@ -13,6 +13,7 @@ import os
 import pickle
 import tempfile
 import uuid
+from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -21,6 +22,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.states import State
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.fetch import Fetched, Fetcher, Validators
@@ -77,7 +79,12 @@ def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str) -> st
     return spool_batch(results, spool)
 
 
-@task(name="fetch_listing", cache_policy=NO_CACHE, retries=2, retry_condition_fn=lambda task, run, state: isinstance(state.data, TransientFetchError))
+def _only_transient(task: object, run: object, state: State) -> bool:
+    """Prefect retries a listing only when it failed in a way worth retrying."""
+    return isinstance(state.data, TransientFetchError)
+
+
+@task(name="fetch_listing", cache_policy=NO_CACHE, retries=2, retry_condition_fn=_only_transient)
 def fetch_listing(fetcher: Fetcher, url: str, validators: Validators | None) -> Fetched:
     """Fetch one feed, sitemap or given URL; a transient failure raises, so Prefect retries it."""
     (result,) = fetcher.fetch_all([(url, validators)], accept="listing")
@@ -100,7 +107,7 @@ def discover_links(sources: Sequence[Source], writer: Writer, load_id: str, fetc
     backoff = fetcher.policy.backoff
     retrying = fetch_listing.with_options(retry_delay_seconds=[backoff * 4, backoff * 20])
 
-    def fetch(url: str, validators: Validators | None, _accept: str) -> Fetched:
+    def fetch(url: str, validators: Validators | None) -> Fetched:
         try:
             return retrying(fetcher, url, validators)
         except TransientFetchError as exc:  # still failing after Prefect's retries: recorded, not fatal
@@ -174,7 +181,27 @@ def report_load(db: str | None, load_id: str) -> LoadSummary:
     return summary
 
 
-@flow(name="ingest", task_runner=ProcessPoolTaskRunner(max_workers=Settings.from_env().workers))
+def run_name() -> str:
+    """Flow runs are named for what they do: `ingest <source or sources file> <start time>`."""
+    params = runtime.flow_run.parameters
+    if params.get("sources"):
+        what = Path(params["sources"]).stem
+    elif params.get("paths"):
+        first = str(params["paths"][0])
+        what = redact_url(first) if "://" in first else Path(first).name
+        if len(params["paths"]) > 1:
+            what += f" +{len(params['paths']) - 1}"
+    else:
+        what = "examples"
+    started = runtime.flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
+    return f"ingest {what} {started:%Y-%m-%dT%H:%M}"
+
+
+@flow(
+    name="ingest",
+    flow_run_name=run_name,
+    task_runner=ProcessPoolTaskRunner(max_workers=Settings.from_env().workers),
+)
 def ingest(
     paths: list[str] | None = None,
     sources: str | None = None,
@@ -182,9 +209,10 @@ def ingest(
     batch_size: int | None = None,
     max_bytes: int | None = None,
     allow_private_networks: bool | None = None,
+    max_reject_ratio: float | None = None,
 ) -> LoadSummary:
     """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus."""
-    settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes)
+    settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
     plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks)
     logger = get_run_logger()
     load_id = _new_load_id()
@@ -202,9 +230,25 @@ def ingest(
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise
-        counts = writer.finish_load(load_id, "completed")
+        ratio = writer.reject_ratio(load_id)
+        too_many = settings.max_reject_ratio is not None and ratio > settings.max_reject_ratio
+        message = (
+            f"{ratio:.0%} of the inputs read were rejected, over the limit of {settings.max_reject_ratio:.0%}"
+            " (NEWSFLOW_MAX_REJECT_RATIO): see the rejects by reason"
+            if too_many
+            else None
+        )
+        counts = writer.finish_load(load_id, "failed" if too_many else "completed", message)
     logger.info("load %s done: %s", load_id, counts)
-    return report_load(str(settings.db), load_id)
+    summary = report_load(str(settings.db), load_id)
+    if too_many:
+        # Every batch is committed, so the warehouse is consistent; the run says something is wrong.
+        raise TooManyRejects(message)
+    return summary
+
+
+class TooManyRejects(Exception):
+    """A load whose share of rejected inputs passed the configured limit."""
 
 
 def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: _Progress) -> None:

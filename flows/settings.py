@@ -23,6 +23,7 @@ class Settings:
     batch_size: int = 500  # documents per task: a task run costs ~100 ms on a process pool
     workers: int = 2
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_reject_ratio: float | None = None  # a load rejecting a larger share of what it read ends failed
 
     @classmethod
     def from_env(
@@ -30,6 +31,7 @@ class Settings:
         db: str | os.PathLike[str] | None = None,
         batch_size: int | None = None,
         max_bytes: int | None = None,
+        max_reject_ratio: float | None = None,
     ) -> Settings:
         """Settings from explicit values, then NEWSFLOW_* variables, then defaults."""
         env = os.environ
@@ -38,6 +40,9 @@ class Settings:
             batch_size=batch_size or int(env.get("NEWSFLOW_BATCH_SIZE", 500)),
             workers=int(env.get("NEWSFLOW_WORKERS", os.cpu_count() or 2)),
             max_bytes=max_bytes or int(env.get("NEWSFLOW_MAX_BYTES", DEFAULT_MAX_BYTES)),
+            max_reject_ratio=max_reject_ratio
+            if max_reject_ratio is not None
+            else float(env["NEWSFLOW_MAX_REJECT_RATIO"]) if env.get("NEWSFLOW_MAX_REJECT_RATIO") else None,
         )
 
     def fetch_policy(self) -> FetchPolicy:

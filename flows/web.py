@@ -27,7 +27,7 @@ RETRY_NEXT_RUN = frozenset({"http_404", "robots_unavailable", "dns_error", "tls_
 MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is the deepest real sites go
 MAX_LISTINGS_PER_SOURCE = 500  # child sitemaps read for one source in one run
 
-FetchListing = Callable[[str, "Validators | None", str], Fetched]
+FetchListing = Callable[[str, "Validators | None"], Fetched]  # fetch a listing, retrying transient failures
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ def _read_listing(
     """Fetch and parse one listing; a URL given directly may turn out to be a page instead."""
     state = writer.web_states([url]).get(url)
     validators = _validators(state) if state and state.outcome == "listing" or source.kind == "url" else None
-    result = fetch_listing(url, validators, "listing")
+    result = fetch_listing(url, validators)
     kind_asked = source.kind if source.kind in ("feed", "sitemap") else "listing"
     meta = dataclasses.replace(result.meta, kind=kind_asked)
     if result.reason == "not_modified":

@@ -145,6 +145,8 @@ def _best_story(
         return story, "duplicate", 1.0, doc.published or original.published
     best: tuple[float, Story, str, dt.date | None] | None = None
     for story in stories:
+        if not _may_share_event(doc, story):
+            continue
         day = _day_in_window(doc, story)
         if day is None and _dated(doc) and story.first is not None:
             continue  # dated, but outside the story's window
@@ -160,6 +162,26 @@ def _best_story(
         return None, "new_story", None, doc.published
     score, story, evidence, day = best
     return story, evidence, round(score, 4), day
+
+
+def anchors(entities: Mapping[str, float]) -> set[str]:
+    """The entities that can tie an article to a story: people, organisations, places, events.
+
+    Countries and nationalities are left out: nearly every article names one.
+    """
+    return {key for key, weight in entities.items() if weight >= 1.0}
+
+
+def _may_share_event(doc: StoryDoc, story: Story) -> bool:
+    """Cheap test before scoring: a shared anchor entity (or, without anchors, any entity).
+
+    Scoring compares texts with every member; without this, placing a day's articles would
+    compare each with every story of the day.
+    """
+    mine = anchors(doc.entities) or set(doc.entities)
+    if not mine:
+        return True  # nothing to go on but text
+    return any(mine & m.entities.keys() for m in story.members)
 
 
 def _dated(doc: StoryDoc) -> bool:

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
 from transforms.enrich import Enriched, entity_id, enrich_batch, quote_id
-from transforms.stories import WINDOW as STORY_WINDOW, Story, place, story_doc
+from transforms.stories import WINDOW as STORY_WINDOW, Story, anchors, place, story_doc
 from transforms.entities import KnownNames
 from transforms.nlp import MODEL_VERSION as NLP_MODEL_VERSION
 from transforms.urls import host_of
@@ -185,6 +185,13 @@ class Writer:
             " deferred = deferred + ? WHERE load_id = ?",
             [listings, older, deferred, load_id],
         )
+
+    def reject_ratio(self, load_id: str) -> float:
+        """Share of a load's inputs that were read (not unchanged) and rejected."""
+        (ratio,) = self.con.execute(
+            "SELECT rejected / greatest(discovered - unchanged, 1) FROM loads WHERE load_id = ?", [load_id]
+        ).fetchone()
+        return float(ratio)
 
     def finish_load(self, load_id: str, status: str, message: str | None = None) -> dict[str, int]:
         """Mark a load finished and return its counts."""
@@ -545,7 +552,8 @@ class Writer:
                 )
             )
         dates = [d.published for d in docs if d.published is not None]
-        placements, touched = place(docs, self._candidate_stories(dates))
+        keys = sorted({k for d in docs for k in (anchors(d.entities) or d.entities)})
+        placements, touched = place(docs, self._candidate_stories(dates, keys))
         self._append(
             "INSERT INTO story_members SELECT * FROM rows ANTI JOIN story_members USING (article_id)",
             {
@@ -574,15 +582,22 @@ class Writer:
             },
         )
 
-    def _candidate_stories(self, dates: Sequence[dt.date]) -> list[Story]:
-        """Stories a batch may join: those whose dates come near the batch's, and the most recent ones."""
+    def _candidate_stories(self, dates: Sequence[dt.date], keys: Sequence[str]) -> list[Story]:
+        """Stories a batch may join: near the batch's dates or among the most recent, naming one of its entities."""
         lo = min(dates) - STORY_WINDOW if dates else None
         hi = max(dates) + STORY_WINDOW if dates else None
-        ids = [sid for (sid,) in self.con.execute(
-            "SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
-            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_load_id DESC LIMIT $recent)",
+        if not keys:
+            return []
+        ids = [sid for (sid,) in self._select(
+            "WITH near AS ("
+            " SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
+            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_load_id DESC LIMIT $recent))"
+            " SELECT DISTINCT sm.story_id FROM near JOIN story_members sm USING (story_id)"
+            " JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)"
+            " JOIN rows r ON r.key = e.type || ':' || coalesce(e.country_code, e.name)",
+            {"key": pa.array(list(keys), pa.string())},
             {"lo": lo, "hi": hi, "recent": RECENT_STORIES},
-        ).fetchall()]
+        )]
         if not ids:
             return []
         members = self._select(

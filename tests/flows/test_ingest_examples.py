@@ -185,3 +185,35 @@ def test_cli_search_prints_ranked_articles(first_run):
     result = runner.invoke(app, ["search", "dock workers strike", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "Lisbon dock workers" in result.stdout
+
+
+def test_the_flow_run_is_named_for_what_it_does_and_the_load_points_to_it(first_run):
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    db, summary = first_run
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (run_id,) = con.execute("SELECT flow_run_id FROM loads WHERE load_id = ?", [summary.load_id]).fetchone()
+    finally:
+        con.close()
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(run_id))
+    assert run.name.startswith("ingest examples 20")
+    assert run.state is not None and run.state.is_completed()
+
+
+def test_a_run_rejecting_more_than_the_limit_fails_with_a_message_and_keeps_its_data(prefect_server, tmp_path):
+    db = tmp_path / "strict.duckdb"
+    state = ingest(db=str(db), max_reject_ratio=0.1, return_state=True)  # the corpus rejects 5 of 31
+    assert state.is_failed()
+    assert "over the limit of 10%" in state.message
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        status, message, loaded, rejected = con.execute("SELECT status, message, loaded, rejected FROM loads").fetchone()
+        articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        con.close()
+    assert status == "failed" and "16%" in message
+    assert (loaded, rejected, articles) == (22, 5, 26)  # every batch committed: consistent, nothing half-written

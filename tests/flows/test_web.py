@@ -24,8 +24,8 @@ def site():
 def discover(site: Site, tmp_path, *sources: Source):
     fetcher = Fetcher(POLICY)
 
-    def fetch_listing(url, validators, accept):
-        (result,) = fetcher.fetch_all([(url, validators)], accept=accept)
+    def fetch_listing(url, validators):
+        (result,) = fetcher.fetch_all([(url, validators)], accept="listing")
         return result
 
     with Writer(tmp_path / "w.duckdb") as writer:

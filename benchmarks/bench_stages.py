@@ -1,0 +1,331 @@
+"""Throughput of each ingest stage, enrichment included, and of the whole flow, against 12 articles/s.
+
+    uv run python benchmarks/bench_stages.py [--n 2000] [--batch-size 500] [--corpus DIR] [--skip-flow]
+    uv run python benchmarks/bench_stages.py --quick        # n=200: a smoke test of a minute or two
+
+Generates a corpus with benchmarks/generate_corpus.py into a temporary folder (or uses `--corpus`),
+then measures, in one run:
+  1. each stage on its own, in this one process, batch by batch (`--batch-size` files, as the flow
+     cuts them), with docs/s and ms/doc per stage:
+       - read + sniff + extract: flows.files.read + process_batch(..., annotate_articles=False);
+       - NLP annotation: transforms.nlp.annotate over the batch's articles (it passes the English
+         ones through nlp.pipe, as process_batch does); the model's load time is reported apart;
+       - enrich_batch with an empty KnownNames();
+       - story placement: story_doc + place over the batch, each batch starting with no stories;
+       - the warehouse write: Writer.write_batch on a fresh DuckDB file. It runs dedup, enrichment
+         (against the warehouse's known names) and story placement (against the stored candidate
+         stories) itself; timing hooks around its enrich_batch / story_doc / place calls and its
+         enrichment and story steps split it into those and the rest;
+     then the serial sum (one process doing everything) and the same over 2 cores if spread perfectly;
+  2. `newsflow ingest CORPUS` end to end under a real temporary Prefect server (as bench_ingest.py
+     runs it, with NEWSFLOW_BATCH_SIZE=--batch-size): docs/s and articles/s from the warehouse's
+     `loads` row (started_at -> finished_at), wall time, and the peak RSS of its whole process tree;
+  3. a verdict line against the target (the full pipeline sustains >= 12 articles/s).
+Prints the figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import functools
+import io
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+import warehouse.db as db_module  # noqa: E402
+from flows.files import SourceFile, discover, outlet_of, read  # noqa: E402
+from transforms.enrich import enrich_batch  # noqa: E402
+from transforms.entities import KnownNames  # noqa: E402
+from transforms.pipeline import process_batch  # noqa: E402
+from transforms.records import Article, Processed, Rejection  # noqa: E402
+from transforms.sniff import DEFAULT_MAX_BYTES  # noqa: E402
+from transforms.stories import place, story_doc  # noqa: E402
+
+TARGET = 12.0  # articles/s, the whole pipeline, enrichment included, on a 2-core machine
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="documents to generate (default 2000)")
+    parser.add_argument("--batch-size", type=int, default=500, help="files per batch, as the flow's (default 500)")
+    parser.add_argument("--corpus", type=Path, help="use this corpus instead of generating one")
+    parser.add_argument("--skip-flow", action="store_true", help="skip the whole-flow run under Prefect")
+    parser.add_argument("--quick", action="store_true", help="n=200: a smoke test")
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # figures survive a run that is stopped part-way
+    if args.quick:
+        args.n = 200
+
+    work = Path(tempfile.mkdtemp(prefix="newsflow-stages-"))
+    try:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = work / "corpus"
+            subprocess.run(
+                [sys.executable, str(HERE / "generate_corpus.py"), str(corpus), "--n", str(args.n)], check=True
+            )
+        files, missing = discover([corpus])
+        if missing:
+            print(f"{len(missing)} inputs refused at discovery (not measured)")
+        print(
+            f"corpus: {corpus} ({len(files)} files, {sum(f.size for f in files) / 1e6:.1f} MB),"
+            f" batch size {args.batch_size}"
+        )
+        stage_seconds = stages(files, args.batch_size, work / "stages.duckdb")
+        flow = None if args.skip_flow else whole_flow(corpus, len(files), args.batch_size, work)
+        verdict(len(files), stage_seconds, flow)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- 1. stages
+
+
+class _Clock:
+    """Seconds and item counts accumulated per stage name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.items: dict[str, int] = defaultdict(int)
+
+    @contextmanager
+    def time(self, name: str, items: int = 0) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
+            self.items[name] += items
+
+    def wrap(self, name: str, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def timed(*a, **kw):  # type: ignore[no-untyped-def]
+            with self.time(name):
+                return fn(*a, **kw)
+
+        return timed
+
+
+@contextmanager
+def _writer_hooks(clock: _Clock) -> Iterator[None]:
+    """Time the compute and steps inside Writer.write_batch (patched in warehouse.db, restored after)."""
+    patched = [
+        (db_module, "enrich_batch", "write: enrich_batch"),
+        (db_module, "story_doc", "write: story_doc+place"),
+        (db_module, "place", "write: story_doc+place"),
+        (db_module.Writer, "_insert_enrichment", "write: enrichment step"),
+        (db_module.Writer, "_place_stories", "write: stories step"),
+    ]
+    saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patched]
+    for owner, attr, name in patched:
+        setattr(owner, attr, clock.wrap(name, getattr(owner, attr)))
+    try:
+        yield
+    finally:
+        for owner, attr, original in saved:
+            setattr(owner, attr, original)
+
+
+def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, float]:
+    """Run every stage batch by batch in this process; print and return seconds per stage."""
+    from transforms.nlp import annotate, load_model
+
+    clock = _Clock()
+    n_docs = len(files)
+    rss_before_model = _peak_rss()
+    started = time.perf_counter()
+    nlp = load_model()
+    model_load = time.perf_counter() - started
+    rss_model = _peak_rss()
+    n_en = 0
+    with db_module.Writer(db) as writer, _writer_hooks(clock):
+        writer.start_load("bench-stages")
+        for start in range(0, len(files), batch_size):
+            chunk = files[start : start + batch_size]
+            with clock.time("extract", len(chunk)):
+                raws, failed = [], {}
+                for file in chunk:
+                    outcome = read(file, max_bytes=DEFAULT_MAX_BYTES)
+                    if isinstance(outcome, Rejection):
+                        failed[file.uri] = outcome
+                    else:
+                        raws.append(outcome)
+                extracted = {p.source: p for p in process_batch(raws, outlet_of, annotate_articles=False)}
+            batch = [
+                Processed(f.uri, failed[f.uri], size=f.size, mtime_ns=f.mtime_ns)
+                if f.uri in failed
+                else dataclasses.replace(extracted[f.uri], mtime_ns=f.mtime_ns)
+                for f in chunk
+            ]
+            index = [i for i, p in enumerate(batch) if isinstance(p.outcome, Article)]
+            articles: list[Article] = [batch[i].outcome for i in index]  # type: ignore[misc]
+            with clock.time("nlp", len(articles)):
+                notes = annotate(articles)
+            n_en += sum(1 for note in notes if note.skipped is None)
+            for i, note in zip(index, notes):
+                batch[i] = dataclasses.replace(batch[i], annotation=note)
+
+            items = [(batch[i].doc_id, batch[i].outcome, batch[i].annotation) for i in index]
+            with clock.time("enrich", len(items)):
+                enriched = enrich_batch(items, KnownNames())  # type: ignore[arg-type]
+            types = {e.article_id: {m.key: m.type for m in e.mentions} for e in enriched}
+            with clock.time("stories", len(items)):
+                docs = [
+                    story_doc(
+                        aid,
+                        art.title,
+                        art.text,
+                        art.published.value if art.published and art.published.precision == "day" else None,
+                        (art.dateline.month, art.dateline.day)
+                        if art.dateline and art.dateline.month and art.dateline.day
+                        else None,
+                        types.get(aid, {}),
+                    )
+                    for aid, art, _ in items
+                ]
+                place(docs, [])
+
+            with clock.time("write", len(batch)):
+                writer.write_batch("bench-stages", batch)
+        with clock.time("fts index (once per load)"):
+            writer.refresh_search_index()
+        counts = writer.finish_load("bench-stages", "completed")
+
+    s = clock.seconds
+    n = clock.items
+    print(
+        f"\n1. stages, one process, {n_docs} files in batches of {batch_size}"
+        f" ({n['nlp']} articles, {n_en} of them English and annotated;"
+        f" warehouse: {counts['loaded']} loaded, {counts['duplicates']} duplicates, {counts['rejected']} rejected)"
+    )
+    print(f"   spaCy model load (once per process): {model_load:.2f} s, pipes {nlp.pipe_names}")
+    print(f"   {'stage':<44}{'items':>7}{'s':>9}{'items/s':>10}{'ms/item':>9}{'corpus docs/s':>15}")
+    rows = [
+        ("read + sniff + extract", "extract", "extract"),
+        ("NLP annotate (nlp.pipe, English articles)", "nlp", "nlp"),
+        ("enrich_batch (empty KnownNames)", "enrich", "enrich"),
+        ("story_doc + place (no prior stories)", "stories", "stories"),
+        ("Writer.write_batch (inclusive)", "write", "write"),
+        ("  of it: enrichment step (query+enrich+insert)", "write: enrichment step", "write"),
+        ("    of that: enrich_batch", "write: enrich_batch", "write"),
+        ("  of it: stories step (candidates+place+insert)", "write: stories step", "write"),
+        ("    of that: story_doc + place", "write: story_doc+place", "write"),
+    ]
+    for label, key, count_key in rows:
+        _row(label, n[count_key], s[key], n_docs)
+    rest = s["write"] - s["write: enrichment step"] - s["write: stories step"]
+    _row("  write minus enrichment and stories steps", n["write"], rest, n_docs)
+    _row("FTS index rebuild (once per load)", 1, s["fts index (once per load)"], n_docs)
+    # What one input costs in the real pipeline: extraction and NLP in a worker, the write
+    # (enrichment and stories inside it) in the flow's process, the index once at the end.
+    serial = s["extract"] + s["nlp"] + s["write"] + s["fts index (once per load)"]
+    print(
+        f"   serial sum (extract + NLP + write + index, one process, model load excluded):"
+        f" {serial:.1f} s = {n_docs / serial:.1f} docs/s;"
+        f" spread perfectly over 2 cores: {2 * n_docs / serial:.1f} docs/s"
+    )
+    print(
+        f"   peak RSS of this process: {rss_before_model / 1e6:.0f} MB before the model,"
+        f" {rss_model / 1e6:.0f} MB after loading it, {_peak_rss() / 1e6:.0f} MB at the end"
+    )
+    return {**s, "serial": serial}
+
+
+def _row(label: str, items: int, seconds: float, n_docs: int) -> None:
+    rate = items / seconds if seconds else float("inf")
+    per = 1000 * seconds / items if items else 0.0
+    docs = n_docs / seconds if seconds else float("inf")
+    print(f"   {label:<44}{items:>7}{seconds:>9.2f}{rate:>10.1f}{per:>9.2f}{docs:>15.1f}")
+
+
+def _peak_rss() -> int:
+    """Peak RSS of this process in bytes (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ----------------------------------------------------------------------------- 2. the flow
+
+
+@dataclasses.dataclass
+class FlowRun:
+    wall: float
+    flow_seconds: float
+    peak_rss: int
+    discovered: int
+    loaded: int
+    duplicates: int
+    rejected: int
+
+    @property
+    def articles(self) -> int:
+        return self.loaded + self.duplicates
+
+
+def whole_flow(corpus: Path, n_files: int, batch_size: int, work: Path) -> FlowRun:
+    """`newsflow ingest` end to end under a real Prefect server (bench_ingest.py's harness)."""
+    import duckdb
+    from bench_ingest import prefect_server, timed_ingest
+
+    print(f"\n2. whole flow: newsflow ingest under a temporary Prefect server (NEWSFLOW_BATCH_SIZE={batch_size})")
+    with prefect_server(work) as env:
+        env["NEWSFLOW_BATCH_SIZE"] = str(batch_size)
+        db = work / "flow.duckdb"
+        output = io.StringIO()  # the CLI's summary tables: the loads row below says what matters here
+        try:
+            with contextlib.redirect_stdout(output):
+                wall, rss = timed_ingest(corpus, db, env)
+        except SystemExit:
+            print(output.getvalue())
+            raise
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        seconds, discovered, loaded, duplicates, rejected = con.execute(
+            "SELECT epoch(finished_at) - epoch(started_at), discovered, loaded, duplicates, rejected"
+            " FROM loads ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    run = FlowRun(wall, float(seconds), rss, discovered, loaded, duplicates, rejected)
+    print(
+        f"   loads row: {discovered} discovered, {loaded} loaded, {duplicates} duplicates, {rejected} rejected,"
+        f" {run.flow_seconds:.1f} s started_at -> finished_at"
+    )
+    print(
+        f"   newsflow ingest: {n_files / run.flow_seconds:.1f} docs/s and {run.articles / run.flow_seconds:.1f}"
+        f" articles/s inside the flow; {wall:.1f} s wall = {n_files / wall:.1f} docs/s;"
+        f" peak RSS of the process tree {rss / 1e6:.0f} MB"
+    )
+    return run
+
+
+# ----------------------------------------------------------------------------- 3. verdict
+
+
+def verdict(n_files: int, stage_seconds: dict[str, float], flow: FlowRun | None) -> None:
+    if flow is not None:
+        rate = flow.articles / flow.flow_seconds
+        basis = f"whole flow, {flow.articles} articles in {flow.flow_seconds:.1f} s (loads row)"
+    else:
+        rate = 2 * n_files / stage_seconds["serial"]
+        basis = "no flow run: the stage sum spread perfectly over 2 cores, an upper bound"
+    status = "MEETS" if rate >= TARGET else "MISSES"
+    print(f"\n3. verdict: {rate:.1f} articles/s vs target >= {TARGET:.0f} articles/s: {status} ({basis})")
+
+
+if __name__ == "__main__":
+    main()
