@@ -291,8 +291,6 @@ class Fetcher:
             return _failure(url, current, exc.reason, str(exc), hops)
         except httpx.TimeoutException as exc:
             return _failure(url, current, "timeout", type(exc).__name__, hops)
-        except httpx.TooManyRedirects as exc:  # not raised with follow_redirects=False; kept for clarity of intent
-            return _failure(url, current, "too_many_redirects", str(exc), hops)
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             if isinstance(exc.__context__, ssl.SSLError) or "SSL" in str(exc):
                 return _failure(url, current, "tls_error", str(exc)[:300], hops)

@@ -127,7 +127,9 @@ def _read_listing(
 ) -> Listing | None:
     """Fetch and parse one listing; a URL given directly may turn out to be a page instead."""
     state = writer.web_states([url]).get(url)
-    validators = _validators(state) if state and state.outcome == "listing" or source.kind == "url" else None
+    # A listing we stored, or a URL the user gave (page or listing): worth a conditional GET.
+    revalidate = state is not None and (state.outcome == "listing" or source.kind == "url")
+    validators = _validators(state) if revalidate else None
     result = fetch_listing(url, validators)
     kind_asked = source.kind if source.kind in ("feed", "sitemap") else "listing"
     meta = dataclasses.replace(result.meta, kind=kind_asked)
