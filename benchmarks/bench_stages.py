@@ -153,6 +153,7 @@ def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, floa
     model_load = time.perf_counter() - started
     rss_model = _peak_rss()
     n_en = 0
+    per_batch: list[tuple[int, float, float, float]] = []  # docs, write s, of it enrich_batch s, stories s
     with db_module.Writer(db) as writer, _writer_hooks(clock):
         writer.start_load("bench-stages")
         for start in range(0, len(files), batch_size):
@@ -200,8 +201,15 @@ def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, floa
                 ]
                 place(docs, [])
 
+            before = (clock.seconds["write: enrich_batch"], clock.seconds["write: story_doc+place"])
             with clock.time("write", len(batch)):
                 writer.write_batch("bench-stages", batch)
+            per_batch.append((
+                len(batch),
+                clock.seconds["write"] - sum(b[1] for b in per_batch),
+                clock.seconds["write: enrich_batch"] - before[0],
+                clock.seconds["write: story_doc+place"] - before[1],
+            ))
         with clock.time("fts index (once per load)"):
             writer.refresh_search_index()
         counts = writer.finish_load("bench-stages", "completed")
@@ -231,6 +239,11 @@ def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, floa
     rest = s["write"] - s["write: enrichment step"] - s["write: stories step"]
     _row("  write minus enrichment and stories steps", n["write"], rest, n_docs)
     _row("FTS index rebuild (once per load)", 1, s["fts index (once per load)"], n_docs)
+    # The writer works against what is already stored: its cost per document as the warehouse fills.
+    print(
+        "   write ms/doc batch by batch (of it enrich_batch / story_doc+place): "
+        + ", ".join(f"{1000 * w / k:.1f} ({1000 * e / k:.1f}/{1000 * st / k:.1f})" for k, w, e, st in per_batch)
+    )
     # What one input costs in the real pipeline: extraction and NLP in a worker, the write
     # (enrichment and stories inside it) in the flow's process, the index once at the end.
     serial = s["extract"] + s["nlp"] + s["write"] + s["fts index (once per load)"]

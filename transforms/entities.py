@@ -349,7 +349,7 @@ def country(name: str) -> tuple[str, str] | None:
 class KnownNames:
     """People (and other entities) already in the warehouse: full names, and their types by vote."""
 
-    people: tuple[str, ...] = ()  # canonical full person names seen before, e.g. "Zhang Youxia"
+    people: frozenset[str] = frozenset()  # canonical full person names seen before, e.g. "Zhang Youxia"
     types: Mapping[str, str] = field(default_factory=dict)  # canonical name -> majority type so far
 
 

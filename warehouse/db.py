@@ -445,7 +445,7 @@ class Writer:
             " SELECT e.name, e.type, count(*) AS n FROM mentions m JOIN entities e USING (entity_id)"
             " GROUP BY ALL) GROUP BY name"
         ).fetchall())
-        return KnownNames(people=tuple(people), types=types)
+        return KnownNames(people=frozenset(people), types=types)
 
     def _insert_enrichment(self, load_id: str, items: Sequence[Processed]) -> list[Enriched]:
         """Entities, mentions, quotes, key phrases and agencies of newly loaded articles."""

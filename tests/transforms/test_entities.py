@@ -262,14 +262,14 @@ def test_an_alias_resolves_across_the_batch() -> None:
 
 def test_an_alias_resolves_to_a_known_person() -> None:
     text = "Zhang spoke."
-    known = KnownNames(people=("Zhang Youxia",))
+    known = KnownNames(people=frozenset({"Zhang Youxia"}))
     (mention,) = resolve_one(text, span(text, "Zhang", "PERSON"), known=known)
     assert (mention.name, mention.type) == ("Zhang Youxia", "PERSON")
 
 
 def test_two_candidates_from_batch_and_known_leave_an_alias_unresolved() -> None:
     first, second = "Wang Yi spoke.", "Wang replied."
-    known = KnownNames(people=("Wang Wenbin",))
+    known = KnownNames(people=frozenset({"Wang Wenbin"}))
     _, (alias,) = resolve_mentions(
         [(first, [span(first, "Wang Yi", "PERSON")]), (second, [span(second, "Wang", "PERSON")])],
         known,
@@ -280,7 +280,7 @@ def test_two_candidates_from_batch_and_known_leave_an_alias_unresolved() -> None
 def test_the_articles_own_full_name_wins_over_batch_and_known_ones() -> None:
     first = "Wang Wenbin briefed reporters."
     second = "Wang Yi met envoys. Wang said so."
-    known = KnownNames(people=("Wang Jun",))
+    known = KnownNames(people=frozenset({"Wang Jun"}))
     _, mentions = resolve_mentions(
         [
             (first, [span(first, "Wang Wenbin", "PERSON")]),
@@ -294,7 +294,7 @@ def test_the_articles_own_full_name_wins_over_batch_and_known_ones() -> None:
 def test_a_place_is_not_resolved_to_a_known_person_of_the_same_name() -> None:
     text = "Officials in Washington disagreed."
     (mention,) = resolve_one(
-        text, span(text, "Washington", "GPE"), known=KnownNames(people=("Denzel Washington",))
+        text, span(text, "Washington", "GPE"), known=KnownNames(people=frozenset({"Denzel Washington"}))
     )
     assert (mention.name, mention.type) == ("Washington", "GPE")
 
@@ -383,7 +383,7 @@ def test_nationalities_stay_norp(surface: str) -> None:
 
 def test_keys_depend_only_on_the_canonical_name() -> None:
     a, b = "President Putin spoke.", "Vladimir Putin spoke."
-    known = KnownNames(people=("Vladimir Putin",))
+    known = KnownNames(people=frozenset({"Vladimir Putin"}))
     (first,) = resolve_one(a, span(a, "President Putin", "PERSON"), known=known)
     (second,) = resolve_one(b, span(b, "Vladimir Putin", "PERSON"))
     assert first.key == second.key == "PERSON:Vladimir Putin"
