@@ -54,6 +54,7 @@ class StoryDoc:
     terms: Mapping[str, float]  # content word -> 1 + log(count)
     shingles: frozenset[int]  # hashed word 5-grams, for wire containment
     duplicate_of: str | None = None
+    norm: float = 0.0  # of `terms`, kept so that comparing two articles costs one pass
 
 
 @dataclass
@@ -66,10 +67,15 @@ class Story:
     last: dt.date | None
     members: list[StoryDoc] = field(default_factory=list)
     wire_groups: dict[str, str] = field(default_factory=dict)  # article_id -> wire group id
+    entity_keys: set[str] = field(init=False)  # every entity its articles name
+
+    def __post_init__(self) -> None:
+        self.entity_keys = set().union(*(m.entities for m in self.members))
 
     def add(self, doc: StoryDoc, day: dt.date | None) -> None:
         """Take an article in and widen the story's dates to cover it."""
         self.members.append(doc)
+        self.entity_keys.update(doc.entities)
         if day is not None:
             self.first = day if self.first is None else min(self.first, day)
             self.last = day if self.last is None else max(self.last, day)
@@ -106,28 +112,60 @@ def story_doc(
     )
     entities = {key: ENTITY_WEIGHTS.get(kind, 1.0) for key, kind in entity_types.items()}
     label = title or " ".join(text.split()[:12]) + "…"
-    return StoryDoc(article_id, label, published, dateline, entities, terms, shingles, duplicate_of)
+    norm = math.sqrt(sum(v * v for v in terms.values()))
+    return StoryDoc(article_id, label, published, dateline, entities, terms, shingles, duplicate_of, norm)
 
 
 def place(new: Sequence[StoryDoc], stories: Sequence[Story]) -> tuple[list[Placement], list[Story]]:
     """Put each new article into a story (existing or new); return placements and all stories touched."""
-    stories = list(stories)
+    index = _StoryIndex(stories)
     home: dict[str, Story] = {m.article_id: s for s in stories for m in s.members}
     placements: list[Placement] = []
     touched: dict[str, Story] = {}
     for doc in sorted(new, key=_placing_order):
-        story, evidence, score, day = _best_story(doc, stories, home)
+        story, evidence, score, day = _best_story(doc, index.sharing_event(doc), home)
         if story is None:
             story = Story(_story_id(doc), (doc.title or doc.article_id)[:200], None, None)
-            stories.append(story)
             evidence, score = "new_story", None
         group, containment = _wire_group(doc, story)
         story.add(doc, day)
+        index.note(story, doc)
         story.wire_groups[doc.article_id] = group
         home[doc.article_id] = story
         touched[story.story_id] = story
         placements.append(Placement(doc.article_id, story.story_id, evidence, score, day, group, containment))
     return placements, list(touched.values())
+
+
+class _StoryIndex:
+    """Stories by the entities their articles name, so an article is scored only against the
+    stories it may share an event with (a shared anchor entity), not against every story.
+    """
+
+    def __init__(self, stories: Sequence[Story]) -> None:
+        self.order: dict[str, int] = {}  # story_id -> position: ties go to the earlier story
+        self.stories: list[Story] = []
+        self.by_entity: dict[str, dict[str, Story]] = {}
+        for story in stories:
+            self.note(story)
+
+    def note(self, story: Story, doc: StoryDoc | None = None) -> None:
+        """Record a story and the entities of its articles (all, or just the one added)."""
+        if story.story_id not in self.order:
+            self.order[story.story_id] = len(self.stories)
+            self.stories.append(story)
+        for key in doc.entities if doc else story.entity_keys:
+            self.by_entity.setdefault(key, {})[story.story_id] = story
+
+    def sharing_event(self, doc: StoryDoc) -> list[Story]:
+        """The stories naming one of the article's anchors (or, without anchors, any of its
+        entities); every story when it names none: then only the text can tell.
+        """
+        mine = anchors(doc.entities) or set(doc.entities)
+        if not mine:
+            return self.stories
+        found = {sid: story for key in mine for sid, story in self.by_entity.get(key, {}).items()}
+        return sorted(found.values(), key=lambda story: self.order[story.story_id])
 
 
 def _placing_order(doc: StoryDoc) -> tuple[int, dt.date, str]:
@@ -145,13 +183,11 @@ def _best_story(
         return story, "duplicate", 1.0, doc.published or original.published
     best: tuple[float, Story, str, dt.date | None] | None = None
     for story in stories:
-        if not _may_share_event(doc, story):
-            continue
         day = _day_in_window(doc, story)
         if day is None and _dated(doc) and story.first is not None:
             continue  # dated, but outside the story's window
-        text = max((cosine(doc.terms, m.terms) for m in story.members), default=0.0)
-        entities = entity_overlap(doc.entities, story.members)
+        text = max((cosine(doc, m) for m in story.members), default=0.0)
+        entities = entity_overlap(doc.entities, story.entity_keys)
         score = 0.5 * text + 0.5 * entities
         if score < (JOIN_SCORE if day is not None else STRONG_SCORE):
             continue
@@ -170,18 +206,6 @@ def anchors(entities: Mapping[str, float]) -> set[str]:
     Countries and nationalities are left out: nearly every article names one.
     """
     return {key for key, weight in entities.items() if weight >= 1.0}
-
-
-def _may_share_event(doc: StoryDoc, story: Story) -> bool:
-    """Cheap test before scoring: a shared anchor entity (or, without anchors, any entity).
-
-    Scoring compares texts with every member; without this, placing a day's articles would
-    compare each with every story of the day.
-    """
-    mine = anchors(doc.entities) or set(doc.entities)
-    if not mine:
-        return True  # nothing to go on but text
-    return any(mine & m.entities.keys() for m in story.members)
 
 
 def _dated(doc: StoryDoc) -> bool:
@@ -213,23 +237,21 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """Cosine similarity of two sparse vectors."""
-    if not a or not b:
+def cosine(x: StoryDoc, y: StoryDoc) -> float:
+    """Cosine similarity of two articles' term vectors."""
+    if not x.norm or not y.norm:
         return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+    a, b = x.terms, y.terms
+    # Summed over the shared words only (the key intersection runs in C): most words are not
+    # shared. min: rounding can put identical texts a hair above 1.
+    return min(1.0, sum(a[k] * b[k] for k in a.keys() & b.keys()) / (x.norm * y.norm))
 
 
-def entity_overlap(entities: Mapping[str, float], members: Sequence[StoryDoc]) -> float:
+def entity_overlap(entities: Mapping[str, float], named: set[str]) -> float:
     """Weighted share of an article's entities that the story's articles also name."""
     total = sum(entities.values())
     if not total:
         return 0.0
-    named = set().union(*(m.entities for m in members)) if members else set()
     return sum(w for key, w in entities.items() if key in named) / total
 
 

@@ -621,7 +621,7 @@ class Writer:
         for sid, label, first, last, aid, title, text, day, month, mday, group, dup in members:
             story = stories.setdefault(sid, Story(sid, label, first, last))
             dateline = (month, mday) if month and mday else None
-            story.members.append(story_doc(aid, title, text, day, dateline, keys.get(aid, {}), dup))
+            story.add(story_doc(aid, title, text, day, dateline, keys.get(aid, {}), dup), None)
             story.wire_groups[aid] = group
         return list(stories.values())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.nlp import annotate
+from transforms.nlp import annotate, load_model, noun_phrases
 from transforms.records import Article
 
 TEXT = (
@@ -32,3 +32,12 @@ def test_other_languages_are_skipped_with_the_reason():
     german, unknown = annotate([article("Der Stadtrat hat die Deichlinie beschlossen.", "de"), article(TEXT, None)])
     assert (german.skipped, german.spans, german.keywords) == ("language_de", (), ())
     assert unknown.skipped == "language_unknown"
+
+
+def test_noun_phrases_are_runs_of_adjectives_and_nouns_ending_in_a_noun():
+    doc = load_model()("Putin said other countries were not building a Cold War-style military alliance today.")
+    phrases = [p.text for p in noun_phrases(doc)]
+    assert "Cold War-style military alliance" in phrases  # hyphenated compounds stay whole
+    assert "countries" in phrases  # the leading stop word "other" is dropped
+    assert not any("said" in p or "building" in p for p in phrases)  # verbs end a phrase
+    assert "today" not in phrases
