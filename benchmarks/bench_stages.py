@@ -278,6 +278,7 @@ def _peak_rss() -> int:
 class FlowRun:
     wall: float
     flow_seconds: float
+    cpu_seconds: float
     peak_rss: int
     discovered: int
     loaded: int
@@ -301,7 +302,7 @@ def whole_flow(corpus: Path, n_files: int, batch_size: int, work: Path) -> FlowR
         output = io.StringIO()  # the CLI's summary tables: the loads row below says what matters here
         try:
             with contextlib.redirect_stdout(output):
-                wall, rss = timed_ingest(corpus, db, env)
+                wall, rss, cpu = timed_ingest(corpus, db, env)
         except SystemExit:
             print(output.getvalue())
             raise
@@ -313,7 +314,7 @@ def whole_flow(corpus: Path, n_files: int, batch_size: int, work: Path) -> FlowR
         ).fetchone()
     finally:
         con.close()
-    run = FlowRun(wall, float(seconds), rss, discovered, loaded, duplicates, rejected)
+    run = FlowRun(wall, float(seconds), cpu, rss, discovered, loaded, duplicates, rejected)
     print(
         f"   loads row: {discovered} discovered, {loaded} loaded, {duplicates} duplicates, {rejected} rejected,"
         f" {run.flow_seconds:.1f} s started_at -> finished_at"
@@ -322,6 +323,11 @@ def whole_flow(corpus: Path, n_files: int, batch_size: int, work: Path) -> FlowR
         f"   newsflow ingest: {n_files / run.flow_seconds:.1f} docs/s and {run.articles / run.flow_seconds:.1f}"
         f" articles/s inside the flow; {wall:.1f} s wall = {n_files / wall:.1f} docs/s;"
         f" peak RSS of the process tree {rss / 1e6:.0f} MB"
+    )
+    print(
+        f"   CPU: {cpu:.0f} s for the process tree = {cpu / max(run.articles, 1) * 1000:.0f} ms per article;"
+        f" 2 fully used cores would give {2 * run.articles / cpu:.1f} articles/s (a ceiling that other"
+        " work on the machine does not lower)"
     )
     return run
 
