@@ -52,6 +52,15 @@ def ingest(
         Optional[bool],
         typer.Option("--allow-private-networks/--no-private-networks", help="Fetch from private, loopback and link-local addresses (refused by default)."),
     ] = None,
+    dask: Annotated[
+        Optional[str],
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Extract on the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://scheduler:8786"
+            " (default: $NEWSFLOW_DASK_ADDRESS, else local processes).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest article files and web sources (URLs, feeds, sitemaps) into the warehouse."""
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
@@ -72,9 +81,10 @@ def ingest(
             bar.update(job, total=total, advance=settled)
 
         ingest_module.progress_listener = advance
+        run = ingest_module.ingest.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
         try:
             with prefect_api():
-                summary = ingest_module.ingest(
+                summary = run(
                     paths=list(inputs) if inputs else None,
                     sources=str(sources) if sources else None,
                     db=str(db) if db else None,
@@ -85,6 +95,9 @@ def ingest(
         except ingest_module.TooManyRejects as exc:
             errors.print(f"[red]load failed:[/red] {exc} (`newsflow stats` shows them)")
             raise typer.Exit(1) from None
+        except ingest_module.SetupError as exc:
+            errors.print(f"[red]cannot run:[/red] {exc}")
+            raise typer.Exit(2) from None
         finally:
             ingest_module.progress_listener = None
     print_summary(summary)

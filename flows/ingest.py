@@ -1,8 +1,12 @@
 """The `ingest` flow.
 
-files:  discover_files -> skip_unchanged -> extract_files (process pool) -> load_batch
-web:    discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool) -> load_batch
+files:  discover_files -> skip_unchanged -> extract_files (process pool or Dask) -> load_batch
+web:    discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool or Dask) -> load_batch
 then:   report_load
+
+Only extract_files and extract_pages are submitted to the task runner; they get paths and plain
+records and hand batches back through files in the spool folder. Every other task runs in the
+flow's process, which alone holds the warehouse's Writer.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import dataclasses
 import datetime as dt
 import os
 import pickle
+import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -21,9 +26,10 @@ from functools import partial
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.states import State
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows.fetch import Fetched, Fetcher, Validators
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
@@ -61,6 +67,7 @@ def skip_unchanged(writer: Writer, files: Sequence[SourceFile]) -> tuple[list[So
 @task(name="extract_files", cache_policy=NO_CACHE)
 def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str) -> str:
     """Read and extract a batch of files (runs in a worker process); returns the spooled batch's path."""
+    _require_visible([spool])
     raws: list[RawDocument] = []
     failed: dict[str, Rejection] = {}
     for file in files:
@@ -126,6 +133,7 @@ def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
 @task(name="extract_pages", cache_policy=NO_CACHE)
 def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
     """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
+    _require_visible([spool])
     with open(fetched_file, "rb") as handle:
         fetched: list[Fetched] = pickle.load(handle)  # our own file, written by spool_batch
     os.unlink(fetched_file)
@@ -137,6 +145,27 @@ def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
         for result, item in zip(fetched, items)
     ]
     return spool_batch(results, spool)
+
+
+@task(name="check_worker", cache_policy=NO_CACHE)
+def check_worker(spool: str, folders: Sequence[str]) -> None:
+    """On a Dask worker, before any batch: the run's spool folder and the input folders must be visible here."""
+    _require_visible([spool, *folders])
+    os.unlink(spool_batch([], spool))  # and writable
+
+
+def _require_visible(paths: Sequence[str]) -> None:
+    """Raise a SetupError naming this machine and what it cannot see."""
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        raise SetupError(
+            f"{socket.gethostname()} cannot see {', '.join(missing)}: on a Dask cluster, NEWSFLOW_SPOOL and the"
+            " input folders must be shared folders at the same paths on the flow's machine and every worker"
+        )
+
+
+class SetupError(Exception):
+    """The run cannot go on as configured: a missing spool folder, or a cluster that cannot do the work."""
 
 
 def spool_batch(batch: Sequence[object], spool: str) -> str:
@@ -197,11 +226,18 @@ def run_name() -> str:
     return f"ingest {what} {started:%Y-%m-%dT%H:%M}"
 
 
-@flow(
-    name="ingest",
-    flow_run_name=run_name,
-    task_runner=ProcessPoolTaskRunner(max_workers=Settings.from_env().workers),
-)
+def task_runner(settings: Settings) -> TaskRunner:
+    """Where extraction batches run: on the Dask cluster at settings.dask_address, else a local process pool."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner  # imports distributed (~1.5 s): only runs on a cluster pay for it
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ProcessPoolTaskRunner(max_workers=settings.workers)
+
+
+# Chosen when this module is imported, so deployments and served runs follow NEWSFLOW_DASK_ADDRESS
+# in their own environment; the CLI's --dask goes through ingest.with_options(task_runner=...).
+@flow(name="ingest", flow_run_name=run_name, task_runner=task_runner(Settings.from_env()))
 def ingest(
     paths: list[str] | None = None,
     sources: str | None = None,
@@ -217,15 +253,18 @@ def ingest(
     logger = get_run_logger()
     load_id = _new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
+    if settings.spool is not None and not settings.spool.is_dir():
+        raise SetupError(f"NEWSFLOW_SPOOL={settings.spool} is not a folder")
 
-    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
+    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
+            slots = _extraction_slots(settings, spool, plan.local_paths)
             progress = _Progress()
             if plan.local_paths:
-                _ingest_files(writer, load_id, plan.local_paths, settings, spool, progress)
+                _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
             if plan.web:
-                _ingest_web(writer, load_id, plan, settings, spool, progress)
+                _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
             index_articles(writer)
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
@@ -251,8 +290,26 @@ class TooManyRejects(Exception):
     """A load whose share of rejected inputs passed the configured limit."""
 
 
-def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: _Progress) -> None:
-    """Local files: discover, skip the unchanged, extract on the pool, load batch by batch."""
+def _extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> int:
+    """How many extraction tasks can run at once; on a Dask cluster, first check that a worker sees our folders."""
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, ProcessPoolTaskRunner):  # processes on this machine see what the flow sees
+        return settings.workers
+    try:
+        threads = sum(runner.client.nthreads().values())  # connects to the scheduler
+    except OSError as exc:
+        raise SetupError(f"cannot reach the Dask scheduler at {runner.address}: {exc}") from exc
+    if not threads:
+        raise SetupError(f"the Dask cluster at {runner.address} has no workers: start `dask worker {runner.address}`")
+    folders = [os.path.abspath(path) for path in inputs if os.path.exists(path)]
+    check_worker.submit(spool, folders).result()
+    return threads
+
+
+def _ingest_files(
+    writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, slots: int, progress: _Progress
+) -> None:
+    """Local files: discover, skip the unchanged, extract on the workers, load batch by batch."""
     files, missing = discover_files(paths)
     get_run_logger().info("%d input files under %s", len(files), ", ".join(paths))
     todo, unchanged = skip_unchanged(writer, files)
@@ -265,12 +322,14 @@ def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Sett
         partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)
         for start in range(0, len(todo), size)
     )
-    for batch_file in _pipelined(jobs, settings.workers):
+    for batch_file in _pipelined(jobs, slots):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
-def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, progress: _Progress) -> None:
-    """Web sources: read listings, fetch new pages politely, extract on the pool, load batch by batch."""
+def _ingest_web(
+    writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, slots: int, progress: _Progress
+) -> None:
+    """Web sources: read listings, fetch new pages politely, extract on the workers, load batch by batch."""
     logger = get_run_logger()
     fetcher = Fetcher(plan.policy)
     found = discover_links(plan.web, writer, load_id, fetcher, settings.max_bytes)
@@ -290,20 +349,20 @@ def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, sp
         size = settings.batch_size
         for start in range(0, len(found.pages), size):
             pages = found.pages[start : start + size]
-            # Fetching runs here, in the flow's process, while the pool extracts earlier batches:
+            # Fetching runs here, in the flow's process, while the workers extract earlier batches:
             # one Fetcher keeps every host's robots.txt and pacing across batches.
             yield lambda pages=pages: extract_pages.submit(fetch_pages(fetcher, pages, spool), settings.max_bytes, spool)
 
-    for batch_file in _pipelined(jobs(), settings.workers):
+    for batch_file in _pipelined(jobs(), slots):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
-def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], workers: int) -> Iterator[str]:
+def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> Iterator[str]:
     """Start jobs in order and yield their spooled batches in order, a few in flight at a time."""
     pending: deque[PrefectFuture[str]] = deque()
     for job in jobs:
         pending.append(job())
-        if len(pending) > workers * 2:
+        if len(pending) > slots * 2:
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()

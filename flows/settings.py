@@ -24,6 +24,8 @@ class Settings:
     workers: int = 2
     max_bytes: int = DEFAULT_MAX_BYTES
     max_reject_ratio: float | None = None  # a load rejecting a larger share of what it read ends failed
+    dask_address: str | None = None  # a Dask scheduler (tcp://host:8786): extraction runs on its workers
+    spool: Path | None = None  # where batches wait between tasks; on a cluster, a folder every worker sees
 
     @classmethod
     def from_env(
@@ -32,6 +34,7 @@ class Settings:
         batch_size: int | None = None,
         max_bytes: int | None = None,
         max_reject_ratio: float | None = None,
+        dask_address: str | None = None,
     ) -> Settings:
         """Settings from explicit values, then NEWSFLOW_* variables, then defaults."""
         env = os.environ
@@ -43,6 +46,8 @@ class Settings:
             max_reject_ratio=max_reject_ratio
             if max_reject_ratio is not None
             else float(env["NEWSFLOW_MAX_REJECT_RATIO"]) if env.get("NEWSFLOW_MAX_REJECT_RATIO") else None,
+            dask_address=dask_address or env.get("NEWSFLOW_DASK_ADDRESS") or None,
+            spool=Path(env["NEWSFLOW_SPOOL"]) if env.get("NEWSFLOW_SPOOL") else None,
         )
 
     def fetch_policy(self) -> FetchPolicy:
