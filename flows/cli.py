@@ -21,7 +21,7 @@ from flows.files import discover, outlet_of, read
 from flows.settings import Settings
 from transforms.records import Article, Rejection
 from warehouse.db import connect, read_rows
-from warehouse.reports import OUTCOMES, LoadSummary, load_summary
+from warehouse.reports import OUTCOMES, LoadSummary, load_summary, site_health_table
 
 app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
 console = Console()
@@ -274,10 +274,13 @@ def print_summary(summary: LoadSummary) -> None:
             )
         console.print(fetching)
     if summary.site_health:
-        health = Table("site", "articles", "title", "date", "author", "median words", title="Extraction health by site")
-        for site, n, t, d, a, w in summary.site_health:
-            health.add_row(site, str(n), f"{t:.0%}", f"{d:.0%}", f"{a:.0%}", f"{w:.0f}")
+        rows = site_health_table(summary)
+        health = Table(*rows[0], title="Extraction health by site, against the previous 7 days")
+        for row in rows:
+            health.add_row(*(str(value) for value in row.values()))
         console.print(health)
+    for alert in summary.alerts:
+        console.print(f"[yellow]template change? {alert.describe()}[/yellow]")
 
 
 def _open_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:

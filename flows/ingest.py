@@ -2,7 +2,7 @@
 
 files:  discover_files -> skip_unchanged -> extract_files (process pool or Dask) -> load_batch
 web:    discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool or Dask) -> load_batch
-then:   report_load
+then:   index_articles -> check_site_health -> report_load
 
 Only extract_files and extract_pages are submitted to the task runner; they get paths and plain
 records and hand batches back through files in the spool folder. Every other task runs in the
@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
 from prefect import flow, get_run_logger, runtime, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.states import State
+from prefect.states import Completed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows.fetch import Fetched, Fetcher, Validators
@@ -39,8 +40,13 @@ from flows.web import Discovery, PageRef, discover_web, to_processed
 from transforms.urls import redact_url
 from transforms.pipeline import process_batch
 from transforms.records import Processed, RawDocument, Rejection
+from transforms.site_health import SiteAlert, template_alerts
 from warehouse.db import Writer, connect
-from warehouse.reports import LoadSummary, load_summary, to_markdown
+from warehouse.reports import LoadSummary, load_summary, rejects_table, site_health, site_health_table, to_markdown
+
+# The tag a run gets when a site's extraction fell sharply: the Prefect UI shows it on the run
+# and in the runs list, and filters on it.
+TEMPLATE_CHANGE_TAG = "template-change"
 
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
@@ -196,16 +202,42 @@ def index_articles(writer: Writer) -> None:
     writer.refresh_search_index()
 
 
+@task(name="check_site_health", cache_policy=NO_CACHE)
+def check_site_health(writer: Writer, load_id: str) -> list[SiteAlert]:
+    """Compare each site's extraction with its previous 7 days; record and log sharp falls."""
+    writer.record_site_health(load_id)
+    sites = site_health(writer.con, load_id)
+    alerts = template_alerts(sites)
+    writer.record_site_alerts(load_id, alerts)
+    logger = get_run_logger()
+    new = sum(site.baseline is None for site in sites)
+    logger.info(
+        "site health against the previous 7 days: %d sites, %d of them new; %d alerts", len(sites), new, len(alerts)
+    )
+    for alert in alerts:
+        logger.warning("template change? %s", alert.describe())
+    return alerts
+
+
 @task(name="report_load", cache_policy=NO_CACHE)
 def report_load(db: str | None, load_id: str) -> LoadSummary:
-    """Publish the load's summary as a Prefect artifact."""
+    """Publish the load's summary, rejects by reason and per-site extraction health as Prefect artifacts."""
     con = connect(db, read_only=True)
     try:
         summary = load_summary(con, load_id)
     finally:
         con.close()
+    # Stable keys: the UI's Artifacts page keeps each key's history, one version per run.
     create_markdown_artifact(
         key="ingest-summary", markdown=to_markdown(summary), description=f"newsflow load {load_id}"
+    )
+    create_table_artifact(
+        key="ingest-rejects", table=rejects_table(summary), description=f"Rejects by reason, load {load_id}"
+    )
+    create_table_artifact(
+        key="ingest-site-health",
+        table=site_health_table(summary),
+        description=f"Extraction health by site against the previous 7 days, load {load_id}",
     )
     return summary
 
@@ -278,11 +310,18 @@ def ingest(
             else None
         )
         counts = writer.finish_load(load_id, "failed" if too_many else "completed", message)
-    logger.info("load %s done: %s", load_id, counts)
+        logger.info("load %s done: %s", load_id, counts)
+        alerts = check_site_health(writer, load_id)
     summary = report_load(str(settings.db), load_id)
+    if alerts:
+        _tag_run(TEMPLATE_CHANGE_TAG)
     if too_many:
         # Every batch is committed, so the warehouse is consistent; the run says something is wrong.
         raise TooManyRejects(message)
+    if alerts:
+        # The run still completes (its data is loaded), with a message that says what to look at.
+        # Prefect makes a returned state the run's final state and gives the caller its data.
+        return Completed(message=_warnings(alerts), data=summary)
     return summary
 
 
@@ -304,6 +343,20 @@ def _extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> 
     folders = [os.path.abspath(path) for path in inputs if os.path.exists(path)]
     check_worker.submit(spool, folders).result()
     return threads
+
+
+def _tag_run(tag: str) -> None:
+    """Add a tag to the running flow run (Prefect sets tags when a run is created; this is after)."""
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(runtime.flow_run.id)
+        client.update_flow_run(run.id, tags=[*run.tags, tag])
+
+
+def _warnings(alerts: Sequence[SiteAlert]) -> str:
+    """The final state's message: the first three alerts; all of them are in the artifact."""
+    text = "Completed with warnings: " + "; ".join(alert.describe() for alert in alerts[:3])
+    more = len(alerts) - 3
+    return text + (f"; and {more} more (see the ingest-summary artifact)" if more > 0 else "")
 
 
 def _ingest_files(

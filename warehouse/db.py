@@ -21,6 +21,7 @@ from transforms.stories import WINDOW as STORY_WINDOW, Story, anchors, place, st
 from transforms.entities import KnownNames
 from transforms.nlp import MODEL_VERSION as NLP_MODEL_VERSION
 from transforms.urls import host_of
+from transforms.site_health import SiteAlert
 from transforms.records import EXTRACTOR_VERSION, Article, HttpMeta, NotModified, Processed, Rejection
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
@@ -204,6 +205,59 @@ class Writer:
             [load_id],
         ).fetchone()
         return dict(zip(("discovered", "loaded", "duplicates", "unchanged", "rejected"), row))
+
+    def record_site_health(self, load_id: str) -> None:
+        """Record each site's extraction health in a load beside its previous 7 days (site_health_checks)."""
+        self.con.execute(
+            """
+            INSERT INTO site_health_checks
+            WITH this_load AS (SELECT started_at FROM loads WHERE load_id = $load),
+            sites AS (
+                SELECT site_name, articles, with_title, with_day_date, with_author, median_words
+                FROM site_health_by_load WHERE load_id = $load
+            ),
+            baseline AS (
+                SELECT
+                    p.site_name,
+                    count(DISTINCT p.load_id)    AS loads,
+                    count(*)                     AS articles,
+                    avg(p.has_title::INTEGER)    AS with_title,
+                    avg(p.has_day_date::INTEGER) AS with_day_date,
+                    avg(p.has_author::INTEGER)   AS with_author,
+                    median(p.word_count)         AS median_words
+                FROM stg_article_health p, this_load t
+                WHERE p.started_at < t.started_at
+                  AND p.started_at >= t.started_at - INTERVAL 7 DAY
+                  AND p.site_name IN (SELECT site_name FROM sites)
+                GROUP BY p.site_name
+            )
+            SELECT
+                $load, s.site_name, s.articles, s.with_title, s.with_day_date, s.with_author, s.median_words,
+                coalesce(b.loads, 0), coalesce(b.articles, 0),
+                b.with_title, b.with_day_date, b.with_author, b.median_words, $now
+            FROM sites s
+            LEFT JOIN baseline b USING (site_name)
+            """,
+            {"load": load_id, "now": _now()},
+        )
+
+    def record_site_alerts(self, load_id: str, alerts: Sequence[SiteAlert]) -> None:
+        """Keep a load's template-change alerts, so SQL users see what the run warned about."""
+        if not alerts:
+            return
+        self._append(
+            "INSERT INTO site_alerts SELECT * FROM rows",
+            {
+                "load_id": pa.array([load_id] * len(alerts), pa.string()),
+                "site_name": pa.array([a.site for a in alerts], pa.string()),
+                "field": pa.array([a.field for a in alerts], pa.string()),
+                "baseline": pa.array([a.baseline for a in alerts], pa.float64()),
+                "observed": pa.array([a.observed for a in alerts], pa.float64()),
+                "articles": pa.array([a.articles for a in alerts], pa.int32()),
+                "baseline_articles": pa.array([a.baseline_articles for a in alerts], pa.int32()),
+                "raised_at": pa.array([_now()] * len(alerts), pa.timestamp("us", tz="UTC")),
+            },
+        )
 
     # -- unchanged detection -----------------------------------------------------------------
 

@@ -6,18 +6,21 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from transforms.site_health import FIELDS, LABELS, Health, SiteAlert, SiteHealth, format_change, format_value
+
 OUTCOMES = ("discovered", "loaded", "duplicates", "unchanged", "rejected")
 
 
 @dataclass
 class LoadSummary:
-    """What one load did: outcome counts, rejects by reason, per-site extraction health."""
+    """What one load did: outcome counts, rejects by reason, per-site extraction health and alerts."""
 
     load_id: str
     status: str
     counts: dict[str, int]
     rejects_by_reason: list[tuple[str, str, int]] = field(default_factory=list)  # stage, reason, n
-    site_health: list[tuple[str, int, float, float, float, float]] = field(default_factory=list)
+    site_health: list[SiteHealth] = field(default_factory=list)
+    alerts: list[SiteAlert] = field(default_factory=list)  # template changes this load revealed
     duplicates_by_method: list[tuple[str, int]] = field(default_factory=list)
     message: str | None = None
     # Web sources: listings read and entries left out; per host: urls, requests, bytes, ok,
@@ -61,11 +64,6 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         " GROUP BY stage, reason ORDER BY n DESC, reason",
         [load_id],
     ).fetchall()
-    health = con.execute(
-        "SELECT site_name, articles, with_title, with_date, with_author, median_words"
-        " FROM site_health_by_load WHERE load_id = ? ORDER BY articles DESC, site_name",
-        [load_id],
-    ).fetchall()
     methods = con.execute(
         "SELECT method, count(*) FROM duplicates WHERE load_id = ? GROUP BY method ORDER BY method",
         [load_id],
@@ -75,13 +73,58 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         status=status,
         counts=dict(zip(OUTCOMES, numbers)),
         rejects_by_reason=rejects,
-        site_health=health,
+        site_health=site_health(con, load_id),
+        alerts=site_alerts(con, load_id),
         duplicates_by_method=methods,
         message=message,
         web=dict(zip(("listings", "skipped_older", "deferred"), (n or 0 for n in web))),
         fetch_by_host=hosts,
         status_codes=statuses,
     )
+
+
+def site_health(con: duckdb.DuckDBPyConnection, load_id: str) -> list[SiteHealth]:
+    """Each site's extraction health in one load beside its previous 7 days, as the load recorded it."""
+    rows = con.execute(
+        "SELECT site_name, articles, with_title, with_day_date, with_author, median_words,"
+        " baseline_articles, baseline_with_title, baseline_with_day_date, baseline_with_author, baseline_median_words"
+        " FROM site_health_checks WHERE load_id = ? ORDER BY articles DESC, site_name",
+        [load_id],
+    ).fetchall()
+    sites = []
+    for site, *figures in rows:
+        now, before = Health(*figures[:5]), Health(*figures[5:])
+        sites.append(SiteHealth(site, now, before if before.articles else None))
+    return sites
+
+
+def site_alerts(con: duckdb.DuckDBPyConnection, load_id: str) -> list[SiteAlert]:
+    """The template-change alerts a load recorded."""
+    rows = con.execute(
+        "SELECT site_name, field, baseline, observed, articles, baseline_articles FROM site_alerts WHERE load_id = ?",
+        [load_id],
+    ).fetchall()
+    # in the order the check raised them: by site, then field as FIELDS lists them
+    return sorted((SiteAlert(*row) for row in rows), key=lambda alert: (alert.site, FIELDS.index(alert.field)))
+
+
+def rejects_table(summary: LoadSummary) -> list[dict[str, object]]:
+    """Rejects by reason as the rows of a Prefect table artifact."""
+    return [{"stage": s, "reason": r, "inputs": n} for s, r, n in summary.rejects_by_reason]
+
+
+def site_health_table(summary: LoadSummary) -> list[dict[str, object]]:
+    """Per-site extraction health, each figure with its change against the previous 7 days, as table rows."""
+    rows = []
+    for site in summary.site_health:
+        row: dict[str, object] = {"site": site.site, "articles": site.now.articles}
+        for name in FIELDS:
+            now, before = site.figure(name)
+            change = "" if before is None else f" ({format_change(name, now, before)})"
+            row[LABELS[name]] = format_value(name, now) + change
+        row["previous 7 days"] = f"{site.baseline.articles} articles" if site.baseline else "new site"
+        rows.append(row)
+    return rows
 
 
 def to_markdown(summary: LoadSummary) -> str:
@@ -96,6 +139,9 @@ def to_markdown(summary: LoadSummary) -> str:
         "",
         f"Outcomes add up: **{'yes' if summary.balanced else 'NO'}**",
     ]
+    if summary.alerts:
+        lines += ["", "## Alerts", "", "Extraction fell sharply against the site's previous 7 days (a template change?):", ""]
+        lines += [f"- {alert.describe()}" for alert in summary.alerts]
     if summary.duplicates_by_method:
         lines += ["", "## Duplicates by method", "", "| method | articles |", "|---|---:|"]
         lines += [f"| {m} | {n} |" for m, n in summary.duplicates_by_method]
@@ -105,13 +151,9 @@ def to_markdown(summary: LoadSummary) -> str:
         lines += [f"| {s} | {r} | {n} |" for s, r, n in summary.rejects_by_reason]
     else:
         lines.append("None.")
-    lines += ["", "## Extraction health by site", ""]
+    lines += ["", "## Extraction health by site, against the previous 7 days", ""]
     if summary.site_health:
-        lines += ["| site | articles | title | date | author | median words |", "|---|---:|---:|---:|---:|---:|"]
-        lines += [
-            f"| {site} | {n} | {t:.0%} | {d:.0%} | {a:.0%} | {w:.0f} |"
-            for site, n, t, d, a, w in summary.site_health
-        ]
+        lines += markdown_table(site_health_table(summary))
     else:
         lines.append("No articles in this load.")
     if summary.fetch_by_host:
@@ -119,6 +161,13 @@ def to_markdown(summary: LoadSummary) -> str:
     if summary.message:
         lines += ["", f"> {summary.message}"]
     return "\n".join(lines)
+
+
+def markdown_table(rows: list[dict[str, object]]) -> list[str]:
+    """Rows of dicts as the lines of a Markdown table; their keys are the header."""
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(str(row[key]) for key in header) + " |" for row in rows]
 
 
 def fetch_markdown(summary: LoadSummary) -> list[str]:
