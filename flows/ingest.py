@@ -126,9 +126,7 @@ def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
 @task(name="extract_pages", cache_policy=NO_CACHE)
 def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
     """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
-    with open(fetched_file, "rb") as handle:
-        fetched: list[Fetched] = pickle.load(handle)  # our own file, written by spool_batch
-    os.unlink(fetched_file)
+    fetched: list[Fetched] = read_spool(fetched_file)
     items = [to_processed(result) for result in fetched]
     raws = [item for item in items if isinstance(item, RawDocument)]
     extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes)}
@@ -151,13 +149,19 @@ def spool_batch(batch: Sequence[object], spool: str) -> str:
     return path
 
 
+def read_spool(path: str) -> list:
+    """Read back a batch written by spool_batch, and remove its file."""
+    with open(path, "rb") as handle:
+        batch = pickle.load(handle)  # our own file, written by spool_batch
+    os.unlink(path)
+    return batch
+
+
 @task(name="load_batch", cache_policy=NO_CACHE)
 def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
-    with open(batch_file, "rb") as handle:
-        batch: list[Processed] = pickle.load(handle)  # our own file, written by spool_batch
+    batch: list[Processed] = read_spool(batch_file)
     writer.write_batch(load_id, batch)
-    os.unlink(batch_file)
     return len(batch)
 
 
@@ -176,7 +180,7 @@ def report_load(db: str | None, load_id: str) -> LoadSummary:
     finally:
         con.close()
     create_markdown_artifact(
-        key="ingest-summary", markdown=to_markdown(summary), description=f"newsflow load {load_id}"
+        key=f"{summary.kind}-summary", markdown=to_markdown(summary), description=f"newsflow load {load_id}"
     )
     return summary
 
@@ -193,6 +197,8 @@ def run_name() -> str:
             what += f" +{len(params['paths']) - 1}"
     else:
         what = "examples"
+    if params.get("backfill"):
+        what += f" backfill {params['backfill']}"
     started = runtime.flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
     return f"ingest {what} {started:%Y-%m-%dT%H:%M}"
 
@@ -210,18 +216,22 @@ def ingest(
     max_bytes: int | None = None,
     allow_private_networks: bool | None = None,
     max_reject_ratio: float | None = None,
+    backfill: str | None = None,
 ) -> LoadSummary:
-    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus."""
+    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus.
+
+    `backfill` ("2026-01-01..2026-01-31"): feeds and sitemaps fetch the entries dated in that range.
+    """
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
-    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks)
+    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, backfill)
     logger = get_run_logger()
-    load_id = _new_load_id()
+    load_id = new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
 
     with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
-            progress = _Progress()
+            progress = Progress()
             if plan.local_paths:
                 _ingest_files(writer, load_id, plan.local_paths, settings, spool, progress)
             if plan.web:
@@ -251,7 +261,7 @@ class TooManyRejects(Exception):
     """A load whose share of rejected inputs passed the configured limit."""
 
 
-def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: _Progress) -> None:
+def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: Progress) -> None:
     """Local files: discover, skip the unchanged, extract on the pool, load batch by batch."""
     files, missing = discover_files(paths)
     get_run_logger().info("%d input files under %s", len(files), ", ".join(paths))
@@ -265,21 +275,23 @@ def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Sett
         partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)
         for start in range(0, len(todo), size)
     )
-    for batch_file in _pipelined(jobs, settings.workers):
+    for batch_file in pipelined(jobs, settings.workers):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
-def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, progress: _Progress) -> None:
+def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, progress: Progress) -> None:
     """Web sources: read listings, fetch new pages politely, extract on the pool, load batch by batch."""
     logger = get_run_logger()
     fetcher = Fetcher(plan.policy)
     found = discover_links(plan.web, writer, load_id, fetcher, settings.max_bytes)
     logger.info(
-        "%d listings read: %d pages to fetch, %d already loaded, %d refused, %d older than since, %d deferred",
+        "%d listings read: %d pages to fetch, %d already loaded, %d refused, %d older than since, %d deferred,"
+        " %d outside the backfill range, %d undated in the backfill",
         found.listings, len(found.pages), found.settled, len(found.rejected), found.older, found.deferred,
+        found.outside_range, found.undated,
     )
     writer.add_discovered(load_id, found.inputs, found.settled)
-    writer.note_web_discovery(load_id, found.listings, found.older, found.deferred)
+    writer.note_web_discovery(load_id, found.listings, found.older, found.deferred, found.outside_range, found.undated)
     progress.add(found.inputs, found.settled + len(found.rejected))
     if found.rejected:
         load_batch(writer, load_id, spool_batch(found.rejected, spool))
@@ -294,11 +306,11 @@ def _ingest_web(writer: Writer, load_id: str, plan: Plan, settings: Settings, sp
             # one Fetcher keeps every host's robots.txt and pacing across batches.
             yield lambda pages=pages: extract_pages.submit(fetch_pages(fetcher, pages, spool), settings.max_bytes, spool)
 
-    for batch_file in _pipelined(jobs(), settings.workers):
+    for batch_file in pipelined(jobs(), settings.workers):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
-def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], workers: int) -> Iterator[str]:
+def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], workers: int) -> Iterator[str]:
     """Start jobs in order and yield their spooled batches in order, a few in flight at a time."""
     pending: deque[PrefectFuture[str]] = deque()
     for job in jobs:
@@ -309,18 +321,19 @@ def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], workers: int) -
         yield pending.popleft().result()
 
 
-class _Progress:
+class Progress:
     """Feeds the CLI's progress bar (when it listens): inputs known, inputs settled."""
 
     def __init__(self) -> None:
         self.total = 0
 
     def add(self, discovered: int, settled: int) -> None:
+        """Count inputs found and inputs settled."""
         self.total += discovered
         if progress_listener is not None and (discovered or settled):
             progress_listener(settled, self.total)
 
 
-def _new_load_id() -> str:
-    # Sortable by time, unique without coordination.
+def new_load_id() -> str:
+    """A new load's id: sortable by time, unique without coordination."""
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
