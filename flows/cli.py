@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -21,7 +21,7 @@ from flows.files import discover, outlet_of, read
 from flows.settings import Settings
 from transforms.records import Article, Rejection
 from warehouse.db import connect, read_rows
-from warehouse.reports import OUTCOMES, LoadSummary, load_summary, site_health_table
+from warehouse.reports import OUTCOMES, REPROCESS_NOTE, LoadSummary, load_summary, site_health_table
 
 app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
 console = Console()
@@ -61,47 +61,101 @@ def ingest(
             " (default: $NEWSFLOW_DASK_ADDRESS, else local processes).",
         ),
     ] = None,
+    backfill: Annotated[
+        Optional[str],
+        typer.Option(metavar="FIRST..LAST", help="Fetch the feed and sitemap entries dated in this range of days, e.g. 2026-01-01..2026-01-31 (ignores since and max_articles)."),
+    ] = None,
 ) -> None:
     """Ingest article files and web sources (URLs, feeds, sitemaps) into the warehouse."""
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError
 
-    try:  # a bad sources file or URL is a message, before any server starts
-        Settings.from_env().plan(inputs or [], str(sources) if sources else None)
+    try:  # a bad sources file, URL or range is a message, before any server starts
+        Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill)
     except SourcesError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
 
-    with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    ) as bar:
-        job = bar.add_task("ingest", total=None)
+    flow = ingest_module.ingest.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
+    try:
+        summary = _run_with_progress(
+            "ingest",
+            lambda: flow(
+                paths=list(inputs) if inputs else None,
+                sources=str(sources) if sources else None,
+                db=str(db) if db else None,
+                batch_size=batch_size,
+                allow_private_networks=allow_private_networks,
+                max_reject_ratio=max_reject_ratio,
+                backfill=backfill,
+            ),
+        )
+    except ingest_module.TooManyRejects as exc:
+        errors.print(f"[red]load failed:[/red] {exc} (`newsflow stats` shows them)")
+        raise typer.Exit(1) from None
+    print_summary(summary)
+    console.print(f"Warehouse: [bold]{Settings.from_env(db=db).db}[/bold]  (try: newsflow query \"SELECT title, published_at FROM articles_canonical\")")
+
+
+@app.command()
+def reprocess(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every stored document, not only those an older extractor or NLP model processed.")
+    ] = False,
+    load: Annotated[Optional[str], typer.Option("--load", metavar="LOAD_ID", help="Only documents first stored by this load.")] = None,
+    source: Annotated[
+        Optional[str], typer.Option("--source", metavar="PREFIX", help="Only documents whose path or URL starts with this (a folder, a site).")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only documents stored since: an ISO date, or 36h, 7d, 2w.")] = None,
+    db: DbOption = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction task.")] = None,
+) -> None:
+    """Extract stored documents again from their raw bytes (no network), e.g. after an extractor upgrade."""
+    from flows import reprocess as reprocess_module  # imports Prefect: keep other commands fast
+    from flows.sources import SourcesError, parse_since
+
+    try:
+        parse_since(since)
+    except SourcesError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    warehouse = Settings.from_env(db=db).db
+    if not warehouse.exists():
+        errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
+        raise typer.Exit(1)
+    summary = _run_with_progress(
+        "reprocess",
+        lambda: reprocess_module.reprocess(
+            db=str(db) if db else None,
+            all_documents=everything,
+            load=load,
+            source=source,
+            since=since,
+            batch_size=batch_size,
+        ),
+    )
+    print_summary(summary)
+
+
+def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummary:
+    """Run a flow against the Prefect API, with a progress bar its batches advance."""
+    from flows import ingest as ingest_module  # the flows report progress through it
+
+    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        job = bar.add_task(label, total=None)
 
         def advance(settled: int, total: int) -> None:
             bar.update(job, total=total, advance=settled)
 
         ingest_module.progress_listener = advance
-        run = ingest_module.ingest.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
         try:
             with prefect_api():
-                summary = run(
-                    paths=list(inputs) if inputs else None,
-                    sources=str(sources) if sources else None,
-                    db=str(db) if db else None,
-                    batch_size=batch_size,
-                    allow_private_networks=allow_private_networks,
-                    max_reject_ratio=max_reject_ratio,
-                )
-        except ingest_module.TooManyRejects as exc:
-            errors.print(f"[red]load failed:[/red] {exc} (`newsflow stats` shows them)")
-            raise typer.Exit(1) from None
-        except ingest_module.SetupError as exc:
+                return run()
+        except ingest_module.SetupError as exc:  # a missing spool, an unusable cluster: what to fix
             errors.print(f"[red]cannot run:[/red] {exc}")
             raise typer.Exit(2) from None
         finally:
             ingest_module.progress_listener = None
-    print_summary(summary)
-    console.print(f"Warehouse: [bold]{Settings.from_env(db=db).db}[/bold]  (try: newsflow query \"SELECT title, published_at FROM articles_canonical\")")
 
 
 @app.command()
@@ -250,10 +304,17 @@ def _drain_prefect_workers() -> None:
 
 def print_summary(summary: LoadSummary) -> None:
     """Print a load summary as rich tables."""
-    outcomes = Table("outcome", "inputs", title=f"Load {summary.load_id} ({summary.status})")
+    reprocessing = summary.kind == "reprocess"
+    outcomes = Table(
+        "outcome",
+        "documents" if reprocessing else "inputs",
+        title=f"{'Reprocess' if reprocessing else 'Load'} {summary.load_id} ({summary.status})",
+    )
     for name in OUTCOMES:
         outcomes.add_row(name, str(summary.counts[name]))
     console.print(outcomes)
+    if reprocessing:
+        console.print(REPROCESS_NOTE)
     if not summary.balanced:
         errors.print("[red]outcome counts do not add up[/red]")
     if summary.rejects_by_reason:
@@ -262,10 +323,16 @@ def print_summary(summary: LoadSummary) -> None:
             rejects.add_row(stage, reason, str(n))
         console.print(rejects)
     if summary.fetch_by_host:
+        web = summary.web
+        backfill = (
+            f", backfill: {web['skipped_outside_range']} entries outside its range, {web['skipped_undated']} undated"
+            if web.get("skipped_outside_range") or web.get("skipped_undated")
+            else ""
+        )
         fetching = Table(
             "host", "URLs", "requests", "MB", "ok", "304", "robots denied", "failed", "median ms", "p95 ms",
-            title=f"Fetching ({summary.web.get('listings', 0)} feeds/sitemaps read, "
-            f"{summary.web.get('skipped_older', 0)} entries older than since, {summary.web.get('deferred', 0)} deferred)",
+            title=f"Fetching ({web.get('listings', 0)} feeds/sitemaps read, "
+            f"{web.get('skipped_older', 0)} entries older than since, {web.get('deferred', 0)} deferred{backfill})",
         )
         for host, n, req, size, good, nm, rd, bad, median, p95 in summary.fetch_by_host:
             fetching.add_row(

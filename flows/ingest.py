@@ -140,9 +140,7 @@ def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
 def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
     """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
     _require_visible([spool])
-    with open(fetched_file, "rb") as handle:
-        fetched: list[Fetched] = pickle.load(handle)  # our own file, written by spool_batch
-    os.unlink(fetched_file)
+    fetched: list[Fetched] = read_spool(fetched_file)
     items = [to_processed(result) for result in fetched]
     raws = [item for item in items if isinstance(item, RawDocument)]
     extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes)}
@@ -186,13 +184,19 @@ def spool_batch(batch: Sequence[object], spool: str) -> str:
     return path
 
 
+def read_spool(path: str) -> list:
+    """Read back a batch written by spool_batch, and remove its file."""
+    with open(path, "rb") as handle:
+        batch = pickle.load(handle)  # our own file, written by spool_batch
+    os.unlink(path)
+    return batch
+
+
 @task(name="load_batch", cache_policy=NO_CACHE)
 def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
-    with open(batch_file, "rb") as handle:
-        batch: list[Processed] = pickle.load(handle)  # our own file, written by spool_batch
+    batch: list[Processed] = read_spool(batch_file)
     writer.write_batch(load_id, batch)
-    os.unlink(batch_file)
     return len(batch)
 
 
@@ -229,13 +233,13 @@ def report_load(db: str | None, load_id: str) -> LoadSummary:
         con.close()
     # Stable keys: the UI's Artifacts page keeps each key's history, one version per run.
     create_markdown_artifact(
-        key="ingest-summary", markdown=to_markdown(summary), description=f"newsflow load {load_id}"
+        key=f"{summary.kind}-summary", markdown=to_markdown(summary), description=f"newsflow load {load_id}"
     )
     create_table_artifact(
-        key="ingest-rejects", table=rejects_table(summary), description=f"Rejects by reason, load {load_id}"
+        key=f"{summary.kind}-rejects", table=rejects_table(summary), description=f"Rejects by reason, load {load_id}"
     )
     create_table_artifact(
-        key="ingest-site-health",
+        key=f"{summary.kind}-site-health",
         table=site_health_table(summary),
         description=f"Extraction health by site against the previous 7 days, load {load_id}",
     )
@@ -254,6 +258,8 @@ def run_name() -> str:
             what += f" +{len(params['paths']) - 1}"
     else:
         what = "examples"
+    if params.get("backfill"):
+        what += f" backfill {params['backfill']}"
     started = runtime.flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
     return f"ingest {what} {started:%Y-%m-%dT%H:%M}"
 
@@ -278,12 +284,16 @@ def ingest(
     max_bytes: int | None = None,
     allow_private_networks: bool | None = None,
     max_reject_ratio: float | None = None,
+    backfill: str | None = None,
 ) -> LoadSummary:
-    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus."""
+    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus.
+
+    `backfill` ("2026-01-01..2026-01-31"): feeds and sitemaps fetch the entries dated in that range.
+    """
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
-    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks)
+    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, backfill)
     logger = get_run_logger()
-    load_id = _new_load_id()
+    load_id = new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
     if settings.spool is not None and not settings.spool.is_dir():
         raise SetupError(f"NEWSFLOW_SPOOL={settings.spool} is not a folder")
@@ -291,8 +301,8 @@ def ingest(
     with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
-            slots = _extraction_slots(settings, spool, plan.local_paths)
-            progress = _Progress()
+            slots = extraction_slots(settings, spool, plan.local_paths)
+            progress = Progress()
             if plan.local_paths:
                 _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
             if plan.web:
@@ -329,7 +339,7 @@ class TooManyRejects(Exception):
     """A load whose share of rejected inputs passed the configured limit."""
 
 
-def _extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> int:
+def extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> int:
     """How many extraction tasks can run at once; on a Dask cluster, first check that a worker sees our folders."""
     runner = FlowRunContext.get().task_runner
     if isinstance(runner, ProcessPoolTaskRunner):  # processes on this machine see what the flow sees
@@ -360,7 +370,7 @@ def _warnings(alerts: Sequence[SiteAlert]) -> str:
 
 
 def _ingest_files(
-    writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, slots: int, progress: _Progress
+    writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, slots: int, progress: Progress
 ) -> None:
     """Local files: discover, skip the unchanged, extract on the workers, load batch by batch."""
     files, missing = discover_files(paths)
@@ -375,23 +385,25 @@ def _ingest_files(
         partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)
         for start in range(0, len(todo), size)
     )
-    for batch_file in _pipelined(jobs, slots):
+    for batch_file in pipelined(jobs, slots):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
 def _ingest_web(
-    writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, slots: int, progress: _Progress
+    writer: Writer, load_id: str, plan: Plan, settings: Settings, spool: str, slots: int, progress: Progress
 ) -> None:
     """Web sources: read listings, fetch new pages politely, extract on the workers, load batch by batch."""
     logger = get_run_logger()
     fetcher = Fetcher(plan.policy)
     found = discover_links(plan.web, writer, load_id, fetcher, settings.max_bytes)
     logger.info(
-        "%d listings read: %d pages to fetch, %d already loaded, %d refused, %d older than since, %d deferred",
+        "%d listings read: %d pages to fetch, %d already loaded, %d refused, %d older than since, %d deferred,"
+        " %d outside the backfill range, %d undated in the backfill",
         found.listings, len(found.pages), found.settled, len(found.rejected), found.older, found.deferred,
+        found.outside_range, found.undated,
     )
     writer.add_discovered(load_id, found.inputs, found.settled)
-    writer.note_web_discovery(load_id, found.listings, found.older, found.deferred)
+    writer.note_web_discovery(load_id, found.listings, found.older, found.deferred, found.outside_range, found.undated)
     progress.add(found.inputs, found.settled + len(found.rejected))
     if found.rejected:
         load_batch(writer, load_id, spool_batch(found.rejected, spool))
@@ -406,11 +418,11 @@ def _ingest_web(
             # one Fetcher keeps every host's robots.txt and pacing across batches.
             yield lambda pages=pages: extract_pages.submit(fetch_pages(fetcher, pages, spool), settings.max_bytes, spool)
 
-    for batch_file in _pipelined(jobs(), slots):
+    for batch_file in pipelined(jobs(), slots):
         progress.add(0, load_batch(writer, load_id, batch_file))
 
 
-def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> Iterator[str]:
+def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> Iterator[str]:
     """Start jobs in order and yield their spooled batches in order, a few in flight at a time."""
     pending: deque[PrefectFuture[str]] = deque()
     for job in jobs:
@@ -421,18 +433,19 @@ def _pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> 
         yield pending.popleft().result()
 
 
-class _Progress:
+class Progress:
     """Feeds the CLI's progress bar (when it listens): inputs known, inputs settled."""
 
     def __init__(self) -> None:
         self.total = 0
 
     def add(self, discovered: int, settled: int) -> None:
+        """Count inputs found and inputs settled."""
         self.total += discovered
         if progress_listener is not None and (discovered or settled):
             progress_listener(settled, self.total)
 
 
-def _new_load_id() -> str:
-    # Sortable by time, unique without coordination.
+def new_load_id() -> str:
+    """A new load's id: sortable by time, unique without coordination."""
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.fetch import FetchPolicy
-from flows.sources import Plan, from_arguments, load_sources
+from flows.sources import DATED_KINDS, Plan, SourcesError, from_arguments, load_sources, parse_backfill
 from transforms.sniff import DEFAULT_MAX_BYTES
 from warehouse.db import db_path
 
@@ -60,8 +60,18 @@ class Settings:
             policy = dataclasses.replace(policy, allow_private_networks=True)
         return policy
 
-    def plan(self, inputs: list[str], sources_file: str | None, allow_private_networks: bool | None = None) -> Plan:
-        """Everything a run ingests: command-line inputs plus a sources file, and how to fetch."""
+    def plan(
+        self,
+        inputs: list[str],
+        sources_file: str | None,
+        allow_private_networks: bool | None = None,
+        backfill: str | None = None,
+    ) -> Plan:
+        """Everything a run ingests: command-line inputs plus a sources file, and how to fetch.
+
+        With `backfill`, feeds and sitemaps fetch only the entries dated in that range of days
+        (see flows/web.py); URL lists and folders carry no dates and are read as usual.
+        """
         policy = self.fetch_policy()
         found = from_arguments(inputs)
         if sources_file:
@@ -70,4 +80,9 @@ class Settings:
             found += from_file.sources
         if allow_private_networks is not None:
             policy = dataclasses.replace(policy, allow_private_networks=allow_private_networks)
+        if backfill:
+            days = parse_backfill(backfill)
+            if not any(s.kind in DATED_KINDS for s in found):
+                raise SourcesError("backfill: no feed or sitemap to backfill (URL lists and folders carry no dates)")
+            found = [dataclasses.replace(s, backfill=days) if s.kind in DATED_KINDS else s for s in found]
         return Plan(tuple(found), policy)

@@ -18,6 +18,23 @@ SourceKind = Literal["feed", "sitemap", "urls", "folder", "url"]
 KINDS: tuple[str, ...] = ("feed", "sitemap", "urls", "folder", "url")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DAY_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# Sources whose listings date their entries (a URL given on the command line may be a feed or sitemap).
+DATED_KINDS = ("feed", "sitemap", "url")
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """Days from `first` to `last`, both included, as UTC dates: what a backfill covers."""
+
+    first: dt.date
+    last: dt.date
+
+    def __contains__(self, moment: dt.datetime) -> bool:
+        return self.first <= moment.astimezone(dt.timezone.utc).date() <= self.last
+
+    def __str__(self) -> str:
+        return f"{self.first}..{self.last}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +47,7 @@ class Source:
     allowed_domains: tuple[str, ...] = ()  # empty: links to any host are followed
     max_articles: int | None = None  # new articles fetched per run; the rest wait for the next
     since: dt.datetime | None = None  # listed entries dated before this are not fetched
+    backfill: DateRange | None = None  # a backfill run: only listed entries dated in this range are fetched
 
     @property
     def is_web(self) -> bool:
@@ -75,6 +93,20 @@ def parse_since(value: str | dt.date | dt.datetime | None, now: dt.datetime | No
     except ValueError:
         raise SourcesError(f"since: {value!r} is neither an ISO date nor a duration like 7d or 36h") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def parse_backfill(value: str) -> DateRange:
+    """A backfill range of days, `2026-01-01..2026-01-31` (both days included)."""
+    match = _DAY_RANGE.match(value.strip())
+    if not match:
+        raise SourcesError(f"backfill: {value!r} is not a range of days like 2026-01-01..2026-01-31")
+    try:
+        first, last = (dt.date.fromisoformat(day) for day in match.groups())
+    except ValueError as exc:
+        raise SourcesError(f"backfill: {value!r}: {exc}") from None
+    if first > last:
+        raise SourcesError(f"backfill: {value!r} ends before it starts")
+    return DateRange(first, last)
 
 
 def from_arguments(inputs: list[str]) -> list[Source]:

@@ -2,6 +2,11 @@
 
 A listed page already loaded costs no request; a page whose sitemap date is newer than our
 copy gets a conditional GET; links that are not articles are refused with a reason.
+
+A backfill (a source with `backfill` set) fetches the entries dated in its range of days,
+however old, and leaves out the others: dated outside the range, or undated (an undated entry
+cannot be placed in the range; an ordinary run fetches it). It ignores `max_articles`: the
+range is its bound, so a long range is best split into several runs.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ class Discovery:
     listings: int = 0  # feeds and sitemaps read
     older: int = 0  # listed entries dated before a source's `since`
     deferred: int = 0  # over a source's max_articles: left for the next run
+    outside_range: int = 0  # listed entries dated outside a backfill's range
+    undated: int = 0  # listed entries a backfill left out for want of a date
 
     @property
     def inputs(self) -> int:
@@ -113,8 +120,8 @@ def _entries(
                 found.rejected.append(_refused(url, "sitemap_too_deep", f"nested deeper than {MAX_SITEMAP_DEPTH}"))
                 continue
             for child in listing.entries:
-                if source.since and child.published and child.published < source.since:
-                    continue  # a child sitemap last changed before `since` lists nothing newer
+                if not _may_list_wanted(source, child):
+                    continue
                 queue.append((child.url, depth + 1))
         else:
             entries.extend(listing.entries)
@@ -199,8 +206,7 @@ def _plan_pages(source: Source, entries: list[ListingEntry], writer: Writer, see
     """Decide for each listed page: fetch it, count it as unchanged, or refuse it."""
     fresh: list[ListingEntry] = []
     for entry in entries:
-        if source.since and entry.published and entry.published < source.since:
-            found.older += 1
+        if not _wanted(source, entry, found):
             continue
         if entry.url in seen:
             continue  # listed twice, or by two sources: one input
@@ -225,12 +231,37 @@ def _plan_pages(source: Source, entries: list[ListingEntry], writer: Writer, see
             found.settled += 1
             continue
         to_fetch.append(PageRef(entry.url, source.name, _validators(state) if state else None))
-    if source.max_articles is not None and len(to_fetch) > source.max_articles:
+    if source.backfill is None and source.max_articles is not None and len(to_fetch) > source.max_articles:
         found.deferred += len(to_fetch) - source.max_articles
         for ref in to_fetch[source.max_articles :]:
             seen.discard(ref.url)  # another source may still take it this run
         to_fetch = to_fetch[: source.max_articles]
     found.pages.extend(to_fetch)
+
+
+def _wanted(source: Source, entry: ListingEntry, found: Discovery) -> bool:
+    """Whether a listed entry's date lets it in; an entry left out is counted by why."""
+    if source.backfill is not None:
+        if entry.published is None:
+            found.undated += 1
+            return False
+        if entry.published not in source.backfill:
+            found.outside_range += 1
+            return False
+        return True
+    if source.since and entry.published and entry.published < source.since:
+        found.older += 1
+        return False
+    return True
+
+
+def _may_list_wanted(source: Source, child: ListingEntry) -> bool:
+    """A child sitemap last changed before the first date wanted lists nothing wanted."""
+    if child.published is None:
+        return True
+    if source.backfill is not None:
+        return child.published.astimezone(dt.timezone.utc).date() >= source.backfill.first
+    return not (source.since and child.published < source.since)
 
 
 def _settled(state: WebState) -> bool:
@@ -263,13 +294,17 @@ def to_processed(result: Fetched) -> Processed | RawDocument:
         return Processed(
             result.url, Rejection(result.url, "fetch", result.reason or "fetch_failed", result.detail), http=result.meta
         )
-    body = result.body or b""
+    return page_document(result.url, result.body or b"", result.meta.final_url, result.meta.headers_dict().get("content-type"))
+
+
+def page_document(url: str, body: bytes, final_url: str | None, content_type: str | None) -> RawDocument:
+    """A fetched page's bytes as a document to extract, with its final URL and the HTTP charset."""
     return RawDocument(
-        source=result.url,
+        source=url,
         data=body,
         sha256=hashlib.sha256(body).hexdigest(),
-        url=result.meta.final_url,
-        charset=_charset(result.meta.headers_dict().get("content-type")),
+        url=final_url,
+        charset=_charset(content_type),
     )
 
 

@@ -342,6 +342,26 @@ ARTICLES: dict[str, Article] = {
             "once a month in the back room where parcels used to be sorted.",
         ),
     ),
+    # Served as ISO-8859-15 under a page that claims UTF-8: only the HTTP header tells "€" from "¤".
+    "euro": Article(
+        title="Twinned town sends a market stall of Breton cheese to the Christmas fair",
+        author="Yannick Le Goff",
+        section="Community",
+        published=_utc(2023, 12, 2, 10, 30),
+        paragraphs=(
+            "Kestrel Bay's twin town of Porz-Gwenn has sent a delegation of six stallholders to this "
+            "weekend's Christmas fair, bringing cheese, cider and buckwheat biscuits across the Channel.",
+            "The visitors priced everything in euros as well as pounds, with a wheel of their washed-rind "
+            "cheese at €18 and a bottle of farmhouse cider at €6. Organisers said most shoppers paid "
+            "by card and few noticed the difference.",
+            "Twinning association secretary Margaret Pollard said the exchange had lapsed during the "
+            "pandemic and this was the first visit in four years. A return trip by the Kestrel Bay "
+            "brass band is planned for the Porz-Gwenn summer festival.",
+            "Traders on the harbour side of the fair said the extra stalls drew visitors further along "
+            "the quay than usual, and the lifeboat crew's mulled wine stand sold out before dusk.",
+            "The fair continues on Sunday from ten until five, with a lantern procession at four.",
+        ),
+    ),
     "hop": Article(
         title="Volunteers count record number of grey seal pups on the Sandspit",
         author="Gwen Abbott",
@@ -914,6 +934,8 @@ class Site:
         pages["/latin1.html"] = Page(
             latin1.encode("cp1252"), "text/html; charset=windows-1252", ARTICLE_LAST_MODIFIED["latin1"]
         )
+        euro = render_article(ARTICLES["euro"], base=b, url_path="/euro.html", charset="utf-8")  # a stale meta charset
+        pages["/euro.html"] = Page(euro.encode("iso-8859-15"), "text/html; charset=iso-8859-15", ARTICLE_LAST_MODIFIED["euro"])
 
         pages["/robots.txt"] = Page(
             (
@@ -1063,6 +1085,20 @@ class Site:
 </urlset>
 """
         pages["/sitemap-news.xml"] = Page(news.encode(), "application/xml; charset=utf-8", _utc(2023, 11, 22, 20, 0))
+
+        # Not in the index: a sitemap whose second entry gives no date (backfill tests).
+        undated = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url>
+    <loc>{b}/articles/3.html</loc>
+    <lastmod>{ARTICLE_LAST_MODIFIED["3"].date().isoformat()}</lastmod>
+  </url>
+  <url>
+    <loc>{b}/latin1.html</loc>
+  </url>
+</urlset>
+"""
+        pages["/sitemap-undated.xml"] = Page(undated.encode(), "application/xml; charset=utf-8", _utc(2023, 11, 29, 20, 0))
 
         pages["/image.png"] = Page(PNG_BYTES, "image/png", _utc(2023, 11, 1))
         # An article-looking URL whose server says it is something else: refused by its type.

@@ -17,12 +17,14 @@ import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
 from transforms.enrich import Enriched, entity_id, enrich_batch, quote_id
+# Versions are looked up when rows are written (records.EXTRACTOR_VERSION, nlp.MODEL_VERSION),
+# not bound at import, so a test can stand in for an upgrade by changing them.
+from transforms import nlp, records
 from transforms.stories import WINDOW as STORY_WINDOW, Story, anchors, place, story_doc
 from transforms.entities import KnownNames
-from transforms.nlp import MODEL_VERSION as NLP_MODEL_VERSION
 from transforms.urls import host_of
 from transforms.site_health import SiteAlert
-from transforms.records import EXTRACTOR_VERSION, Article, HttpMeta, NotModified, Processed, Rejection
+from transforms.records import Article, HttpMeta, NotModified, Processed, Rejection
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
 RECENT_STORIES = 200  # stories an undated article is compared with, besides those near the batch's dates
@@ -147,6 +149,50 @@ class FileState:
     sha256: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which stored documents a reprocess run takes: by default, those the running extractor
+    (or NLP model) has not processed; the other fields narrow the choice."""
+
+    everything: bool = False  # every document, whatever version processed it
+    load_id: str | None = None  # documents first stored by this load
+    source_prefix: str | None = None  # documents whose path or URL starts with this
+    since: dt.datetime | None = None  # documents first stored by a load started at or after this
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A stored document to re-extract, with what its HTTP response said (for fetched pages)."""
+
+    doc_id: str
+    source_uri: str
+    content_sha256: str
+    final_url: str | None = None  # after redirects
+    content_type: str | None = None  # the Content-Type header, which may name the charset
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the warehouse holds for a document before it is reprocessed."""
+
+    article: bool
+    copy: bool  # the article is judged a copy of another
+    rejection: tuple[str, str, str | None] | None  # (stage, reason, detail) of its latest reject
+    enrichment_current: bool  # enriched by the running NLP model, or skipped (e.g. language_de)
+    in_story: bool
+
+    @property
+    def judging_order(self) -> int:
+        """Originals are judged before copies, copies before new articles: clusters keep their roots."""
+        return 0 if self.article and not self.copy else 1 if self.article else 2
+
+
+# Tables whose rows describe one article's enrichment; they are replaced with it.
+_ENRICHMENT_TABLES = ("enrichment", "mentions", "quotes", "keywords", "article_agencies")
+# `articles` columns that say which run wrote a row rather than what was extracted.
+_ARTICLE_STAMPS = frozenset({"article_id", "doc_id", "extractor_version", "load_id"})
+
+
 class Writer:
     """The one process allowed to write the warehouse; one transaction per batch."""
 
@@ -165,11 +211,11 @@ class Writer:
 
     # -- loads -------------------------------------------------------------------------------
 
-    def start_load(self, load_id: str, flow_run_id: str | None = None) -> None:
-        """Record a load as running."""
+    def start_load(self, load_id: str, flow_run_id: str | None = None, kind: str = "ingest") -> None:
+        """Record a load (`ingest` or `reprocess`) as running."""
         self.con.execute(
-            "INSERT INTO loads (load_id, started_at, status, flow_run_id) VALUES (?, ?, 'running', ?)",
-            [load_id, _now(), flow_run_id],
+            "INSERT INTO loads (load_id, started_at, status, flow_run_id, kind) VALUES (?, ?, 'running', ?, ?)",
+            [load_id, _now(), flow_run_id, kind],
         )
 
     def add_discovered(self, load_id: str, discovered: int, unchanged: int) -> None:
@@ -179,12 +225,16 @@ class Writer:
             [discovered, unchanged, load_id],
         )
 
-    def note_web_discovery(self, load_id: str, listings: int, older: int, deferred: int) -> None:
-        """Count feeds and sitemaps read, and listed entries left out (too old, over the per-run cap)."""
+    def note_web_discovery(
+        self, load_id: str, listings: int, older: int, deferred: int, outside_range: int, undated: int
+    ) -> None:
+        """Count feeds and sitemaps read, and listed entries left out (too old, over the per-run cap,
+        outside a backfill's range or undated in a backfill)."""
         self.con.execute(
-            "UPDATE loads SET listings = listings + ?, skipped_older = skipped_older + ?,"
-            " deferred = deferred + ? WHERE load_id = ?",
-            [listings, older, deferred, load_id],
+            "UPDATE loads SET listings = listings + ?, skipped_older = skipped_older + ?, deferred = deferred + ?,"
+            " skipped_outside_range = skipped_outside_range + ?, skipped_undated = skipped_undated + ?"
+            " WHERE load_id = ?",
+            [listings, older, deferred, outside_range, undated, load_id],
         )
 
     def reject_ratio(self, load_id: str) -> float:
@@ -285,13 +335,54 @@ class Writer:
 
     def stored_body(self, content_sha256: str) -> bytes | None:
         """Raw bytes kept for a content hash, decompressed."""
-        row = self.con.execute(
-            "SELECT compression, data FROM raw_blobs WHERE content_sha256 = ?", [content_sha256]
-        ).fetchone()
-        if row is None:
-            return None
-        compression, data = row
-        return zlib.decompress(data) if compression == "zlib" else bytes(data)
+        return self.stored_bodies([content_sha256]).get(content_sha256)
+
+    def stored_bodies(self, hashes: Sequence[str]) -> dict[str, bytes]:
+        """Raw bytes kept for those of `hashes` stored, decompressed."""
+        if not hashes:
+            return {}
+        rows = self._select(
+            "SELECT b.content_sha256, b.compression, b.data FROM raw_blobs b JOIN rows USING (content_sha256)",
+            {"content_sha256": pa.array(list(hashes), pa.string())},
+        )
+        bodies = {}
+        for sha, compression, data in rows:
+            try:
+                bodies[sha] = zlib.decompress(data) if compression == "zlib" else bytes(data)
+            except zlib.error:
+                continue  # a damaged blob reads as missing: the caller records that, the run goes on
+        return bodies
+
+    def documents_to_reprocess(self, selection: Selection) -> list[StoredDocument]:
+        """Stored documents a reprocess run takes, in path/URL order (an outlet's documents together)."""
+        rows = self.con.execute(
+            """
+            SELECT d.doc_id, d.source_uri, d.content_sha256, h.final_url,
+                   list_filter(h.headers, lambda x: x.name = 'content-type')[1].value
+            FROM documents d
+            LEFT JOIN loads l ON l.load_id = d.load_id
+            LEFT JOIN articles a ON a.article_id = d.doc_id
+            LEFT JOIN enrichment e ON e.article_id = d.doc_id
+            LEFT JOIN http_responses h ON h.url = d.source_uri AND h.content_sha256 = d.content_sha256
+            WHERE ($everything
+                   OR d.extractor_version IS DISTINCT FROM $extractor
+                   OR (a.article_id IS NOT NULL AND (e.article_id IS NULL
+                       OR (e.status = 'enriched' AND e.model IS DISTINCT FROM $model))))
+              AND ($load_id IS NULL OR d.load_id = $load_id)
+              AND ($prefix IS NULL OR starts_with(d.source_uri, $prefix))
+              AND ($since IS NULL OR l.started_at >= $since)
+            ORDER BY d.source_uri, d.doc_id
+            """,
+            {
+                "everything": selection.everything,
+                "extractor": records.EXTRACTOR_VERSION,
+                "model": nlp.MODEL_VERSION,
+                "load_id": selection.load_id,
+                "prefix": selection.source_prefix,
+                "since": selection.since,
+            },
+        ).fetchall()
+        return [StoredDocument(*row) for row in rows]
 
     def write_listing(self, load_id: str, url: str, meta: HttpMeta, body: bytes | None) -> None:
         """Record a feed or sitemap fetch (a body, or a 304) in one transaction."""
@@ -362,16 +453,279 @@ class Writer:
             self._upsert_web_resources(load_id, fresh_rows, keep_outcome=False)
             self._upsert_web_resources(load_id, settled_rows, keep_outcome=True)
             self._insert_fetches(load_id, fresh_rows + settled_rows)
-            self.con.execute(
-                "UPDATE loads SET loaded = loaded + ?, duplicates = duplicates + ?,"
-                " unchanged = unchanged + ?, rejected = rejected + ? WHERE load_id = ?",
-                [counts.loaded, counts.duplicates, counts.unchanged, counts.rejected, load_id],
-            )
+            self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return counts
+
+    def reprocess_batch(self, load_id: str, batch: Sequence[Processed]) -> BatchCounts:
+        """Replace stored documents' outcomes with their re-extraction, in one transaction.
+
+        An article keeps its id (its document's), so references to it survive, and keeps its
+        story (stories are never split or merged). What derives from its text is rebuilt:
+        fingerprint, duplicate verdict, enrichment. A document that comes out as stored, with
+        enrichment by the running model, is unchanged: only its version stamp moves.
+        """
+        counts = BatchCounts()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            unreadable = [p for p in batch if p.doc_id is None]  # raw bytes missing: the document stays as it is
+            items = [p for p in batch if p.doc_id is not None]
+            before = self._stored_outcomes(items)
+            same = self._same_articles(items)
+            unchanged: list[Processed] = []
+            reenrich: list[Processed] = []  # the same article, enriched by an older model
+            rewrite: list[Processed] = []  # a changed article, or one that was a rejection
+            rejected: list[Processed] = []  # a rejection that was an article, or another rejection
+            for p in items:
+                was = before[p.doc_id]
+                if isinstance(p.outcome, Article):
+                    if p.doc_id not in same:
+                        rewrite.append(p)
+                    else:
+                        (unchanged if was.enrichment_current else reenrich).append(p)
+                elif was.article or was.rejection != (p.outcome.stage, p.outcome.reason, p.outcome.detail):
+                    rejected.append(p)
+                else:
+                    unchanged.append(p)
+            rewrite.sort(key=lambda p: before[p.doc_id].judging_order)
+            dropped = [p.doc_id for p in rejected if before[p.doc_id].article]
+            rewritten = [p.doc_id for p in rewrite]
+            stories = self._stories_of(dropped + rewritten)
+
+            self._delete_article_rows(("fingerprints", "minhash_bands", "duplicates"), dropped + rewritten)
+            self._delete_article_rows(_ENRICHMENT_TABLES, dropped + rewritten + [p.doc_id for p in reenrich])
+            self._delete_article_rows(("story_members", "articles"), dropped)
+            self._reroot_copies_of(load_id, dropped)
+            if rewrite:
+                self._append("INSERT OR REPLACE INTO articles SELECT * FROM rows", _article_columns(load_id, rewrite))
+            verdicts = self._judge_again(load_id, rewrite)
+            counts.verdicts = verdicts
+            enriched = self._insert_enrichment(load_id, rewrite + reenrich)
+            unplaced = [p for p in rewrite + reenrich if not before[p.doc_id].in_story]
+            self._place_stories(load_id, unplaced, enriched, verdicts)
+            self._redate_story_members([p for p in rewrite if before[p.doc_id].in_story])
+            self._refresh_stories(load_id, stories | self._stories_of([p.doc_id for p in unplaced]))
+            self._insert_rejects(load_id, rejected + unreadable)
+            self._stamp_versions(items, [p for p in unchanged + reenrich if isinstance(p.outcome, Article)])
+
+            copies = {v.article_id for v in verdicts} | {p.doc_id for p in reenrich if before[p.doc_id].copy}
+            self._update_source_outcomes(rewrite, rejected, copies)
+            counts.unchanged = len(unchanged)
+            counts.rejected = len(rejected) + len(unreadable)
+            counts.duplicates = sum(p.doc_id in copies for p in rewrite + reenrich)
+            counts.loaded = len(rewrite) + len(reenrich) - counts.duplicates
+            self._add_counts(load_id, counts)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _add_counts(self, load_id: str, counts: BatchCounts) -> None:
+        self.con.execute(
+            "UPDATE loads SET loaded = loaded + ?, duplicates = duplicates + ?,"
+            " unchanged = unchanged + ?, rejected = rejected + ? WHERE load_id = ?",
+            [counts.loaded, counts.duplicates, counts.unchanged, counts.rejected, load_id],
+        )
+
+    def _stored_outcomes(self, items: Sequence[Processed]) -> dict[str, _Stored]:
+        """What each document came to before: article or rejection, copy, enrichment, story."""
+        if not items:
+            return {}
+        rows = self._select(
+            """
+            WITH last_reject AS (
+                SELECT x.source_uri, x.content_sha256, arg_max([x.stage, x.reason, x.detail], l.started_at) AS why
+                FROM rejects x JOIN loads l USING (load_id)
+                JOIN rows r ON x.source_uri = r.source_uri AND x.content_sha256 = r.content_sha256
+                GROUP BY ALL
+            )
+            SELECT r.doc_id, a.article_id IS NOT NULL, d.article_id IS NOT NULL, lr.why,
+                   e.article_id IS NOT NULL AND (e.status = 'skipped' OR e.model IS NOT DISTINCT FROM $model),
+                   sm.article_id IS NOT NULL
+            FROM rows r
+            LEFT JOIN articles a ON a.article_id = r.doc_id
+            LEFT JOIN duplicates d ON d.article_id = r.doc_id
+            LEFT JOIN enrichment e ON e.article_id = r.doc_id
+            LEFT JOIN story_members sm ON sm.article_id = r.doc_id
+            LEFT JOIN last_reject lr ON lr.source_uri = r.source_uri AND lr.content_sha256 = r.content_sha256
+            """,
+            {
+                "doc_id": pa.array([p.doc_id for p in items], pa.string()),
+                "source_uri": pa.array([p.source for p in items], pa.string()),
+                "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
+            },
+            {"model": nlp.MODEL_VERSION},
+        )
+        return {
+            doc: _Stored(article, copy, tuple(why) if why else None, current, in_story)
+            for doc, article, copy, why, current, in_story in rows
+        }
+
+    def _same_articles(self, items: Sequence[Processed]) -> set[str]:
+        """Ids of the re-extracted articles identical to their stored rows (stamps aside)."""
+        articles = [p for p in items if isinstance(p.outcome, Article)]
+        if not articles:
+            return set()
+        columns = _article_columns("", articles)
+        # Column names are the table's own, not input.
+        same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM a.{c}" for c in columns if c not in _ARTICLE_STAMPS)
+        found = self._select(f"SELECT r.article_id FROM rows r JOIN articles a USING (article_id) WHERE {same}", columns)
+        return {aid for (aid,) in found}
+
+    def _delete_article_rows(self, tables: Sequence[str], article_ids: Sequence[str]) -> None:
+        if not article_ids:
+            return
+        for table in tables:  # our own table names, not input
+            self._append(
+                f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM rows)",
+                {"article_id": pa.array(list(article_ids), pa.string())},
+            )
+
+    def _reroot_copies_of(self, load_id: str, gone: Sequence[str]) -> None:
+        """Judge again, from their stored fingerprints, the copies of articles that are no longer articles."""
+        if not gone:
+            return
+        orphans = [aid for (aid,) in self._select(
+            "SELECT d.article_id FROM duplicates d JOIN rows r ON d.duplicate_of = r.article_id",
+            {"article_id": pa.array(list(gone), pa.string())},
+        )]
+        if not orphans:
+            return
+        self._delete_article_rows(("duplicates",), orphans)
+        fps = self._stored_fingerprints(orphans)
+        known = [c for c in self._candidates(fps) if c.article_id not in set(orphans)]
+        self._insert_duplicates(load_id, find_duplicates(fps, known))
+
+    def _judge_again(self, load_id: str, items: Sequence[Processed]) -> list[Verdict]:
+        """Fingerprint and judge re-extracted articles against the warehouse; keep clusters one level deep."""
+        fps = [p.fingerprint for p in items if p.fingerprint is not None]
+        ids = {fp.article_id for fp in fps}
+        # An original is never judged a copy of its own copies.
+        known = [c for c in self._candidates(fps) if c.duplicate_of not in ids]
+        verdicts = find_duplicates(fps, known)
+        self._insert_fingerprints(fps)
+        self._insert_duplicates(load_id, verdicts)
+        if verdicts:  # the copies of an article now judged a copy follow it to its original
+            self._append(
+                "UPDATE duplicates d SET duplicate_of = r.duplicate_of FROM rows r WHERE d.duplicate_of = r.article_id",
+                {
+                    "article_id": pa.array([v.article_id for v in verdicts], pa.string()),
+                    "duplicate_of": pa.array([v.duplicate_of for v in verdicts], pa.string()),
+                },
+            )
+        return verdicts
+
+    def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
+        if not article_ids:
+            return set()
+        return {sid for (sid,) in self._select(
+            "SELECT DISTINCT sm.story_id FROM story_members sm JOIN rows USING (article_id)",
+            {"article_id": pa.array(list(article_ids), pa.string())},
+        )}
+
+    def _redate_story_members(self, items: Sequence[Processed]) -> None:
+        """A re-extracted article's own publication day (when it has one) becomes its date in its story."""
+        days = {
+            p.doc_id: art.published.value
+            for p in items
+            if (art := p.outcome).published is not None and art.published.precision == "day"
+        }
+        if not days:
+            return
+        self._append(
+            "UPDATE story_members sm SET published_on = r.published_on FROM rows r"
+            " WHERE sm.article_id = r.article_id AND sm.published_on IS DISTINCT FROM r.published_on",
+            {
+                "article_id": pa.array(list(days), pa.string()),
+                "published_on": pa.array(list(days.values()), pa.date32()),
+            },
+        )
+
+    def _refresh_stories(self, load_id: str, story_ids: set[str]) -> None:
+        """Recount stories whose members changed and widen or narrow their dates; drop stories left empty."""
+        if not story_ids:
+            return
+        columns = {
+            "story_id": pa.array(sorted(story_ids), pa.string()),
+            "load_id": pa.array([load_id] * len(story_ids), pa.string()),
+        }
+        self._append(
+            "UPDATE stories s SET first_published_at = m.first, last_published_at = m.last,"
+            " article_count = m.n, updated_load_id = m.load_id"
+            " FROM (SELECT r.story_id, any_value(r.load_id) AS load_id, min(sm.published_on) AS first,"
+            "       max(sm.published_on) AS last, count(*)::INTEGER AS n"
+            "       FROM rows r JOIN story_members sm USING (story_id) GROUP BY r.story_id) m"
+            " WHERE s.story_id = m.story_id"
+            " AND (s.first_published_at, s.last_published_at, s.article_count) IS DISTINCT FROM (m.first, m.last, m.n)",
+            columns,
+        )
+        self._append(
+            "DELETE FROM stories WHERE story_id IN (SELECT story_id FROM rows)"
+            " AND story_id NOT IN (SELECT story_id FROM story_members)",
+            columns,
+        )
+
+    def _stamp_versions(self, items: Sequence[Processed], kept: Sequence[Processed]) -> None:
+        """Record the running extractor on every reprocessed document, and on the articles kept as they were."""
+        if items:
+            self._append(
+                "UPDATE documents d SET extractor_version = r.extractor_version, media_type = r.media_type,"
+                " encoding = r.encoding FROM rows r WHERE d.doc_id = r.doc_id",
+                {
+                    "doc_id": pa.array([p.doc_id for p in items], pa.string()),
+                    "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(items), pa.string()),
+                    "media_type": pa.array([p.media_type for p in items], pa.string()),
+                    "encoding": pa.array([p.encoding for p in items], pa.string()),
+                },
+            )
+        if kept:
+            self._append(
+                "UPDATE articles a SET extractor_version = r.extractor_version FROM rows r"
+                " WHERE a.article_id = r.article_id AND a.extractor_version IS DISTINCT FROM r.extractor_version",
+                {
+                    "article_id": pa.array([p.doc_id for p in kept], pa.string()),
+                    "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(kept), pa.string()),
+                },
+            )
+
+    def _update_source_outcomes(self, rewritten: Sequence[Processed], rejected: Sequence[Processed], copies: set[str]) -> None:
+        """What a file or URL came to, where its current content is a document whose outcome changed."""
+        items = [*rewritten, *rejected]
+        if not items:
+            return
+        columns = {
+            "source_uri": pa.array([p.source for p in items], pa.string()),
+            "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
+            "outcome": pa.array(
+                ["rejected" if isinstance(p.outcome, Rejection) else "duplicate" if p.doc_id in copies else "loaded" for p in items],
+                pa.string(),
+            ),
+            "reason": pa.array([p.outcome.reason if isinstance(p.outcome, Rejection) else None for p in items], pa.string()),
+        }
+        self._append(
+            "UPDATE web_resources w SET outcome = r.outcome, reason = r.reason FROM rows r"
+            " WHERE w.url = r.source_uri AND w.content_sha256 = r.content_sha256",
+            columns,
+        )
+        self._append(
+            "UPDATE source_files s SET outcome = r.outcome FROM rows r"
+            " WHERE s.source_uri = r.source_uri AND s.content_sha256 = r.content_sha256",
+            columns,
+        )
+
+    def _stored_fingerprints(self, article_ids: Sequence[str]) -> list[Fingerprint]:
+        """Stored fingerprints of articles, in the order their documents were first loaded."""
+        return _as_fingerprints(self._select(
+            "SELECT f.article_id, f.exact_key, f.url_key, f.minhash, dup.duplicate_of"
+            " FROM rows r JOIN fingerprints f USING (article_id) LEFT JOIN duplicates dup USING (article_id)"
+            " JOIN documents doc ON doc.doc_id = f.article_id LEFT JOIN loads l ON l.load_id = doc.load_id"
+            " ORDER BY l.started_at, f.article_id",
+            {"article_id": pa.array(list(article_ids), pa.string())},
+        ))
 
     def _candidates(self, batch: Sequence[Fingerprint]) -> list[Fingerprint]:
         """Stored articles that share a URL key, exact key or LSH band with the batch."""
@@ -412,14 +766,7 @@ class Writer:
         finally:
             self.con.unregister("probe_bands")
             self.con.unregister("probe_keys")
-        if not rows:
-            return []
-        signatures = np.array([sig for *_, sig, _ in rows], dtype=np.uint32)
-        stored_bands = band_hashes(signatures)
-        return [
-            Fingerprint(aid, exact, signatures[i], url, dup, stored_bands[i])
-            for i, (aid, exact, url, _, dup) in enumerate(rows)
-        ]
+        return _as_fingerprints(rows)
 
     def _insert_blobs(self, items: Sequence[Processed]) -> None:
         unique: dict[str, Processed] = {}
@@ -452,41 +799,16 @@ class Writer:
                 "encoding": pa.array([p.encoding for p in readable.values()], pa.string()),
                 "bytes": pa.array([p.size or 0 for p in readable.values()], pa.int64()),
                 "load_id": pa.array([load_id] * len(readable), pa.string()),
+                "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(readable), pa.string()),
             },
         )
 
     def _insert_articles(self, load_id: str, items: Sequence[Processed]) -> None:
         if not items:
             return
-        arts: list[Article] = [p.outcome for p in items]  # type: ignore[misc]
-        dates = [a.published for a in arts]
-        datelines = [a.dateline for a in arts]
         self._append(
             "INSERT INTO articles SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM articles)",
-            {
-                "article_id": pa.array([p.doc_id for p in items], pa.string()),
-                "doc_id": pa.array([p.doc_id for p in items], pa.string()),
-                "source_uri": pa.array([a.source for a in arts], pa.string()),
-                "url": pa.array([a.url for a in arts], pa.string()),
-                "title": pa.array([a.title for a in arts], pa.string()),
-                "byline": pa.array([a.byline for a in arts], pa.string()),
-                "authors": pa.array([list(a.authors) for a in arts], pa.list_(pa.string())),
-                "agencies": pa.array([list(a.agencies) for a in arts], pa.list_(pa.string())),
-                "site_name": pa.array([a.site_name for a in arts], pa.string()),
-                "published_at": pa.array([d.value if d else None for d in dates], pa.date32()),
-                "date_source": pa.array([d.source if d else None for d in dates], pa.string()),
-                "date_precision": pa.array([d.precision if d else None for d in dates], pa.string()),
-                "dateline_place": pa.array([d.place if d else None for d in datelines], pa.string()),
-                "dateline_text": pa.array([d.date_text if d else None for d in datelines], pa.string()),
-                "dateline_month": pa.array([d.month if d else None for d in datelines], pa.int8()),
-                "dateline_day": pa.array([d.day if d else None for d in datelines], pa.int8()),
-                "language": pa.array([a.language for a in arts], pa.string()),
-                "media_type": pa.array([a.media_type for a in arts], pa.string()),
-                "text": pa.array([a.text for a in arts], pa.string()),
-                "word_count": pa.array([a.word_count for a in arts], pa.int32()),
-                "extractor_version": pa.array([EXTRACTOR_VERSION] * len(arts), pa.string()),
-                "load_id": pa.array([load_id] * len(arts), pa.string()),
-            },
+            _article_columns(load_id, items),
         )
 
     def known_names(self) -> KnownNames:
@@ -514,7 +836,7 @@ class Writer:
                 "article_id": pa.array([e.article_id for e in enriched], pa.string()),
                 "status": pa.array(["skipped" if e.skipped else "enriched" for e in enriched], pa.string()),
                 "reason": pa.array([e.skipped for e in enriched], pa.string()),
-                "model": pa.array([None if e.skipped else NLP_MODEL_VERSION for e in enriched], pa.string()),
+                "model": pa.array([None if e.skipped else nlp.MODEL_VERSION for e in enriched], pa.string()),
                 "load_id": pa.array([load_id] * len(enriched), pa.string()),
             },
         )
@@ -867,6 +1189,49 @@ class Writer:
             return self.con.execute(sql, params).fetchall()
         finally:
             self.con.unregister("rows")
+
+
+def _article_columns(load_id: str, items: Sequence[Processed]) -> dict[str, pa.Array]:
+    """The `articles` columns of extracted articles, in table order."""
+    arts: list[Article] = [p.outcome for p in items]  # type: ignore[misc]
+    dates = [a.published for a in arts]
+    datelines = [a.dateline for a in arts]
+    return {
+        "article_id": pa.array([p.doc_id for p in items], pa.string()),
+        "doc_id": pa.array([p.doc_id for p in items], pa.string()),
+        "source_uri": pa.array([a.source for a in arts], pa.string()),
+        "url": pa.array([a.url for a in arts], pa.string()),
+        "title": pa.array([a.title for a in arts], pa.string()),
+        "byline": pa.array([a.byline for a in arts], pa.string()),
+        "authors": pa.array([list(a.authors) for a in arts], pa.list_(pa.string())),
+        "agencies": pa.array([list(a.agencies) for a in arts], pa.list_(pa.string())),
+        "site_name": pa.array([a.site_name for a in arts], pa.string()),
+        "published_at": pa.array([d.value if d else None for d in dates], pa.date32()),
+        "date_source": pa.array([d.source if d else None for d in dates], pa.string()),
+        "date_precision": pa.array([d.precision if d else None for d in dates], pa.string()),
+        "dateline_place": pa.array([d.place if d else None for d in datelines], pa.string()),
+        "dateline_text": pa.array([d.date_text if d else None for d in datelines], pa.string()),
+        "dateline_month": pa.array([d.month if d else None for d in datelines], pa.int8()),
+        "dateline_day": pa.array([d.day if d else None for d in datelines], pa.int8()),
+        "language": pa.array([a.language for a in arts], pa.string()),
+        "media_type": pa.array([a.media_type for a in arts], pa.string()),
+        "text": pa.array([a.text for a in arts], pa.string()),
+        "word_count": pa.array([a.word_count for a in arts], pa.int32()),
+        "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(arts), pa.string()),
+        "load_id": pa.array([load_id] * len(arts), pa.string()),
+    }
+
+
+def _as_fingerprints(rows: Sequence[tuple]) -> list[Fingerprint]:
+    """Fingerprints from (article_id, exact_key, url_key, minhash, duplicate_of) rows."""
+    if not rows:
+        return []
+    signatures = np.array([sig for *_, sig, _ in rows], dtype=np.uint32)
+    stored_bands = band_hashes(signatures)
+    return [
+        Fingerprint(aid, exact, signatures[i], url, dup, stored_bands[i])
+        for i, (aid, exact, url, _, dup) in enumerate(rows)
+    ]
 
 
 def _speaker_id(enriched, quote) -> str | None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,14 @@ import duckdb
 from transforms.site_health import FIELDS, LABELS, Health, SiteAlert, SiteHealth, format_change, format_value
 
 OUTCOMES = ("discovered", "loaded", "duplicates", "unchanged", "rejected")
+# What the outcome counts mean for a reprocess load.
+REPROCESS_NOTE = (
+    "Stored documents extracted again, without the network: loaded and duplicates are documents whose "
+    "article was written again (changed, newly accepted, or enriched by a newer model); unchanged ones "
+    "came out as stored; rejected ones are rejected now (newly, or for another reason) or could not be "
+    "read back (raw_missing: they keep what they had)."
+)
+WEB_COUNTS = ("listings", "skipped_older", "deferred", "skipped_outside_range", "skipped_undated")
 
 
 @dataclass
@@ -18,12 +26,14 @@ class LoadSummary:
     load_id: str
     status: str
     counts: dict[str, int]
+    kind: str = "ingest"  # or "reprocess": stored documents extracted again
     rejects_by_reason: list[tuple[str, str, int]] = field(default_factory=list)  # stage, reason, n
     site_health: list[SiteHealth] = field(default_factory=list)
     alerts: list[SiteAlert] = field(default_factory=list)  # template changes this load revealed
     duplicates_by_method: list[tuple[str, int]] = field(default_factory=list)
     message: str | None = None
-    # Web sources: listings read and entries left out; per host: urls, requests, bytes, ok,
+    # Web sources: listings read and entries left out (older than since, over max_articles,
+    # outside a backfill's range, undated in a backfill); per host: urls, requests, bytes, ok,
     # 304s, robots denials, failures, median and p95 ms; and HTTP statuses with their counts.
     web: dict[str, int] = field(default_factory=dict)
     fetch_by_host: list[tuple[str, int, int, int, int, int, int, int, float | None, float | None]] = field(
@@ -41,14 +51,14 @@ class LoadSummary:
 def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
     """Summarise one load from the warehouse."""
     row = con.execute(
-        "SELECT status, message, discovered, loaded, duplicates, unchanged, rejected FROM loads WHERE load_id = ?",
+        "SELECT status, message, kind, discovered, loaded, duplicates, unchanged, rejected FROM loads WHERE load_id = ?",
         [load_id],
     ).fetchone()
     if row is None:
         raise KeyError(f"no load {load_id}")
-    status, message, *numbers = row
+    status, message, kind, *numbers = row
     web = con.execute(
-        "SELECT listings, skipped_older, deferred FROM loads WHERE load_id = ?", [load_id]
+        f"SELECT {', '.join(WEB_COUNTS)} FROM loads WHERE load_id = ?", [load_id]  # our column names
     ).fetchone()
     hosts = con.execute(
         "SELECT host, urls, requests, bytes, ok, not_modified, robots_denied, failed, median_ms, p95_ms"
@@ -72,12 +82,13 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         load_id=load_id,
         status=status,
         counts=dict(zip(OUTCOMES, numbers)),
+        kind=kind,
         rejects_by_reason=rejects,
         site_health=site_health(con, load_id),
         alerts=site_alerts(con, load_id),
         duplicates_by_method=methods,
         message=message,
-        web=dict(zip(("listings", "skipped_older", "deferred"), (n or 0 for n in web))),
+        web=dict(zip(WEB_COUNTS, (n or 0 for n in web))),
         fetch_by_host=hosts,
         status_codes=statuses,
     )
@@ -131,7 +142,7 @@ def to_markdown(summary: LoadSummary) -> str:
     """Render a load summary as the Markdown of a Prefect artifact."""
     c = summary.counts
     lines = [
-        f"# newsflow ingest — load `{summary.load_id}` ({summary.status})",
+        f"# newsflow {summary.kind} — load `{summary.load_id}` ({summary.status})",
         "",
         "| outcome | inputs |",
         "|---|---:|",
@@ -139,6 +150,8 @@ def to_markdown(summary: LoadSummary) -> str:
         "",
         f"Outcomes add up: **{'yes' if summary.balanced else 'NO'}**",
     ]
+    if summary.kind == "reprocess":
+        lines += ["", REPROCESS_NOTE]
     if summary.alerts:
         lines += ["", "## Alerts", "", "Extraction fell sharply against the site's previous 7 days (a template change?):", ""]
         lines += [f"- {alert.describe()}" for alert in summary.alerts]
@@ -182,7 +195,13 @@ def fetch_markdown(summary: LoadSummary) -> list[str]:
         f"{requests} requests for {urls} URLs, {received / 1e6:.2f} MB received: {ok} fetched, "
         f"{not_modified} not modified (304), {denied} denied by robots.txt, {failed - denied} failed. "
         f"{web.get('listings', 0)} feeds/sitemaps read; {web.get('skipped_older', 0)} listed entries older "
-        f"than `since`; {web.get('deferred', 0)} over `max_articles`, left for the next run.",
+        f"than `since`; {web.get('deferred', 0)} over `max_articles`, left for the next run"
+        + (
+            f"; backfill: {web['skipped_outside_range']} listed entries dated outside its range, "
+            f"{web['skipped_undated']} undated."
+            if web.get("skipped_outside_range") or web.get("skipped_undated")
+            else "."
+        ),
         "",
         "| HTTP status | URLs |",
         "|---|---:|",

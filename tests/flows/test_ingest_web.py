@@ -104,7 +104,9 @@ def test_feeds_sitemaps_and_faults_end_in_the_warehouse_with_reasons_and_the_rer
         "unchanged": 0,
         "rejected": len(EXPECTED_REJECTS),
     }
-    assert first.web == {"listings": 5, "skipped_older": 1, "deferred": 0}  # /articles/old.html: 2019
+    assert first.web == {  # /articles/old.html: 2019
+        "listings": 5, "skipped_older": 1, "deferred": 0, "skipped_outside_range": 0, "skipped_undated": 0,
+    }
     con = duckdb.connect(str(db), read_only=True)
     try:
         rejects = dict(con.execute("SELECT source_uri, reason FROM rejects").fetchall())
@@ -227,6 +229,57 @@ def test_cli_ingests_a_url_list_and_prints_the_fetch_table(prefect_server, tmp_p
     )
     assert result.exit_code == 0, result.output
     assert "Fetching" in result.stdout and "http_404" in result.stdout
+
+
+def test_a_backfill_fetches_a_date_range_of_a_sitemap_once(prefect_server, tmp_path, site):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[fetch]\nallowed_networks = ["127.0.0.1/32"]\nretries = 0\n\n'
+        f'[[source]]\nname = "maps"\nkind = "sitemap"\nlocation = "{site.url("/sitemap_index.xml")}"\n'
+        'since = "2023-11-01"\nmax_articles = 1\n'
+    )
+    db = str(tmp_path / "backfill.duckdb")
+
+    first = ingest(sources=str(sources), db=db, backfill="2018-12-01..2019-01-31")
+
+    # Only /articles/old.html (2019-01-01) is in the range, though older than `since`.
+    assert first.status == "completed" and first.balanced
+    assert first.counts == {"discovered": 1, "loaded": 1, "duplicates": 0, "unchanged": 0, "rejected": 0}
+    assert first.web == {
+        "listings": 3, "skipped_older": 0, "deferred": 0, "skipped_outside_range": 10, "skipped_undated": 0,
+    }
+    assert site.hits("/articles/old.html") == 1 and site.hits("/articles/6.html") == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT source_uri FROM articles").fetchall() == [(site.url("/articles/old.html"),)]
+        assert con.execute(
+            "SELECT skipped_outside_range FROM loads WHERE load_id = ?", [first.load_id]
+        ).fetchone() == (10,)
+    finally:
+        con.close()
+
+    # The same backfill again: the page is settled and costs no request.
+    again = ingest(sources=str(sources), db=db, backfill="2018-12-01..2019-01-31")
+    assert again.counts == {"discovered": 1, "loaded": 0, "duplicates": 0, "unchanged": 1, "rejected": 0}
+    assert site.hits("/articles/old.html") == 1
+
+    # An ordinary run honours `since` and `max_articles` again: old.html is older, one page is
+    # fetched and the seven others are deferred.
+    ordinary = ingest(sources=str(sources), db=db)
+    assert (ordinary.counts["discovered"], ordinary.web["skipped_older"], ordinary.web["deferred"]) == (1, 1, 7)
+
+
+def test_cli_refuses_a_bad_backfill_before_starting_anything(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    result = CliRunner().invoke(
+        app, ["ingest", "https://example.org/sitemap.xml", "--backfill", "2026-01-31..2026-01-01", "--db", str(tmp_path / "x.duckdb")]
+    )
+    assert result.exit_code == 2
+    assert "ends before it starts" in result.output
+    assert not (tmp_path / "x.duckdb").exists()
 
 
 def test_cli_refuses_a_bad_sources_file_before_starting_anything(tmp_path):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from flows.fetch import FetchPolicy
-from flows.sources import SourcesError, from_arguments, load_sources, parse_since
+from flows.settings import Settings
+from flows.sources import SourcesError, from_arguments, load_sources, parse_backfill, parse_since
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 22, 6, 0, tzinfo=dt.timezone.utc)
@@ -95,3 +96,45 @@ def test_fetch_settings_override_the_defaults(tmp_path):
     policy = load_sources(path).policy
     assert policy.user_agent == "ExampleBot/1.0 (+mailto:ops@example.org)"
     assert (policy.per_host, policy.read_timeout, policy.allowed_networks) == (4, 5.0, ("10.1.0.0/16",))
+
+
+def test_a_backfill_is_a_strict_range_of_days():
+    days = parse_backfill("2026-01-01..2026-01-31")
+    assert (days.first, days.last) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert dt.datetime(2026, 1, 31, 23, 59, tzinfo=dt.timezone.utc) in days
+    # Compared as UTC days: 00:30 on Feb 1st in Paris is still January 31st in UTC.
+    assert dt.datetime(2026, 2, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))) in days
+    assert dt.datetime(2026, 2, 1, 0, 30, tzinfo=dt.timezone.utc) not in days
+    assert dt.datetime(2025, 12, 31, 23, 59, tzinfo=dt.timezone.utc) not in days
+    assert parse_backfill("2026-03-05..2026-03-05").first == dt.date(2026, 3, 5)  # one day
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-01-01", "not a range of days"),
+        ("2026-01-01..", "not a range of days"),
+        ("2026-01-01 .. 2026-01-31", "not a range of days"),
+        ("2026-1-1..2026-1-31", "not a range of days"),
+        ("2026-01-01T00:00..2026-01-31", "not a range of days"),
+        ("last week", "not a range of days"),
+        ("2026-02-30..2026-03-01", "day is out of range"),
+        ("2026-01-31..2026-01-01", "ends before it starts"),
+    ],
+)
+def test_a_bad_backfill_says_what_is_wrong(value, message):
+    with pytest.raises(SourcesError, match=message):
+        parse_backfill(value)
+
+
+def test_a_backfill_applies_to_feeds_and_sitemaps_and_needs_one(tmp_path):
+    sources = write(
+        tmp_path,
+        '[defaults]\nmax_articles = 5\n'
+        '[[source]]\nname = "map"\nkind = "sitemap"\nlocation = "https://x.org/sitemap.xml"\n'
+        f'[[source]]\nname = "disk"\nkind = "folder"\nlocation = "{tmp_path}"\n',
+    )
+    plan = Settings.from_env(db=tmp_path / "w.duckdb").plan([], str(sources), backfill="2026-01-01..2026-01-31")
+    assert {s.name: str(s.backfill) for s in plan.sources} == {"map": "2026-01-01..2026-01-31", "disk": "None"}
+    with pytest.raises(SourcesError, match="no feed or sitemap to backfill"):
+        Settings.from_env(db=tmp_path / "w.duckdb").plan([str(tmp_path)], None, backfill="2026-01-01..2026-01-31")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from flows.fetch import FetchPolicy, Fetcher
-from flows.sources import Source
+from flows.sources import Source, parse_backfill
 from flows.web import PageRef, discover_web, interleave_hosts
 from tests.web_site import Site
 from warehouse.db import Writer
@@ -93,3 +93,39 @@ def test_pages_are_interleaved_by_host_keeping_each_hosts_order():
     assert [p.url for p in interleave_hosts(pages)] == [
         "http://a.org/1", "http://b.org/1", "http://c.org/1", "http://a.org/2", "http://b.org/2", "http://a.org/3",
     ]
+
+
+def test_a_backfill_fetches_the_entries_dated_in_its_range_however_old(site, tmp_path):
+    since = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    days = parse_backfill("2018-12-01..2019-01-31")
+    found = discover(site, tmp_path, Source("maps", "sitemap", site.url("/sitemap_index.xml"), since=since, backfill=days))
+    # /articles/old.html (2019-01-01) is older than `since`, but in the range.
+    assert paths(site, [p.url for p in found.pages]) == ["/articles/old.html"]
+    # The index and both sitemaps were read: they changed after the range began. Their other ten
+    # distinct entries are dated after the range; `since` plays no part, so none counts as older.
+    assert found.listings == 3
+    assert (found.outside_range, found.older, found.undated, found.deferred) == (10, 0, 0, 0)
+    assert found.inputs == 1
+
+
+def test_a_backfill_skips_child_sitemaps_last_changed_before_its_range(site, tmp_path):
+    days = parse_backfill("2023-11-25..2023-11-30")
+    found = discover(site, tmp_path, Source("maps", "sitemap", site.url("/sitemap_index.xml"), backfill=days))
+    # sitemap-news.xml last changed on 2023-11-22: nothing in it can be dated in the range.
+    assert found.listings == 2 and site.hits("/sitemap-news.xml") == 0
+    assert paths(site, [p.url for p in found.pages]) == ["/private/secret.html"]  # robots is checked at fetch
+
+
+def test_a_backfill_ignores_max_articles_and_leaves_undated_entries_out(site, tmp_path):
+    days = parse_backfill("2023-11-01..2023-11-30")
+    found = discover(
+        site, tmp_path,
+        Source("maps", "sitemap", site.url("/sitemap-articles.xml"), max_articles=1, backfill=days),
+        Source("undated", "sitemap", site.url("/sitemap-undated.xml"), max_articles=1, backfill=days),
+    )
+    assert found.deferred == 0
+    # Articles 1-6, the AMP copy and the private page, all eight over max_articles; old.html is
+    # outside; /latin1.html has no date in the second sitemap (/articles/3.html is in both).
+    assert len(found.pages) == 8
+    assert (found.outside_range, found.undated) == (1, 1)
+    assert "/latin1.html" not in paths(site, [p.url for p in found.pages])

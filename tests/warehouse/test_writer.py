@@ -10,10 +10,11 @@ import zlib
 import duckdb
 import pytest
 
+from transforms import nlp, records
 from transforms.dedup import fingerprint
 from transforms.records import Processed, doc_id
 from transforms.records import Article, PublicationDate, Rejection
-from warehouse.db import Writer, connect, migrations
+from warehouse.db import Selection, Writer, connect, migrations
 
 STORY = " ".join(
     f"Paragraph {i}: the harbour board voted on the ferry timetable for ward {i} while residents "
@@ -23,8 +24,9 @@ STORY = " ".join(
 OTHER = " ".join(f"Grain futures item {i} rose by {i} cents in thin trading across distant markets." for i in range(30))
 
 
-def processed(source: str, text: str, **fields) -> Processed:
-    data = text.encode()
+def processed(source: str, text: str, raw: str | None = None, **fields) -> Processed:
+    """An article extracted from `raw` (default: the text itself) at `source`."""
+    data = (raw if raw is not None else text).encode()
     sha = hashlib.sha256(data).hexdigest()
     article = Article(source=source, sha256=sha, media_type="text/plain", text=text, word_count=len(text.split()), **fields)
     return Processed(
@@ -154,3 +156,85 @@ def test_readers_cannot_write(db):
     with pytest.raises(duckdb.Error):
         con.execute("DELETE FROM articles")
     con.close()
+
+
+def rows(db, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_reprocessing_selects_what_the_running_extractor_or_model_has_not_seen(db, monkeypatch):
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [processed("/in/a.txt", STORY), processed("/in/b.txt", OTHER), rejected("/in/c.html")])
+        w.start_load("L2")
+        w.write_batch("L2", [processed("/other/d.txt", STORY.replace("harbour", "river"))])
+
+        def chosen(**narrowed) -> list[str]:
+            return [d.source_uri for d in w.documents_to_reprocess(Selection(**narrowed))]
+
+        assert chosen() == []  # everything was extracted by the running version
+        assert chosen(everything=True) == ["/in/a.txt", "/in/b.txt", "/in/c.html", "/other/d.txt"]
+        # A rejection recorded before documents carried versions is out of date.
+        w.con.execute("UPDATE documents SET extractor_version = NULL WHERE source_uri = '/in/c.html'")
+        assert chosen() == ["/in/c.html"]
+        # So is an article enriched by another NLP model.
+        monkeypatch.setattr(nlp, "MODEL_VERSION", "en_core_web_sm-9.9.9")
+        w.con.execute("UPDATE enrichment SET status = 'enriched', model = 'en_core_web_sm-3.8.0'"
+                      " WHERE article_id = (SELECT article_id FROM articles WHERE source_uri = '/in/b.txt')")
+        assert chosen() == ["/in/b.txt", "/in/c.html"]
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")  # an extractor upgrade
+        assert chosen() == ["/in/a.txt", "/in/b.txt", "/in/c.html", "/other/d.txt"]
+        assert chosen(load_id="L2") == ["/other/d.txt"]
+        assert chosen(source_prefix="/in/") == ["/in/a.txt", "/in/b.txt", "/in/c.html"]
+        assert chosen(since=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)) == []
+
+
+def test_a_changed_article_keeps_its_id_its_copies_and_its_story(db, monkeypatch):
+    a, copy = processed("/a.txt", STORY), processed("/b.txt", STORY + " Share this.")
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [a, copy, processed("/c.txt", OTHER)])
+        (story,) = w.con.execute("SELECT story_id FROM story_members WHERE article_id = ?", [a.doc_id]).fetchone()
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+        # The new extractor drops the first sentence of the same raw bytes.
+        edited = processed("/a.txt", STORY.split(": ", 1)[1], raw=STORY)
+        w.start_load("R1", kind="reprocess")
+        counts = w.reprocess_batch("R1", [edited])
+        assert (counts.loaded, counts.duplicates, counts.unchanged, counts.rejected) == (1, 0, 0, 0)
+        text, version, load = w.con.execute(
+            "SELECT text, extractor_version, load_id FROM articles WHERE article_id = ?", [a.doc_id]).fetchone()
+        assert text == edited.outcome.text and version == "2" and load == "R1"
+        assert w.con.execute("SELECT exact_key FROM fingerprints WHERE article_id = ?", [a.doc_id]).fetchone() == (
+            edited.fingerprint.exact_key,)
+        assert w.con.execute("SELECT count(*) FROM minhash_bands WHERE article_id = ?", [a.doc_id]).fetchone()[0] == 32
+        # Still the original: its copy still points at it, it is not judged a copy of its copy.
+        assert w.con.execute("SELECT article_id, duplicate_of FROM duplicates").fetchall() == [(copy.doc_id, a.doc_id)]
+        assert w.con.execute("SELECT story_id FROM story_members WHERE article_id = ?", [a.doc_id]).fetchone() == (story,)
+
+
+def test_an_original_the_new_extractor_rejects_leaves_and_its_copies_are_judged_again(db, monkeypatch):
+    a, copy, other = processed("/a.txt", STORY), processed("/b.txt", STORY + " Share this."), processed("/c.txt", OTHER)
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [a, copy, other])
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+        w.start_load("R1", kind="reprocess")
+        w.add_discovered("R1", 2, 0)
+        too_short = Processed("/a.txt", Rejection("/a.txt", "extract", "too_short", "3 words"), sha256=a.sha256, size=a.size)
+        counts = w.reprocess_batch("R1", [too_short, other])
+        totals = w.finish_load("R1", "completed")
+    assert (counts.loaded, counts.duplicates, counts.unchanged, counts.rejected) == (0, 0, 1, 1)
+    assert totals == {"discovered": 2, "loaded": 0, "duplicates": 0, "unchanged": 1, "rejected": 1}
+    assert rows(db, "SELECT reason, content_sha256 FROM rejects WHERE load_id = 'R1'") == [("too_short", a.sha256)]
+    for table in ("articles", "fingerprints", "minhash_bands", "enrichment", "story_members"):
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE article_id = ?", [a.doc_id]) == [(0,)], table
+    # The copy has no original left: judged again, it stands alone, still in its story.
+    assert rows(db, "SELECT count(*) FROM duplicates") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM story_members WHERE article_id = ?", [copy.doc_id]) == [(1,)]
+    assert rows(db, "SELECT count(*) FROM stories s WHERE article_count <>"
+                    " (SELECT count(*) FROM story_members m WHERE m.story_id = s.story_id)") == [(0,)]
+    assert rows(db, "SELECT extractor_version FROM documents WHERE doc_id = ?", [a.doc_id]) == [("2",)]
