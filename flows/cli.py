@@ -43,6 +43,7 @@ def ingest(
         ),
     ] = None,
     sources: Annotated[Optional[Path], typer.Option("--sources", help="A sources.toml naming feeds, sitemaps, URL lists and folders.")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Only the sources of this group in the --sources file.")] = None,
     db: DbOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction (and fetch) task.")] = None,
     max_reject_ratio: Annotated[
@@ -58,7 +59,7 @@ def ingest(
     from flows.sources import SourcesError
 
     try:  # a bad sources file or URL is a message, before any server starts
-        Settings.from_env().plan(inputs or [], str(sources) if sources else None)
+        Settings.from_env().plan(inputs or [], str(sources) if sources else None, group=group)
     except SourcesError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -77,6 +78,7 @@ def ingest(
                 summary = ingest_module.ingest(
                     paths=list(inputs) if inputs else None,
                     sources=str(sources) if sources else None,
+                    group=group,
                     db=str(db) if db else None,
                     batch_size=batch_size,
                     allow_private_networks=allow_private_networks,

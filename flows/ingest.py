@@ -185,7 +185,7 @@ def run_name() -> str:
     """Flow runs are named for what they do: `ingest <source or sources file> <start time>`."""
     params = runtime.flow_run.parameters
     if params.get("sources"):
-        what = Path(params["sources"]).stem
+        what = Path(params["sources"]).stem + (f" {params['group']}" if params.get("group") else "")
     elif params.get("paths"):
         first = str(params["paths"][0])
         what = redact_url(first) if "://" in first else Path(first).name
@@ -205,15 +205,16 @@ def run_name() -> str:
 def ingest(
     paths: list[str] | None = None,
     sources: str | None = None,
+    group: str | None = None,
     db: str | None = None,
     batch_size: int | None = None,
     max_bytes: int | None = None,
     allow_private_networks: bool | None = None,
     max_reject_ratio: float | None = None,
 ) -> LoadSummary:
-    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus."""
+    """Ingest files, folders, URLs, URL lists and a sources file (or one group of it); with none, the bundled sample corpus."""
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
-    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks)
+    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, group)
     logger = get_run_logger()
     load_id = _new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))

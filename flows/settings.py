@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.fetch import FetchPolicy
-from flows.sources import Plan, from_arguments, load_sources
+from flows.sources import Plan, SourcesError, from_arguments, load_sources
 from transforms.sniff import DEFAULT_MAX_BYTES
 from warehouse.db import db_path
 
@@ -55,12 +55,20 @@ class Settings:
             policy = dataclasses.replace(policy, allow_private_networks=True)
         return policy
 
-    def plan(self, inputs: list[str], sources_file: str | None, allow_private_networks: bool | None = None) -> Plan:
-        """Everything a run ingests: command-line inputs plus a sources file, and how to fetch."""
+    def plan(
+        self,
+        inputs: list[str],
+        sources_file: str | None,
+        allow_private_networks: bool | None = None,
+        group: str | None = None,
+    ) -> Plan:
+        """Everything a run ingests: command-line inputs plus a sources file (or one group of it), and how to fetch."""
+        if group is not None and not sources_file:
+            raise SourcesError(f"group {group!r} needs a sources file to choose from (--sources)")
         policy = self.fetch_policy()
         found = from_arguments(inputs)
         if sources_file:
-            from_file = load_sources(sources_file, policy)
+            from_file = load_sources(sources_file, policy, group)
             policy = from_file.policy
             found += from_file.sources
         if allow_private_networks is not None:
