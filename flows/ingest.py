@@ -16,11 +16,14 @@ import uuid
 from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 
-from prefect import flow, get_run_logger, runtime, task
+from prefect import flow, get_client, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import PrefectFuture
 from prefect.states import State
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -38,6 +41,12 @@ from warehouse.reports import LoadSummary, load_summary, to_markdown
 
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
+
+# DuckDB allows one writer process per file. A deployment's `concurrency_limit: 1` only keeps the
+# runs of that one deployment apart, so runs of two deployments (or of `newsflow serve`, or a
+# `newsflow ingest` pointed at the same server) would still collide on the file. Every run
+# therefore holds this server-wide limit of one slot while it has the warehouse open for writing.
+WAREHOUSE_WRITER_LIMIT = "newsflow-warehouse-writer"
 
 
 @task(name="discover_files", cache_policy=NO_CACHE)
@@ -219,7 +228,7 @@ def ingest(
     load_id = _new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
 
-    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
+    with warehouse_writer_slot(), Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-") as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
             progress = _Progress()
@@ -250,6 +259,21 @@ def ingest(
 
 class TooManyRejects(Exception):
     """A load whose share of rejected inputs passed the configured limit."""
+
+
+@contextmanager
+def warehouse_writer_slot() -> Iterator[None]:
+    """Hold the server-wide writer slot (created on first use) while the warehouse is open for writing."""
+    with get_client(sync_client=True) as client:
+        try:
+            # Also puts the limit back to 1 if someone changed it: DuckDB allows no more.
+            client.upsert_global_concurrency_limit_by_name(WAREHOUSE_WRITER_LIMIT, 1)
+        except ObjectAlreadyExists:  # a run starting at the same moment created it
+            pass
+    get_run_logger().info("waiting for the warehouse writer slot (%s)", WAREHOUSE_WRITER_LIMIT)
+    # A failed lease renewal must not kill a long load: DuckDB's file lock still refuses a second writer.
+    with concurrency(WAREHOUSE_WRITER_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
+        yield
 
 
 def _ingest_files(writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, progress: _Progress) -> None:
