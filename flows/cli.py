@@ -94,6 +94,33 @@ def ingest(
 
 
 @app.command()
+def serve(
+    prefect_file: Annotated[
+        Path, typer.Option("--prefect-file", help="The deployments and schedules to serve.")
+    ] = Path("deployments/prefect.yaml"),
+) -> None:
+    """Run the scheduled deployments of prefect.yaml from this one process (no work pool or worker)."""
+    from prefect import serve as serve_deployments
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import DeploymentsError, runner_deployments
+
+    try:
+        deployments = runner_deployments(prefect_file)
+    except DeploymentsError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if not PREFECT_API_URL.value():
+        # A temporary server would take its schedules and run history with it when this process stops.
+        errors.print(
+            "[red]newsflow serve needs a running Prefect server:[/red] start one with `prefect server start`"
+            " and export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+        raise typer.Exit(2)
+    serve_deployments(*deployments)
+
+
+@app.command()
 def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders to extract.")]) -> None:
     """Print, as one JSON object per input, what the warehouse would get; no warehouse needed."""
     from transforms.pipeline import process_batch  # the extractors' imports: not for query/stats
