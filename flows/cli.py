@@ -43,6 +43,7 @@ def ingest(
         ),
     ] = None,
     sources: Annotated[Optional[Path], typer.Option("--sources", help="A sources.toml naming feeds, sitemaps, URL lists and folders.")] = None,
+    group: Annotated[Optional[str], typer.Option("--group", help="Only the sources of this group in the --sources file.")] = None,
     db: DbOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction (and fetch) task.")] = None,
     max_reject_ratio: Annotated[
@@ -70,8 +71,8 @@ def ingest(
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError
 
-    try:  # a bad sources file, URL or range is a message, before any server starts
-        Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill)
+    try:  # a bad sources file, URL, group or range is a message, before any server starts
+        Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill, group=group)
     except SourcesError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -83,6 +84,7 @@ def ingest(
             lambda: flow(
                 paths=list(inputs) if inputs else None,
                 sources=str(sources) if sources else None,
+                group=group,
                 db=str(db) if db else None,
                 batch_size=batch_size,
                 allow_private_networks=allow_private_networks,
@@ -156,6 +158,33 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
             raise typer.Exit(2) from None
         finally:
             ingest_module.progress_listener = None
+
+
+@app.command()
+def serve(
+    prefect_file: Annotated[
+        Path, typer.Option("--prefect-file", help="The deployments and schedules to serve.")
+    ] = Path("deployments/prefect.yaml"),
+) -> None:
+    """Run the scheduled deployments of prefect.yaml from this one process (no work pool or worker)."""
+    from prefect import serve as serve_deployments
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import DeploymentsError, runner_deployments
+
+    try:
+        deployments = runner_deployments(prefect_file)
+    except DeploymentsError as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if not PREFECT_API_URL.value():
+        # A temporary server would take its schedules and run history with it when this process stops.
+        errors.print(
+            "[red]newsflow serve needs a running Prefect server:[/red] start one with `prefect server start`"
+            " and export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+        raise typer.Exit(2)
+    serve_deployments(*deployments)
 
 
 @app.command()

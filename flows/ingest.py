@@ -21,13 +21,15 @@ import uuid
 from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 
-from prefect import flow, get_run_logger, runtime, task
+from prefect import flow, get_client, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
+from prefect.concurrency.sync import concurrency
 from prefect.context import FlowRunContext
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
@@ -50,6 +52,12 @@ TEMPLATE_CHANGE_TAG = "template-change"
 
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
+
+# DuckDB allows one writer process per file. A deployment's `concurrency_limit: 1` only keeps the
+# runs of that one deployment apart, so runs of two deployments (or of `newsflow serve`, or a
+# `newsflow ingest` pointed at the same server) would still collide on the file. Every run
+# therefore holds this server-wide limit of one slot while it has the warehouse open for writing.
+WAREHOUSE_WRITER_LIMIT = "newsflow-warehouse-writer"
 
 
 @task(name="discover_files", cache_policy=NO_CACHE)
@@ -250,7 +258,7 @@ def run_name() -> str:
     """Flow runs are named for what they do: `ingest <source or sources file> <start time>`."""
     params = runtime.flow_run.parameters
     if params.get("sources"):
-        what = Path(params["sources"]).stem
+        what = Path(params["sources"]).stem + (f" {params['group']}" if params.get("group") else "")
     elif params.get("paths"):
         first = str(params["paths"][0])
         what = redact_url(first) if "://" in first else Path(first).name
@@ -279,6 +287,7 @@ def task_runner(settings: Settings) -> TaskRunner:
 def ingest(
     paths: list[str] | None = None,
     sources: str | None = None,
+    group: str | None = None,
     db: str | None = None,
     batch_size: int | None = None,
     max_bytes: int | None = None,
@@ -286,19 +295,19 @@ def ingest(
     max_reject_ratio: float | None = None,
     backfill: str | None = None,
 ) -> LoadSummary:
-    """Ingest files, folders, URLs, URL lists and a sources file; with none, the bundled sample corpus.
+    """Ingest files, folders, URLs, URL lists and a sources file (or one group of it); with none, the bundled sample corpus.
 
     `backfill` ("2026-01-01..2026-01-31"): feeds and sitemaps fetch the entries dated in that range.
     """
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
-    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, backfill)
+    plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, backfill, group)
     logger = get_run_logger()
     load_id = new_load_id()
     logger.info("load %s: %s", load_id, ", ".join(f"{s.kind} {redact_url(s.name)}" for s in plan.sources))
     if settings.spool is not None and not settings.spool.is_dir():
         raise SetupError(f"NEWSFLOW_SPOOL={settings.spool} is not a folder")
 
-    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
+    with warehouse_writer_slot(), Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
         try:
             slots = extraction_slots(settings, spool, plan.local_paths)
@@ -367,6 +376,21 @@ def _warnings(alerts: Sequence[SiteAlert]) -> str:
     text = "Completed with warnings: " + "; ".join(alert.describe() for alert in alerts[:3])
     more = len(alerts) - 3
     return text + (f"; and {more} more (see the ingest-summary artifact)" if more > 0 else "")
+
+
+@contextmanager
+def warehouse_writer_slot() -> Iterator[None]:
+    """Hold the server-wide writer slot (created on first use) while the warehouse is open for writing."""
+    with get_client(sync_client=True) as client:
+        try:
+            # Also puts the limit back to 1 if someone changed it: DuckDB allows no more.
+            client.upsert_global_concurrency_limit_by_name(WAREHOUSE_WRITER_LIMIT, 1)
+        except ObjectAlreadyExists:  # a run starting at the same moment created it
+            pass
+    get_run_logger().info("waiting for the warehouse writer slot (%s)", WAREHOUSE_WRITER_LIMIT)
+    # A failed lease renewal must not kill a long load: DuckDB's file lock still refuses a second writer.
+    with concurrency(WAREHOUSE_WRITER_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
+        yield
 
 
 def _ingest_files(

@@ -31,6 +31,7 @@ from flows.ingest import (
     report_load,
     spool_batch,
     task_runner,
+    warehouse_writer_slot,
 )
 from flows.settings import Settings
 from flows.sources import parse_since
@@ -117,7 +118,7 @@ def reprocess(
     logger = get_run_logger()
     load_id = new_load_id()
 
-    with Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
+    with warehouse_writer_slot(), Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
         writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None, kind="reprocess")
         try:
             slots = extraction_slots(settings, spool, [])

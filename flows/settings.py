@@ -66,16 +66,19 @@ class Settings:
         sources_file: str | None,
         allow_private_networks: bool | None = None,
         backfill: str | None = None,
+        group: str | None = None,
     ) -> Plan:
-        """Everything a run ingests: command-line inputs plus a sources file, and how to fetch.
+        """Everything a run ingests: command-line inputs plus a sources file (or one group of it), and how to fetch.
 
         With `backfill`, feeds and sitemaps fetch only the entries dated in that range of days
         (see flows/web.py); URL lists and folders carry no dates and are read as usual.
         """
+        if group is not None and not sources_file:
+            raise SourcesError(f"group {group!r} needs a sources file to choose from (--sources)")
         policy = self.fetch_policy()
         found = from_arguments(inputs)
         if sources_file:
-            from_file = load_sources(sources_file, policy)
+            from_file = load_sources(sources_file, policy, group)
             policy = from_file.policy
             found += from_file.sources
         if allow_private_networks is not None:

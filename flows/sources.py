@@ -48,6 +48,7 @@ class Source:
     max_articles: int | None = None  # new articles fetched per run; the rest wait for the next
     since: dt.datetime | None = None  # listed entries dated before this are not fetched
     backfill: DateRange | None = None  # a backfill run: only listed entries dated in this range are fetched
+    group: str | None = None  # a scheduled deployment ingests one group of a sources file
 
     @property
     def is_web(self) -> bool:
@@ -140,8 +141,8 @@ def is_url_list(path: Path) -> bool:
     return bool(urls) and all(re.match(r"^https?://\S+$", line) for line in urls)
 
 
-def load_sources(path: str | Path, base: FetchPolicy | None = None) -> Plan:
-    """Read a sources.toml: its [fetch] settings, [defaults] and [[source]] tables."""
+def load_sources(path: str | Path, base: FetchPolicy | None = None, group: str | None = None) -> Plan:
+    """Read a sources.toml: its [fetch] settings, [defaults] and [[source]] tables; only `group`'s sources when given."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -165,6 +166,12 @@ def load_sources(path: str | Path, base: FetchPolicy | None = None) -> Plan:
         sources.append(source)
     if not sources:
         raise SourcesError(f"{path}: no [[source]] entries")
+    if group is not None:
+        groups = sorted({s.group for s in sources if s.group})
+        sources = [s for s in sources if s.group == group]
+        if not sources:
+            known = ", ".join(groups) if groups else "none"
+            raise SourcesError(f"{path}: no source is in group {group!r} (groups: {known})")
     return Plan(tuple(sources), policy)
 
 
@@ -195,7 +202,7 @@ def fetch_policy(table: dict[str, Any], base: FetchPolicy, *, where: str) -> Fet
 
 
 def _source(table: dict[str, Any], where: str, relative_to: Path) -> Source:
-    allowed = {"name", "kind", "location", "allowed_domains", "max_articles", "since"}
+    allowed = {"name", "kind", "location", "allowed_domains", "max_articles", "since", "group"}
     unknown = set(table) - allowed
     if unknown:
         raise SourcesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -220,6 +227,9 @@ def _source(table: dict[str, Any], where: str, relative_to: Path) -> Source:
     limit = table.get("max_articles")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise SourcesError(f"{where}: max_articles must be a positive integer")
+    group = table.get("group")
+    if group is not None and (not isinstance(group, str) or not group.strip()):
+        raise SourcesError(f"{where}: group must be a non-empty string")
     try:
         since = parse_since(table.get("since"))
     except SourcesError as exc:
@@ -231,4 +241,5 @@ def _source(table: dict[str, Any], where: str, relative_to: Path) -> Source:
         allowed_domains=tuple(d.strip().lower() for d in domains),
         max_articles=limit,
         since=since,
+        group=group.strip() if group else None,
     )

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from typer.testing import CliRunner
+
+from flows.cli import app
 from flows.fetch import FetchPolicy
 from flows.settings import Settings
 from flows.sources import SourcesError, from_arguments, load_sources, parse_backfill, parse_since
@@ -56,6 +59,8 @@ def test_the_example_sources_file_is_valid():
     assert plan.policy == FetchPolicy()  # the file spells out the defaults
     archive = next(s for s in plan.sources if s.name == "archive")
     assert archive.location == str(REPO / "examples")
+    groups = {s.name: s.group for s in plan.sources}
+    assert groups == {"bbc-world": "world", "guardian-news-sitemap": "world", "watchlist": "watchlist", "archive": "archive"}
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -77,6 +82,8 @@ def write(tmp_path: Path, text: str) -> Path:
         ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://y.org/"\n', "used twice"),
         ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\nmax_articles = 0\n', "positive integer"),
         ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\nsince = "soon"\n', "since"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\ngroup = 3\n', "group must be a non-empty string"),
+        ('[defaults]\ngroup = " "\n[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://x.org/"\n', "group must be a non-empty string"),
         ("[[source]\n", "not valid TOML"),
         ("", r"no \[\[source\]\] entries"),
     ],
@@ -138,3 +145,38 @@ def test_a_backfill_applies_to_feeds_and_sitemaps_and_needs_one(tmp_path):
     assert {s.name: str(s.backfill) for s in plan.sources} == {"map": "2026-01-01..2026-01-31", "disk": "None"}
     with pytest.raises(SourcesError, match="no feed or sitemap to backfill"):
         Settings.from_env(db=tmp_path / "w.duckdb").plan([str(tmp_path)], None, backfill="2026-01-01..2026-01-31")
+
+
+GROUPED = (
+    '[defaults]\ngroup = "morning"\n'
+    '[[source]]\nname = "a"\nkind = "feed"\nlocation = "https://a.example/feed"\n'
+    '[[source]]\nname = "b"\nkind = "feed"\nlocation = "https://b.example/feed"\ngroup = "evening"\n'
+    '[[source]]\nname = "c"\nkind = "sitemap"\nlocation = "https://c.example/sitemap.xml"\n'
+)
+
+
+def test_a_group_restricts_a_sources_file_to_its_sources(tmp_path):
+    path = write(tmp_path, GROUPED)
+    assert [s.name for s in load_sources(path).sources] == ["a", "b", "c"]
+    assert [s.name for s in load_sources(path, group="morning").sources] == ["a", "c"]  # from [defaults]
+    assert [s.name for s in load_sources(path, group="evening").sources] == ["b"]
+
+
+def test_an_unknown_group_names_the_groups_there_are(tmp_path):
+    with pytest.raises(SourcesError, match=r"no source is in group 'night' \(groups: evening, morning\)"):
+        load_sources(write(tmp_path, GROUPED), group="night")
+
+
+def test_a_group_needs_a_sources_file():
+    with pytest.raises(SourcesError, match="needs a sources file"):
+        Settings.from_env().plan(["examples"], None, group="morning")
+
+
+def test_the_cli_refuses_an_unknown_group_before_starting_anything(tmp_path):
+    db = tmp_path / "x.duckdb"
+    result = CliRunner().invoke(
+        app, ["ingest", "--sources", str(write(tmp_path, GROUPED)), "--group", "night", "--db", str(db)]
+    )
+    assert result.exit_code == 2
+    assert "nosourceisingroup'night'" in "".join(result.output.split())  # rich wraps long lines anywhere
+    assert not db.exists()
