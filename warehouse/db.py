@@ -943,10 +943,10 @@ class Writer:
                 "load_id": pa.array([load_id] * len(placements), pa.string()),
             },
         )
+        # New stories are inserted whole; a story joined is recounted from story_members below, as
+        # `touched` holds at most MEMBERS_COMPARED of its earlier articles.
         self._append(
-            "INSERT INTO stories SELECT * FROM rows ON CONFLICT (story_id) DO UPDATE SET"
-            " first_published_at = excluded.first_published_at, last_published_at = excluded.last_published_at,"
-            " article_count = excluded.article_count, updated_load_id = excluded.updated_load_id",
+            "INSERT INTO stories SELECT * FROM rows ON CONFLICT (story_id) DO NOTHING",
             {
                 "story_id": pa.array([s.story_id for s in touched], pa.string()),
                 "label": pa.array([s.label for s in touched], pa.string()),
@@ -957,6 +957,7 @@ class Writer:
                 "updated_load_id": pa.array([load_id] * len(touched), pa.string()),
             },
         )
+        self._refresh_stories(load_id, {s.story_id for s in touched})
 
     def _candidate_stories(self, dates: Sequence[dt.date], keys: Sequence[str]) -> list[Story]:
         """Stories a batch may join: near the batch's dates or among the most recent, naming one of its entities."""

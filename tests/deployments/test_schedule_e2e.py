@@ -289,7 +289,9 @@ def test_a_worker_runs_the_archive_deployment_with_its_tasks_logs_and_artifact(s
         return found if "report_load" in found else None  # task runs are recorded from events, a moment late
 
     tasks = wait_for("the run's task runs", task_runs, timeout=60)
-    assert {"discover_files", "skip_unchanged", "extract_files", "load_batch", "index_articles", "report_load"} <= set(tasks)
+    assert {
+        "discover_files", "skip_unchanged", "extract_files", "load_batch", "index_articles", "check_site_health", "report_load"
+    } <= set(tasks)
     assert set(tasks.values()) == {"COMPLETED"}
 
     (load_id,) = duckdb_rows(archive_run.db, "SELECT load_id FROM loads")[0]
@@ -300,8 +302,11 @@ def test_a_worker_runs_the_archive_deployment_with_its_tasks_logs_and_artifact(s
     wait_for(f"the run's log line 'load {load_id} done'", done_logged, timeout=60)
 
     artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run_id]}}})
-    assert [(a["key"], a["type"]) for a in artifacts] == [("ingest-summary", "markdown")]
-    assert f"load `{load_id}` (completed)" in artifacts[0]["data"]
+    found = {a["key"]: a for a in artifacts}
+    assert {key: a["type"] for key, a in found.items()} == {
+        "ingest-summary": "markdown", "ingest-rejects": "table", "ingest-site-health": "table"
+    }
+    assert f"load `{load_id}` (completed)" in found["ingest-summary"]["data"]
 
 
 def test_the_warehouse_holds_the_run_and_its_articles(archive_run):

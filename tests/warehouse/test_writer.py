@@ -238,3 +238,19 @@ def test_an_original_the_new_extractor_rejects_leaves_and_its_copies_are_judged_
     assert rows(db, "SELECT count(*) FROM stories s WHERE article_count <>"
                     " (SELECT count(*) FROM story_members m WHERE m.story_id = s.story_id)") == [(0,)]
     assert rows(db, "SELECT extractor_version FROM documents WHERE doc_id = ?", [a.doc_id]) == [("2",)]
+
+
+def test_a_story_is_counted_in_full_though_only_a_few_of_its_articles_are_compared(db, monkeypatch, seed_files):
+    import warehouse.db as warehouse_db
+    from flows.files import discover, outlet_of, read
+    from transforms.pipeline import process_batch
+
+    monkeypatch.setattr(warehouse_db, "MEMBERS_COMPARED", 1)  # candidate stories arrive with one member each
+    files, _ = discover([str(f) for f in seed_files[:4]])  # one event, one seed per batch
+    with Writer(db) as w:
+        w.start_load("L1", flow_run_id=None)
+        for file in files:
+            w.write_batch("L1", process_batch([read(file, max_bytes=10**7)], outlet_of, max_bytes=10**7))
+    counts = rows(db, "SELECT article_count, (SELECT count(*) FROM story_members m WHERE m.story_id = s.story_id) FROM stories s")
+    assert max(members for _, members in counts) >= 3  # the story grew past what was compared
+    assert all(stored == members for stored, members in counts)
