@@ -32,7 +32,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, State
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.fetch import Fetched, Fetcher, Validators
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
@@ -351,7 +351,7 @@ class TooManyRejects(Exception):
 def extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> int:
     """How many extraction tasks can run at once; on a Dask cluster, first check that a worker sees our folders."""
     runner = FlowRunContext.get().task_runner
-    if isinstance(runner, ProcessPoolTaskRunner):  # processes on this machine see what the flow sees
+    if isinstance(runner, (ProcessPoolTaskRunner, ThreadPoolTaskRunner)):  # on this machine: they see what the flow sees
         return settings.workers
     try:
         threads = sum(runner.client.nthreads().values())  # connects to the scheduler
