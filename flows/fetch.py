@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import anyio
 import httpcore
@@ -97,7 +97,6 @@ class _Host:
     robots_failure: tuple[str, str] | None = None  # (reason, detail): robots.txt unreadable, host off limits
     delay: float = 0.0
     next_start: float = 0.0  # time.monotonic() before which no request may start
-    latencies: list[float] = field(default_factory=list)
 
 
 class _Refused(Exception):
@@ -129,10 +128,6 @@ class Fetcher:
         # A fresh thread owns the event loop: the caller may already be inside one (Prefect's).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-fetch") as pool:
             return pool.submit(asyncio.run, self._fetch_all(requests, accept)).result()
-
-    def host_latencies(self) -> dict[str, list[float]]:
-        """Seconds per completed request, by host, over the fetcher's lifetime."""
-        return {host: list(state.latencies) for host, state in self._hosts.items() if state.latencies}
 
     # -- one batch on one event loop --------------------------------------------------------
 
@@ -246,14 +241,12 @@ class Fetcher:
             await self._wait_turn(batch, host_name, host)
             async with batch.slots:
                 sent[0] += 1
-                began = time.monotonic()
                 fetched_at = dt.datetime.now(dt.timezone.utc)
                 try:
                     async with asyncio.timeout(self.policy.total_timeout):
                         result = await self._get(batch.client, url, current, headers, accept, hops, fetched_at)
                 except TimeoutError:
                     result = _failure(url, current, "timeout", f"no complete response within {self.policy.total_timeout:g} s", hops)
-                host.latencies.append(time.monotonic() - began)
                 return result
 
     async def _get(
