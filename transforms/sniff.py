@@ -47,6 +47,8 @@ _DECLARED_CHARSET = re.compile(
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
+# More NUL bytes than this in the first 4 KiB (and over 1% of it) make a file binary, not damaged text.
+_STRAY_NULS = 8
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -74,13 +76,14 @@ def sniff(raw: RawDocument, *, max_bytes: int = DEFAULT_MAX_BYTES) -> DecodedDoc
     kind = binary_kind(data)
     if kind:
         return Rejection(raw.source, "sniff", "binary_content", f"{kind}, not an article file")
-    decoded = decode(data, raw.charset)
+    has_bom = any(data.startswith(bom) for bom, _ in _BOMS)
+    decoded = _decode_wide(data) or decode(data if has_bom else data.replace(b"\x00", b""), raw.charset)
     if decoded is None:
         return Rejection(raw.source, "sniff", "decode_error", "no character encoding fits the bytes")
     text, encoding = decoded
-    if "\x00" in text[:4096]:
-        return Rejection(raw.source, "sniff", "binary_content", "NUL characters in decoded text")
-    media_type = "text/html" if _HTML_HINT.search(data[:8192]) else "text/plain"
+    if b"\x00" in data and not encoding.startswith(("utf-16", "utf-32")):
+        encoding += " (stray NUL bytes removed)"
+    media_type = "text/html" if _HTML_HINT.search(text[:8192].encode("utf-8", "ignore")) else "text/plain"
     return DecodedDocument(
         source=raw.source,
         sha256=raw.sha256,
@@ -112,15 +115,58 @@ def binary_kind(data: bytes) -> str | None:
     for signature, name in _BINARY_SIGNATURES:
         if head.startswith(signature):
             return name
-    if any(data.startswith(bom) for bom, _ in _BOMS[1:]):
+    if any(data.startswith(bom) for bom, _ in _BOMS[1:]) or wide_encoding(data):
         return None  # UTF-16/32 text legitimately contains NUL bytes
     sample = data[:4096]
-    if b"\x00" in sample:
+    # A few stray NULs (a bad export, a padded write) leave text recoverable; binaries have many.
+    if sample.count(0) > max(_STRAY_NULS, len(sample) // 100):
         return "binary data (NUL bytes)"
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     if controls > len(sample) * 0.05:
         return "binary data (control bytes)"
     return None
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, told by where the NUL bytes of mostly-Latin text fall.
+
+    Text in those encodings has a NUL in the high byte(s) of nearly every Latin character, so
+    its NULs sit at one or three fixed positions of each 2- or 4-byte unit; binary data's NULs
+    fall anywhere. Wide text with few Latin letters (CJK) has no such pattern and is not found here.
+    """
+    sample = data[: 4096 - 4096 % 4]
+    sample = sample[: len(sample) - len(sample) % 4]
+    if len(sample) < 8 or 0 not in sample:
+        return None
+    zeros = [sample[i::4].count(0) / len(sample[i::4]) for i in range(4)]
+    high, low = 0.9, 0.05
+    even, odd = (zeros[0] + zeros[2]) / 2, (zeros[1] + zeros[3]) / 2
+    if zeros[1] > high and zeros[2] > high and zeros[3] > high and zeros[0] < low:
+        codec = "utf-32-le"
+    elif zeros[0] > high and zeros[1] > high and zeros[2] > high and zeros[3] < low:
+        codec = "utf-32-be"
+    elif odd > 0.6 and even < low:
+        codec = "utf-16-le"
+    elif even > 0.6 and odd < low:
+        codec = "utf-16-be"
+    else:
+        return None
+    # Fixed-width binary records can put NULs in the same places; what they decode to is not text.
+    text = sample.decode(codec, "replace")
+    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f")
+    return codec if controls <= len(text) * 0.05 else None
+
+
+def _decode_wide(data: bytes) -> tuple[str, str] | None:
+    """BOM-less UTF-16/32 text, decoded; None when the bytes are not that (or do not decode as it)."""
+    codec = wide_encoding(data)
+    if codec is None or any(data.startswith(bom) for bom, _ in _BOMS):  # decode() reads a BOM
+        return None
+    try:
+        text = data[: len(data) - len(data) % (4 if "32" in codec else 2)].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    return text.replace("\x00", ""), f"{codec} (no BOM)"
 
 
 def decode(data: bytes, http_charset: str | None = None) -> tuple[str, str] | None:

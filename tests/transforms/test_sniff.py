@@ -109,3 +109,34 @@ def test_short_western_text_in_an_unknown_legacy_encoding_prefers_windows_1252()
 def test_central_european_legacy_text_is_not_forced_into_windows_1252():
     text, _ = decode("Zażółć gęślą jaźń, powiedział burmistrz Łodzi w środę.".encode("cp1250"))
     assert "Zażółć gęślą jaźń" in text
+
+
+STORY = "<html><body><p>The harbour board voted on Tuesday to keep the night ferry running.</p></body></html>"
+
+
+def test_utf16_and_utf32_without_a_bom_are_recovered_in_both_byte_orders():
+    for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        result = sniff(raw(STORY.encode(codec)))
+        assert isinstance(result, DecodedDocument), codec
+        assert result.text == STORY and result.encoding == f"{codec} (no BOM)"
+        assert result.media_type == "text/html"
+
+
+def test_a_few_stray_nul_bytes_are_removed_and_the_text_kept():
+    data = STORY.encode().replace(b"harbour", b"har\x00bour", 1).replace(b"night", b"\x00night", 1)
+    result = sniff(raw(data))
+    assert isinstance(result, DecodedDocument)
+    assert "harbour board" in result.text and "\x00" not in result.text
+    assert "NUL" in result.encoding
+
+
+def test_many_nul_bytes_are_still_binary():
+    data = bytes(range(256)) * 16
+    result = sniff(raw(data))
+    assert isinstance(result, Rejection) and result.reason == "binary_content"
+
+
+def test_nul_padding_in_fixed_places_of_binary_records_is_not_taken_for_utf16():
+    data = b"".join(bytes([i % 250 + 1, 0, 0, 0, i % 7 + 1, 0, 0, 0]) for i in range(500))  # not text-shaped
+    result = sniff(raw(data))
+    assert isinstance(result, Rejection) and result.reason == "binary_content"
