@@ -14,7 +14,9 @@ import ipaddress
 import random
 import socket
 import ssl
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +35,15 @@ DEFAULT_USER_AGENT = "newsflow/0.1 (news monitoring; +https://github.com/newsflo
 ACCEPT_ENCODING = "gzip, deflate"
 # Response headers never stored or logged: they carry session secrets.
 SECRET_HEADERS = frozenset({"set-cookie", "set-cookie2", "authorization", "proxy-authorization", "cookie"})
+DEFAULT_MAX_LISTED_PAGES = 500  # as the README's sample [defaults] max_articles
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks crawlers to read at least 500 KiB of robots.txt
 # Failures worth another attempt; everything else is final (dlt's rule: 429, 5xx, timeouts).
 TRANSIENT_REASONS = frozenset({"timeout", "connect_error", "http_429", "http_5xx"})
+# What httpcore/h11 say when a response breaks the protocol in a way a retry will not mend.
+_PERMANENT_PROTOCOL_ERRORS = (
+    ("Receive buffer too long", "header_too_large", "response headers larger than the parser accepts (h11: 64 KiB)"),
+    ("without sending complete message body", "truncated_body", "the body ended before its declared length"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,11 @@ class FetchPolicy:
     max_crawl_delay: float = 30.0  # a larger Crawl-delay is clamped to this (and the host stays slow)
     connect_timeout: float = 10.0
     read_timeout: float = 20.0
-    total_timeout: float = 60.0  # the whole request, however slowly the body trickles in
+    total_timeout: float = 60.0  # one request, however slowly the body trickles in
+    page_deadline: float = 90.0  # one page: every attempt, redirect and retry wait, from its first request
+    listing_deadline: float = 180.0  # one feed or sitemap, the same way (Prefect's retries of it included)
+    max_host_timeouts: int = 3  # after this many pages of one host timed out in a run, its other pages wait for the next run
+    max_listed_pages: int = DEFAULT_MAX_LISTED_PAGES  # pages queued per source per run when it sets no max_articles
     max_redirects: int = 10
     max_bytes: int = 20 * 1024 * 1024  # body cap, after decompression
     retries: int = 3  # further attempts after a transient failure
@@ -97,6 +109,7 @@ class _Host:
     robots_failure: tuple[str, str] | None = None  # (reason, detail): robots.txt unreadable, host off limits
     delay: float = 0.0
     next_start: float = 0.0  # time.monotonic() before which no request may start
+    timeouts: int = 0  # its pages that timed out this run (see FetchPolicy.max_host_timeouts)
 
 
 class _Refused(Exception):
@@ -107,6 +120,16 @@ class _Refused(Exception):
         self.reason = reason
 
 
+# Every Fetcher alive in this process, so a signal handler can stop them all (see stop_all).
+_LIVE: weakref.WeakSet[Fetcher] = weakref.WeakSet()
+
+
+def stop_all() -> None:
+    """Stop every Fetcher of this process: for a SIGTERM handler (safe to call from one, any thread)."""
+    for fetcher in list(_LIVE):
+        fetcher.stop()
+
+
 class Fetcher:
     """Fetches batches of URLs politely; remembers robots.txt and pacing per host for its lifetime."""
 
@@ -114,6 +137,32 @@ class Fetcher:
         self.policy = policy or FetchPolicy()
         self._hosts: dict[str, _Host] = {}
         self._ssl: ssl.SSLContext | None = None  # loading the CA bundle costs ~25 ms: once per run
+        # When each listing's first attempt started: Prefect retries a listing by calling again,
+        # and its deadline counts from the first call. Cleared once the listing is settled.
+        self._listing_started: dict[str, float] = {}
+        self._stopped = threading.Event()
+        self._running: tuple[asyncio.AbstractEventLoop, list[asyncio.Task[Fetched]]] | None = None
+        _LIVE.add(self)
+
+    def stop(self) -> None:
+        """Send no further request and end the batch in flight now; every unfinished URL comes back `stopped`.
+
+        Safe from any thread or a signal handler: it only sets a flag and asks the batch's event
+        loop (on its own thread) to cancel what is in flight.
+        """
+        self._stopped.set()
+        running = self._running
+        if running is not None:
+            loop, tasks = running
+            try:
+                loop.call_soon_threadsafe(lambda: [task.cancel() for task in tasks])
+            except RuntimeError:  # the loop has just closed: nothing left to cancel
+                pass
+
+    @property
+    def stopped(self) -> bool:
+        """stop() was called: every later fetch comes back `stopped` without a request."""
+        return self._stopped.is_set()
 
     def fetch_all(
         self, requests: Sequence[tuple[str, Validators | None]], *, accept: str = "page"
@@ -125,6 +174,8 @@ class Fetcher:
         """
         if not requests:
             return []
+        if self.stopped:
+            return [_stopped(url) for url, _ in requests]
         # A fresh thread owns the event loop: the caller may already be inside one (Prefect's).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-fetch") as pool:
             return pool.submit(asyncio.run, self._fetch_all(requests, accept)).result()
@@ -151,19 +202,33 @@ class Fetcher:
             trust_env=False,
         ) as client:
             batch = _Batch(client, asyncio.Semaphore(policy.concurrency), {}, {})
-            return list(
-                await asyncio.gather(*(self._fetch(batch, url, validators, accept) for url, validators in requests))
-            )
+            tasks = [asyncio.ensure_future(self._fetch(batch, url, validators, accept)) for url, validators in requests]
+            self._running = (asyncio.get_running_loop(), tasks)
+            try:
+                if self.stopped:  # stop() came between the check in fetch_all and now
+                    for task in tasks:
+                        task.cancel()
+                await asyncio.wait(tasks)
+            finally:
+                self._running = None
+            return [
+                _stopped(url) if task.cancelled() else task.result() for (url, _), task in zip(requests, tasks)
+            ]
 
     async def _fetch(self, batch: _Batch, url: str, validators: Validators | None, accept: str) -> Fetched:
-        """One URL, with retries on transient failures."""
+        """One URL, with retries on transient failures, all within the page's (or listing's) deadline."""
         started = time.monotonic()
+        if accept == "listing":
+            first = self._listing_started.setdefault(url, started)
+            deadline = first + self.policy.listing_deadline
+        else:
+            deadline = started + self.policy.page_deadline
         attempts = 0
         sent = [0]  # requests that went out, redirect hops and retries included
         while True:
             attempts += 1
-            result = await self._follow(batch, url, validators, accept, sent)
-            if not result.transient or attempts > self.policy.retries:
+            result = await self._follow(batch, url, validators, accept, sent, deadline)
+            if not result.transient or attempts > self.policy.retries or self.stopped:
                 break
             wait = _retry_after(result.meta.headers)
             if wait is None:
@@ -171,10 +236,18 @@ class Fetcher:
             elif wait > self.policy.max_retry_after:
                 result = _with_detail(result, f"Retry-After {wait:.0f} s exceeds the {self.policy.max_retry_after:.0f} s limit")
                 break
+            if time.monotonic() + wait >= deadline:
+                result = _with_detail(result, f"{result.detail}; no time left for another attempt within the"
+                                      f" {deadline - started:.0f} s deadline".lstrip("; "))
+                break
             # The server asked the whole host to slow down, not just this URL.
             host = self._host(host_of(url))
             host.next_start = max(host.next_start, time.monotonic() + wait)
             await asyncio.sleep(wait)
+        if accept == "listing" and not result.transient:
+            self._listing_started.pop(url, None)
+        if result.reason == "timeout":  # counted per page, not per attempt: one slow page is not a slow host
+            self._host(host_of(result.meta.final_url or url)).timeouts += 1
         meta = result.meta
         return Fetched(
             url,
@@ -194,7 +267,7 @@ class Fetcher:
         )
 
     async def _follow(
-        self, batch: _Batch, url: str, validators: Validators | None, accept: str, sent: list[int]
+        self, batch: _Batch, url: str, validators: Validators | None, accept: str, sent: list[int], deadline: float
     ) -> Fetched:
         """One attempt: follow redirects hop by hop, each checked like the first request."""
         seen = {url}
@@ -203,12 +276,12 @@ class Fetcher:
         while True:
             if not current.startswith(("http://", "https://")):
                 return _failure(url, current, "bad_scheme", f"not http(s): {redact_url(current)}", hops)
-            denied = await self._robots_check(batch, current)
+            denied = await self._robots_check(batch, current, deadline)
             if denied is not None:
                 return _failure(url, current, *denied, hops)
             # Validators belong to the URL they were stored for, not to where it redirects.
             result = await self._request(
-                batch, url, current, validators if current == url else None, accept, hops, sent
+                batch, url, current, validators if current == url else None, accept, hops, sent, deadline
             )
             location = result.meta.headers_dict().get("location") if result.meta.status in (301, 302, 303, 307, 308) else None
             if location is None:
@@ -226,11 +299,13 @@ class Fetcher:
 
     async def _request(
         self, batch: _Batch, url: str, current: str, validators: Validators | None, accept: str, hops: int,
-        sent: list[int],
+        sent: list[int], deadline: float,
     ) -> Fetched:
-        """A single GET within the host's pacing and the run's concurrency."""
+        """A single GET within the host's pacing, the run's concurrency and the page's deadline."""
         host_name = host_of(current)
         host = self._host(host_name)
+        if host.timeouts >= self.policy.max_host_timeouts:
+            return _failure(url, current, *self._slow_host(host_name, host), hops)
         headers = {}
         if validators is not None:
             if validators.etag:
@@ -240,14 +315,25 @@ class Fetcher:
         async with batch.host_slots(host_name, self.policy.per_host):
             await self._wait_turn(batch, host_name, host)
             async with batch.slots:
+                # Checked again after the wait for a slot: the host may have been found slow meanwhile.
+                if host.timeouts >= self.policy.max_host_timeouts:
+                    return _failure(url, current, *self._slow_host(host_name, host), hops)
+                if self.stopped:
+                    return _failure(url, current, "stopped", "the run was stopped before this request", hops)
+                limit = min(self.policy.total_timeout, deadline - time.monotonic())
+                if limit <= 0:
+                    return _failure(url, current, "timeout", "the deadline passed before this request could start", hops)
                 sent[0] += 1
                 fetched_at = dt.datetime.now(dt.timezone.utc)
                 try:
-                    async with asyncio.timeout(self.policy.total_timeout):
+                    async with asyncio.timeout(limit):
                         result = await self._get(batch.client, url, current, headers, accept, hops, fetched_at)
                 except TimeoutError:
-                    result = _failure(url, current, "timeout", f"no complete response within {self.policy.total_timeout:g} s", hops)
+                    result = _failure(url, current, "timeout", f"no complete response within {limit:.3g} s", hops)
                 return result
+
+    def _slow_host(self, name: str, host: _Host) -> tuple[str, str]:
+        return "slow_host", f"{host.timeouts} pages of {name} timed out in this run; its other pages wait for the next run"
 
     async def _get(
         self, client: httpx.AsyncClient, url: str, current: str, headers: dict[str, str], accept: str, hops: int,
@@ -287,6 +373,9 @@ class Fetcher:
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             if isinstance(exc.__context__, ssl.SSLError) or "SSL" in str(exc):
                 return _failure(url, current, "tls_error", str(exc)[:300], hops)
+            for marker, reason, detail in _PERMANENT_PROTOCOL_ERRORS:
+                if isinstance(exc, httpx.RemoteProtocolError) and marker in str(exc):
+                    return _failure(url, current, reason, f"{detail}: {exc}"[:300], hops)
             return _failure(url, current, "connect_error", f"{type(exc).__name__}: {exc}"[:300], hops)
         except httpx.HTTPError as exc:
             return _failure(url, current, "http_error", f"{type(exc).__name__}: {exc}"[:300], hops)
@@ -312,7 +401,7 @@ class Fetcher:
                 now = time.monotonic()
             host.next_start = now + host.delay
 
-    async def _robots_check(self, batch: _Batch, url: str) -> tuple[str, str] | None:
+    async def _robots_check(self, batch: _Batch, url: str, deadline: float) -> tuple[str, str] | None:
         """(reason, detail) when robots.txt forbids the URL or could not be read; else None."""
         if not self.policy.respect_robots:
             return None
@@ -321,7 +410,16 @@ class Fetcher:
         lock = batch.host_locks.setdefault("robots " + name, asyncio.Lock())
         async with lock:  # one robots.txt request per host, however many URLs wait for it
             if host.robots is None and host.robots_failure is None:
-                await self._load_robots(batch, url, host)
+                try:
+                    # Bounded by the page's deadline: every page of the host waits behind this.
+                    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                        await self._load_robots(batch, url, host, deadline)
+                except TimeoutError:
+                    host.timeouts += 1
+                    if self.stopped:
+                        return "stopped", "the run was stopped while robots.txt was read"
+                    # RFC 9309 §2.3.1.4: unreachable means assume complete disallow.
+                    host.robots_failure = ("robots_unavailable", "robots.txt: no complete answer within the deadline")
         if host.robots_failure is not None:
             return host.robots_failure
         assert host.robots is not None
@@ -329,14 +427,14 @@ class Fetcher:
             return "robots_denied", f"robots.txt of {name} disallows this path"
         return None
 
-    async def _load_robots(self, batch: _Batch, url: str, host: _Host) -> None:
+    async def _load_robots(self, batch: _Batch, url: str, host: _Host, deadline: float) -> None:
         """Fetch and parse robots.txt following RFC 9309's rules for failures."""
         origin = url.split("/", 3)
         robots_url = f"{origin[0]}//{origin[2]}/robots.txt"
         result = Fetched(robots_url, HttpMeta())
         for attempt in range(self.policy.retries + 1):
-            result = await self._robots_follow(batch, robots_url)
-            if not result.transient:
+            result = await self._robots_follow(batch, robots_url, deadline)
+            if not result.transient or self.stopped:
                 break
             await asyncio.sleep(self.policy.backoff * 2**attempt)
         status = result.meta.status or 0
@@ -351,16 +449,16 @@ class Fetcher:
         elif 400 <= status < 500 or result.reason in ("not_html", "too_large"):
             # RFC 9309 §2.3.1.3: an unavailable (4xx) robots.txt means no restrictions.
             host.robots = Protego.parse("")
-        elif result.reason in ("dns_error", "private_address", "bad_scheme"):
+        elif result.reason in ("dns_error", "private_address", "bad_scheme", "stopped", "slow_host"):
             host.robots_failure = (result.reason, result.detail)  # the page would fail the same way
         else:
             # RFC 9309 §2.3.1.4: unreachable (5xx, network) means assume complete disallow.
             host.robots_failure = ("robots_unavailable", f"robots.txt unreachable: {result.reason} {result.detail}".strip())
 
-    async def _robots_follow(self, batch: _Batch, robots_url: str) -> Fetched:
+    async def _robots_follow(self, batch: _Batch, robots_url: str, deadline: float) -> Fetched:
         current = robots_url
         for hops in range(6):  # RFC 9309: follow at least five redirects
-            result = await self._request(batch, robots_url, current, None, "robots", hops, [0])
+            result = await self._request(batch, robots_url, current, None, "robots", hops, [0], deadline)
             location = result.meta.headers_dict().get("location") if result.meta.status in (301, 302, 303, 307, 308) else None
             if location is None:
                 return result
@@ -418,7 +516,11 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             for address in addresses:
                 ip = ipaddress.ip_address(address.split("%")[0])
                 if not ip.is_global and not any(ip in net for net in self._allowed):
-                    raise _Refused("private_address", f"{host} resolves to {ip}, not a public address")
+                    raise _Refused(
+                        "private_address",
+                        f"{host} resolves to {ip}, not a public address (to fetch from local networks, use"
+                        " --allow-private-networks or [fetch] allowed_networks)",
+                    )
         return await self._inner.connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # type: ignore[no-untyped-def]
@@ -545,6 +647,10 @@ def is_transient(reason: str | None) -> bool:
 
 def _failure(url: str, final_url: str, reason: str, detail: str, redirects: int) -> Fetched:
     return Fetched(url, HttpMeta(final_url=final_url, redirects=redirects), reason=reason, detail=detail)
+
+
+def _stopped(url: str) -> Fetched:
+    return _failure(url, url, "stopped", "the run was stopped before this page was fetched", 0)
 
 
 def _with_detail(result: Fetched, detail: str) -> Fetched:

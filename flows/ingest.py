@@ -134,7 +134,7 @@ def discover_links(sources: Sequence[Source], writer: Writer, load_id: str, fetc
         except TransientFetchError as exc:  # still failing after Prefect's retries: recorded, not fatal
             return exc.result
 
-    return discover_web(sources, writer, load_id, fetch, max_bytes)
+    return discover_web(sources, writer, load_id, fetch, max_bytes, fetcher.policy.max_listed_pages)
 
 
 @task(name="fetch_pages", cache_policy=NO_CACHE)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.fetch import Fetched, Validators, is_transient
+from flows.fetch import DEFAULT_MAX_LISTED_PAGES, Fetched, Validators, is_transient
 from flows.sources import Source
 from transforms.listings import Listing, ListingEntry, listing_kind, parse_listing
 from transforms.records import HttpMeta, NotModified, Processed, RawDocument, Rejection
@@ -28,7 +28,9 @@ from warehouse.db import WebState, Writer
 
 # A page that failed transiently or for one of these reasons is tried again on the next run; any other outcome
 # (loaded, duplicate, a permanent refusal such as 410 or robots) is settled and costs no request.
-RETRY_NEXT_RUN = frozenset({"http_404", "robots_unavailable", "dns_error", "tls_error", "http_error"})
+RETRY_NEXT_RUN = frozenset(
+    {"http_404", "robots_unavailable", "dns_error", "tls_error", "http_error", "stopped", "slow_host"}
+)
 MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is the deepest real sites go
 MAX_LISTINGS_PER_SOURCE = 500  # child sitemaps read for one source in one run
 
@@ -54,7 +56,7 @@ class Discovery:
     settled: int = 0  # listed pages already loaded: unchanged, no request
     listings: int = 0  # feeds and sitemaps read
     older: int = 0  # listed entries dated before a source's `since`
-    deferred: int = 0  # over a source's max_articles: left for the next run
+    deferred: int = 0  # over a source's max_articles (or the policy's max_listed_pages): left for the next run
     outside_range: int = 0  # listed entries dated outside a backfill's range
     undated: int = 0  # listed entries a backfill left out for want of a date
 
@@ -65,14 +67,19 @@ class Discovery:
 
 
 def discover_web(
-    sources: Sequence[Source], writer: Writer, load_id: str, fetch_listing: FetchListing, max_bytes: int
+    sources: Sequence[Source], writer: Writer, load_id: str, fetch_listing: FetchListing, max_bytes: int,
+    max_listed_pages: int = DEFAULT_MAX_LISTED_PAGES,
 ) -> Discovery:
-    """Read every web source's listings and decide, for each page, fetch, skip or refuse."""
+    """Read every web source's listings and decide, for each page, fetch, skip or refuse.
+
+    A source without its own max_articles (any URL given on the command line) queues at most
+    `max_listed_pages` pages per run, so one listing of 100,000 links cannot flood a run.
+    """
     found = Discovery()
     seen: set[str] = set()
     for source in sources:
         entries = _entries(source, writer, load_id, fetch_listing, max_bytes, found)
-        _plan_pages(source, entries, writer, seen, found)
+        _plan_pages(source, entries, writer, seen, found, max_listed_pages)
     found.pages = interleave_hosts(found.pages)
     return found
 
@@ -106,10 +113,15 @@ def _entries(
     if source.kind == "urls" and "://" not in source.location:
         return _url_file_entries(source, found)
     queue: list[tuple[str, int]] = [(source.location, 0)]
+    queued = {source.location}
     entries: list[ListingEntry] = []
     read = 0
-    while queue and read < MAX_LISTINGS_PER_SOURCE:
+    while queue:
         url, depth = queue.pop(0)
+        if read >= MAX_LISTINGS_PER_SOURCE:
+            detail = f"{len(queue) + 1} child sitemaps left unread: {MAX_LISTINGS_PER_SOURCE} listings per source per run"
+            found.rejected.append(Processed(url, Rejection(url, "discover", "too_many_listings", detail)))
+            break
         read += 1
         listing = _read_listing(source, url, writer, load_id, fetch_listing, max_bytes, found)
         if listing is None:
@@ -122,6 +134,11 @@ def _entries(
             for child in listing.entries:
                 if not _may_list_wanted(source, child):
                     continue
+                if child.url in queued:  # an index listing itself or an ancestor: read once
+                    loop = Rejection(child.url, "discover", "sitemap_loop", f"listed again by {url}; read once")
+                    found.rejected.append(Processed(child.url, loop))
+                    continue
+                queued.add(child.url)
                 queue.append((child.url, depth + 1))
         else:
             entries.extend(listing.entries)
@@ -202,7 +219,9 @@ def _url_file_entries(source: Source, found: Discovery) -> list[ListingEntry]:
     return entries
 
 
-def _plan_pages(source: Source, entries: list[ListingEntry], writer: Writer, seen: set[str], found: Discovery) -> None:
+def _plan_pages(
+    source: Source, entries: list[ListingEntry], writer: Writer, seen: set[str], found: Discovery, max_listed_pages: int
+) -> None:
     """Decide for each listed page: fetch it, count it as unchanged, or refuse it."""
     fresh: list[ListingEntry] = []
     for entry in entries:
@@ -231,11 +250,12 @@ def _plan_pages(source: Source, entries: list[ListingEntry], writer: Writer, see
             found.settled += 1
             continue
         to_fetch.append(PageRef(entry.url, source.name, _validators(state) if state else None))
-    if source.backfill is None and source.max_articles is not None and len(to_fetch) > source.max_articles:
-        found.deferred += len(to_fetch) - source.max_articles
-        for ref in to_fetch[source.max_articles :]:
+    limit = source.max_articles if source.max_articles is not None else max_listed_pages
+    if source.backfill is None and len(to_fetch) > limit:
+        found.deferred += len(to_fetch) - limit
+        for ref in to_fetch[limit:]:
             seen.discard(ref.url)  # another source may still take it this run
-        to_fetch = to_fetch[: source.max_articles]
+        to_fetch = to_fetch[:limit]
     found.pages.extend(to_fetch)
 
 

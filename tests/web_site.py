@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from tests.hostile import billion_laughs, sitemap_index, sitemap_of
+
 SITE_NAME = "The Kestrel Bay Courier"
 
 HUGE_SIZE = 30 * 1024 * 1024  # bytes served by /huge.html and /huge-declared.html
@@ -39,6 +41,11 @@ BOMB_SIZE = 200 * 1024 * 1024  # decompressed size of /bomb.html
 TRICKLE_STEP = 0.2  # seconds between the small writes of /slow-body.html
 REDIRECT_FAR_HOPS = 12
 PRIVATE_REDIRECT_TARGET = "http://169.254.169.254/latest/meta-data/"
+FILE_REDIRECT_TARGET = "file:///etc/passwd"
+BIG_HEADER_SIZE = 10 * 1024 * 1024  # one response header line of /big-header.html (h11 accepts 64 KiB)
+SHORT_BODY_DECLARED = 5000  # the Content-Length /short-body.html declares; it sends far less
+DRIP_STEP = 0.2  # seconds between the single bytes /drip.html sends, for as long as the client listens
+MANY_PAGES = 620  # pages /sitemap-many.xml lists: more than the fetcher queues from one listing by default
 
 
 # --------------------------------------------------------------------------------------------
@@ -781,6 +788,38 @@ class _Handler(BaseHTTPRequestHandler):
         if sent < HUGE_SIZE:
             self.close_connection = True
 
+    def _big_header(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.wfile.write(b"X-Padding: ")
+        chunk = b"a" * HUGE_CHUNK
+        for _ in range(BIG_HEADER_SIZE // HUGE_CHUNK):  # the client hangs up long before the end
+            self.wfile.write(chunk)
+        self.wfile.write(b"\r\n")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self._write(b"ok")
+
+    def _short_body(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(SHORT_BODY_DECLARED))
+        self.end_headers()
+        self._write(b"<!DOCTYPE html><html><head><title>Cut</title></head><body><p>The start of a story")
+        self.close_connection = True
+
+    def _drip(self) -> None:
+        """One byte at a time, forever: never idle long enough for a read timeout."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.flush()
+        while self._sleep(DRIP_STEP):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+
     def _bomb(self) -> None:
         self._send_body(200, gzip_bomb(), "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
 
@@ -815,6 +854,10 @@ _DYNAMIC = {
     "/loop/b": lambda h: h._redirect(302, "/loop/a"),
     "/redirect-far": lambda h: h._redirect(302, "/hop/1"),
     "/redirect-private": lambda h: h._redirect(302, PRIVATE_REDIRECT_TARGET),
+    "/redirect-file": lambda h: h._redirect(302, FILE_REDIRECT_TARGET),
+    "/big-header.html": _Handler._big_header,
+    "/short-body.html": _Handler._short_body,
+    "/drip.html": _Handler._drip,
 }
 
 
@@ -1138,5 +1181,20 @@ class Site:
                 ("hop", f"/hop/{REDIRECT_FAR_HOPS}"),
             )
         }
+        self._add_hostile_pages(pages)
         self._pages = pages
         self._extra_pages = extra
+
+    def _add_hostile_pages(self, pages: dict[str, Page]) -> None:
+        """Listings and encodings that try to break a crawler (see tests/hostile.py)."""
+        b = self.base
+        xml = "application/xml; charset=utf-8"
+        pages["/sitemap-loop.xml"] = Page(sitemap_index([f"{b}/sitemap-loop.xml", f"{b}/sitemap-loop-child.xml"]), xml)
+        pages["/sitemap-loop-child.xml"] = Page(sitemap_index([f"{b}/sitemap-loop.xml"]), xml)
+        pages["/sitemap-bomb.xml"] = Page(billion_laughs("urlset"), xml)
+        pages["/feed-bomb.xml"] = Page(billion_laughs("rss"), "application/rss+xml")
+        pages["/sitemap-many.xml"] = Page(sitemap_of([f"{b}/many/{n}.html" for n in range(MANY_PAGES)]), xml)
+        utf16 = render_article(ARTICLES["3"], base=b, url_path="/utf16.html")
+        pages["/utf16.html"] = Page(utf16.encode("utf-16-le"), "text/html")  # no BOM, no charset
+        nul = render_article(ARTICLES["4"], base=b, url_path="/nul.html").replace("</h1>", "</h1>\x00", 1)
+        pages["/nul.html"] = Page(nul.replace("<p>", "<p>\x00", 2).encode(), "text/html; charset=utf-8")

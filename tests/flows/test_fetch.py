@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 import pytest
 
-from flows.fetch import FetchPolicy, Fetcher, Validators, _retry_after, _safe_headers
+from flows.fetch import FetchPolicy, Fetcher, Validators, _retry_after, _safe_headers, stop_all
 from tests.web_site import Site
 
 # Loopback only: the redirect to 169.254.169.254 stays refused.
@@ -108,7 +110,88 @@ def test_a_redirect_to_a_link_local_address_is_refused_at_connect_time(site):
 def test_loopback_is_refused_unless_allowed_and_nothing_reaches_the_server(site):
     result = fetch(site, "/articles/1.html", FetchPolicy())
     assert result.reason == "private_address"
+    assert "--allow-private-networks" in result.detail  # the message says how to allow it
     assert site.requests == []
+
+
+def test_a_redirect_to_a_file_url_is_refused_without_reading_anything(site):
+    result = fetch(site, "/redirect-file")
+    assert result.reason == "bad_redirect" and "file:" in result.detail and result.body is None
+
+
+def test_an_oversize_response_header_is_permanent_with_its_own_reason(site):
+    result = fetch(site, "/big-header.html")
+    assert result.reason == "header_too_large" and not result.transient
+    assert site.hits("/big-header.html") == 1
+
+
+def test_a_body_shorter_than_its_content_length_is_permanent_with_its_own_reason(site):
+    result = fetch(site, "/short-body.html")
+    assert result.reason == "truncated_body" and not result.transient
+    assert site.hits("/short-body.html") == 1
+
+
+# A page that sends one byte every DRIP_STEP seconds for ever: only a deadline ends it.
+DEADLINES = dataclasses.replace(POLICY, total_timeout=1.0, page_deadline=2.5, listing_deadline=2.5, retries=10)
+
+
+def test_the_page_deadline_includes_retries(site):
+    result = fetch(site, "/drip.html", DEADLINES)
+    assert result.reason == "timeout"
+    # Ten retries were allowed; the deadline (2.5 attempts of 1 s) ended them after three.
+    assert result.meta.attempts == 3 and site.hits("/drip.html") == 3
+
+
+def test_a_listing_deadline_spans_repeated_calls_as_prefect_retries_make_them(site):
+    fetcher = Fetcher(DEADLINES)
+    (first,) = fetcher.fetch_all([(site.url("/drip.html"), None)], accept="listing")
+    hits = site.hits("/drip.html")
+    (again,) = fetcher.fetch_all([(site.url("/drip.html"), None)], accept="listing")
+    assert first.reason == again.reason == "timeout"
+    assert site.hits("/drip.html") == hits  # the deadline had passed: no new request
+    # A listing that settles clears its clock: the same fetcher reads a good listing twice.
+    for _ in range(2):
+        (ok,) = fetcher.fetch_all([(site.url("/feed.xml"), None)], accept="listing")
+        assert ok.ok
+
+
+def test_a_slow_host_does_not_hold_up_a_fast_one_and_is_given_up_for_the_run():
+    policy = dataclasses.replace(DEADLINES, retries=0, per_host=2, max_host_timeouts=2)
+    with Site(crawl_delay=0.0) as slow, Site(crawl_delay=0.0) as site:
+        drips = [(slow.url(f"/drip.html?n={n}"), None) for n in range(6)]
+        fast = [(site.url(f"/articles/{n}.html?copy={i}"), None) for i in range(3) for n in range(1, 7)]
+        results = Fetcher(policy).fetch_all(drips + fast)
+        drip_requests = [r for r in slow.requests if r.path == "/drip.html"]
+        fast_pages = [r for r in site.requests if r.path.startswith("/articles/")]
+    slow_results, fast_results = results[: len(drips)], results[len(drips) :]
+    assert all(r.ok for r in fast_results)
+    timed_out = sum(r.reason == "timeout" for r in slow_results)
+    # Given up after max_host_timeouts pages (a page already past the check when the second one
+    # timed out still goes out); the pages after that cost no request.
+    assert 2 <= timed_out <= 3
+    assert [r.reason for r in slow_results].count("slow_host") == 6 - timed_out
+    assert len(drip_requests) == timed_out
+    # Every fast page was requested while the slow host's first pages were still in flight.
+    assert max(r.started for r in fast_pages) < min(r.started for r in drip_requests) + policy.total_timeout
+
+
+def test_stop_ends_the_batch_in_flight_and_sends_no_further_request(site):
+    fetcher = Fetcher(dataclasses.replace(DEADLINES, per_host=1, page_deadline=60.0, total_timeout=60.0))
+    outcome: list = []
+    worker = threading.Thread(
+        target=lambda: outcome.extend(fetcher.fetch_all([(site.url(f"/drip.html?n={n}"), None) for n in range(5)]))
+    )
+    worker.start()
+    while site.hits("/drip.html") == 0:
+        time.sleep(0.02)
+    stop_all()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert [r.reason for r in outcome] == ["stopped"] * 5
+    assert site.hits("/drip.html") == 1
+    # And later batches send nothing at all.
+    (later,) = fetcher.fetch_all([(site.url("/articles/1.html"), None)])
+    assert later.reason == "stopped" and site.hits("/articles/1.html") == 0
 
 
 def test_bodies_over_the_cap_are_aborted_whether_declared_streamed_or_compressed(site):
