@@ -98,10 +98,10 @@ def billion_laughs(root: str) -> bytes:
     ]
     subset = "\n  ".join(entities)
     if root == "rss":
-        inner = "<channel><title>&lol9;</title><item><link>https://example.com/&lol9;</link></item></channel>"
+        inner = "<channel><title>&lol9;</title><item><link>http://bomb.invalid/&lol9;</link></item></channel>"
         attrs = ' version="2.0"'
     else:
-        inner = "<url><loc>https://example.com/&lol9;</loc></url>"
+        inner = "<url><loc>http://bomb.invalid/&lol9;</loc></url>"
         attrs = ' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
     return f'<?xml version="1.0"?>\n<!DOCTYPE {root} [\n  {subset}\n]>\n<{root}{attrs}>{inner}</{root}>\n'.encode()
 
