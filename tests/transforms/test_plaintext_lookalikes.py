@@ -153,9 +153,11 @@ def test_same_wire_story_cleans_to_the_same_body(files: dict[str, Article]) -> N
 
 
 def test_text_is_normalized_paragraphs(files: dict[str, Article]) -> None:
+    assert "\u00a0" in _path("001").read_text("utf-8")  # the scraper left no-break spaces
     for number, article in files.items():
         paragraphs = article.text.split("\n\n")
         assert all(p and p == " ".join(p.split()) for p in paragraphs), number
+        assert "\u00a0" not in article.text, number
         assert article.word_count == len(article.text.split())
         assert article.media_type == "text/plain"
         assert article.language is None
