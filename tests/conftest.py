@@ -98,6 +98,12 @@ def shared_devset() -> Path:
 
 
 @pytest.fixture
+def seed_files(shared_seeds: Path) -> list[Path]:
+    """The five shared seed articles, in name order (so: marked `shared_data`)."""
+    return sorted(shared_seeds.glob("*.txt"))
+
+
+@pytest.fixture
 def lookalike_files() -> list[Path]:
     """Our five look-alikes of the shared seeds (tests/fixtures/lookalike_seeds), in name order."""
     return sorted(LOOKALIKES.glob("*.txt"))
