@@ -9,6 +9,8 @@ import pytest
 
 from flows.ingest import ingest
 
+pytestmark = pytest.mark.shared_data
+
 BOILERPLATE = (
     "ADVERTISEMENT",
     "Share this article",

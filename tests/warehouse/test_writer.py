@@ -240,13 +240,13 @@ def test_an_original_the_new_extractor_rejects_leaves_and_its_copies_are_judged_
     assert rows(db, "SELECT extractor_version FROM documents WHERE doc_id = ?", [a.doc_id]) == [("2",)]
 
 
-def test_a_story_is_counted_in_full_though_only_a_few_of_its_articles_are_compared(db, monkeypatch, seed_files):
+def test_a_story_is_counted_in_full_though_only_a_few_of_its_articles_are_compared(db, monkeypatch, lookalike_files):
     import warehouse.db as warehouse_db
     from flows.files import discover, outlet_of, read
     from transforms.pipeline import process_batch
 
     monkeypatch.setattr(warehouse_db, "MEMBERS_COMPARED", 1)  # candidate stories arrive with one member each
-    files, _ = discover([str(f) for f in seed_files[:4]])  # one event, one seed per batch
+    files, _ = discover([str(f) for f in lookalike_files[:4]])  # one event, one file per batch
     with Writer(db) as w:
         w.start_load("L1", flow_run_id=None)
         for file in files:
