@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
+import functools
 import json
+import os
+import signal
+import subprocess
 import sys
+import tomllib
+from unittest import mock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +33,19 @@ from warehouse.reports import OUTCOMES, REPROCESS_NOTE, LoadSummary, load_summar
 app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
+
+# Set by --debug: failures show their traceback instead of one line.
+debug = False
+
+
+@app.callback()
+def main(
+    debug_option: Annotated[bool, typer.Option("--debug", help="Show the traceback of a failure instead of one line.")] = False,
+) -> None:
+    """News ingestion into a deduplicated DuckDB warehouse, run by Prefect."""
+    global debug
+    debug = debug_option
+
 
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="Warehouse file (default: $NEWSFLOW_DB or data/newsflow.duckdb).")
@@ -68,6 +88,7 @@ def ingest(
     ] = None,
 ) -> None:
     """Ingest article files and web sources (URLs, feeds, sitemaps) into the warehouse."""
+    use_project_prefect_home(Settings.from_env(db=db).db)
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError
 
@@ -125,6 +146,7 @@ def reprocess(
     if not warehouse.exists():
         errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
         raise typer.Exit(1)
+    use_project_prefect_home(warehouse)
     summary = _run_with_progress(
         "reprocess",
         lambda: reprocess_module.reprocess(
@@ -151,13 +173,54 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
 
         ingest_module.progress_listener = advance
         try:
-            with prefect_api():
+            with prefect_api(), run_failures(label):
                 return run()
-        except ingest_module.SetupError as exc:  # a missing spool, an unusable cluster: what to fix
-            errors.print(f"[red]cannot run:[/red] {exc}")
-            raise typer.Exit(2) from None
         finally:
             ingest_module.progress_listener = None
+
+
+@contextmanager
+def run_failures(label: str) -> Iterator[None]:
+    """A run that cannot go on ends with one line and a non-zero exit code (the traceback with --debug)."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.ingest import SetupError, TooManyRejects
+    from warehouse.lock import WarehouseBusy
+
+    try:
+        yield
+    except (typer.Exit, TooManyRejects):
+        raise
+    except SetupError as exc:  # a missing spool, an unusable cluster: what to fix
+        _fail(exc, f"cannot run: {exc}", 2)
+    except WarehouseBusy as exc:
+        _fail(exc, f"{label} did not start: {exc}", 75)  # EX_TEMPFAIL: try again later
+    except TerminationSignal as exc:
+        _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: the load is marked aborted", 128 + exc.signal)
+    except KeyboardInterrupt as exc:
+        _fail(exc, f"{label} stopped by Ctrl-C: the load is marked aborted", 130)
+    except Exception as exc:
+        _fail(exc, f"{label} failed: {_one_line(exc)}", 1)
+
+
+def _fail(exc: BaseException, message: str, code: int) -> None:
+    """Print one line and exit with `code`; with --debug, raise the original exception instead."""
+    if debug:
+        raise exc
+    errors.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one readable line: a full disk says so; other errors give their first line."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in str(exc):
+        return f"the disk is full ({_first_line(exc)}); free some space and run again: the load is marked failed"
+    return f"{type(exc).__name__}: {_first_line(exc)} (--debug shows the traceback)"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return (lines[0] if lines else "")[:300]
 
 
 @app.command()
@@ -216,12 +279,16 @@ def query(
     """Run SQL against the warehouse, opened read-only."""
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter("format must be table, csv or json")
-    con = _open_warehouse(db)
+    from warehouse.sandbox import refused, sandbox
+
+    con = sandbox(_open_warehouse(db))
     try:
         columns, rows = read_rows(con, sql)
     except Exception as exc:  # a user's SQL error is a message, not a traceback
-        errors.print(f"[red]query failed:[/red] {exc}")
-        raise typer.Exit(1) from None
+        if refused(exc):
+            _fail(exc, "query refused: `newsflow query` reads the warehouse only (no files, network, attachments,"
+                  " extensions or settings); `newsflow export` writes files", 1)
+        _fail(exc, f"query failed: {exc}", 1)  # DuckDB's own lines point at the error in the SQL
     finally:
         con.close()
     if format == "csv":
@@ -300,19 +367,46 @@ def prefect_api() -> Iterator[None]:
     if PREFECT_API_URL.value():
         yield
         return
-    import os
-
     from prefect.server.api.server import SubprocessASGIServer
+
+    from flows.runs import die_with_parent
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline by default
     server = SubprocessASGIServer()  # the default instance: Prefect's internals find this one
-    server.start(timeout=120)
+    # Prefect starts the server with subprocess.Popen and no way to pass preexec_fn; the kernel
+    # must stop it when this process dies, however it dies (kill -9 included), or it lives on.
+    with mock.patch.object(subprocess, "Popen", functools.partial(subprocess.Popen, preexec_fn=die_with_parent)):
+        server.start(timeout=120)
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             yield
             _drain_prefect_workers()
     finally:
         server.stop()
+
+
+def use_project_prefect_home(warehouse: Path) -> None:
+    """Keep the temporary Prefect server's state beside the warehouse (`data/.prefect`), not in ~/.prefect.
+
+    Only when nothing says otherwise: PREFECT_HOME or PREFECT_API_URL in the environment, or in
+    the active Prefect profile, win. Must run before Prefect is imported (it reads them once).
+    """
+    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL"):
+        return
+    profiles_path = Path(os.environ.get("PREFECT_PROFILES_PATH") or Path.home() / ".prefect" / "profiles.toml")
+    profile: dict[str, Any] = {}
+    if profiles_path.is_file():
+        try:
+            profiles = tomllib.loads(profiles_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            profiles = {}
+        active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+        profile = profiles.get("profiles", {}).get(active, {})
+        # Moving PREFECT_HOME would also move where Prefect looks for profiles: keep the user's.
+        os.environ.setdefault("PREFECT_PROFILES_PATH", str(profiles_path))
+    if profile.get("PREFECT_HOME") or profile.get("PREFECT_API_URL"):
+        return
+    os.environ["PREFECT_HOME"] = str(warehouse.absolute().parent / ".prefect")
 
 
 def _drain_prefect_workers() -> None:

@@ -21,20 +21,18 @@ import uuid
 from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import partial
 
 from prefect import flow, get_client, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.concurrency.sync import concurrency
 from prefect.context import FlowRunContext
-from prefect.exceptions import ObjectAlreadyExists
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, State
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.fetch import Fetched, Fetcher, Validators
+from flows.runs import fault_point, watch_parent, writing
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan, Source
@@ -53,11 +51,6 @@ TEMPLATE_CHANGE_TAG = "template-change"
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
 
-# DuckDB allows one writer process per file. A deployment's `concurrency_limit: 1` only keeps the
-# runs of that one deployment apart, so runs of two deployments (or of `newsflow serve`, or a
-# `newsflow ingest` pointed at the same server) would still collide on the file. Every run
-# therefore holds this server-wide limit of one slot while it has the warehouse open for writing.
-WAREHOUSE_WRITER_LIMIT = "newsflow-warehouse-writer"
 
 
 @task(name="discover_files", cache_policy=NO_CACHE)
@@ -278,7 +271,7 @@ def task_runner(settings: Settings) -> TaskRunner:
         from prefect_dask import DaskTaskRunner  # imports distributed (~1.5 s): only runs on a cluster pay for it
 
         return DaskTaskRunner(address=settings.dask_address)
-    return ProcessPoolTaskRunner(max_workers=settings.workers)
+    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=watch_parent)
 
 
 # Chosen when this module is imported, so deployments and served runs follow NEWSFLOW_DASK_ADDRESS
@@ -307,19 +300,15 @@ def ingest(
     if settings.spool is not None and not settings.spool.is_dir():
         raise SetupError(f"NEWSFLOW_SPOOL={settings.spool} is not a folder")
 
-    with warehouse_writer_slot(), Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
-        writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None)
-        try:
-            slots = extraction_slots(settings, spool, plan.local_paths)
-            progress = Progress()
-            if plan.local_paths:
-                _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
-            if plan.web:
-                _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
-            index_articles(writer)
-        except BaseException as exc:
-            writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
-            raise
+    with writing(settings, load_id, "ingest", str(runtime.flow_run.id or "") or None) as (writer, _, spool):
+        slots = extraction_slots(settings, spool, plan.local_paths)
+        progress = Progress()
+        if plan.local_paths:
+            _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
+        if plan.web:
+            _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
+        fault_point("index")
+        index_articles(writer)
         ratio = writer.reject_ratio(load_id)
         too_many = settings.max_reject_ratio is not None and ratio > settings.max_reject_ratio
         message = (
@@ -378,21 +367,6 @@ def _warnings(alerts: Sequence[SiteAlert]) -> str:
     return text + (f"; and {more} more (see the ingest-summary artifact)" if more > 0 else "")
 
 
-@contextmanager
-def warehouse_writer_slot() -> Iterator[None]:
-    """Hold the server-wide writer slot (created on first use) while the warehouse is open for writing."""
-    with get_client(sync_client=True) as client:
-        try:
-            # Also puts the limit back to 1 if someone changed it: DuckDB allows no more.
-            client.upsert_global_concurrency_limit_by_name(WAREHOUSE_WRITER_LIMIT, 1)
-        except ObjectAlreadyExists:  # a run starting at the same moment created it
-            pass
-    get_run_logger().info("waiting for the warehouse writer slot (%s)", WAREHOUSE_WRITER_LIMIT)
-    # A failed lease renewal must not kill a long load: DuckDB's file lock still refuses a second writer.
-    with concurrency(WAREHOUSE_WRITER_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
-        yield
-
-
 def _ingest_files(
     writer: Writer, load_id: str, paths: list[str], settings: Settings, spool: str, slots: int, progress: Progress
 ) -> None:
@@ -411,6 +385,7 @@ def _ingest_files(
     )
     for batch_file in pipelined(jobs, slots):
         progress.add(0, load_batch(writer, load_id, batch_file))
+        fault_point("batch")
 
 
 def _ingest_web(
@@ -451,6 +426,7 @@ def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> I
     pending: deque[PrefectFuture[str]] = deque()
     for job in jobs:
         pending.append(job())
+        fault_point("extract")
         if len(pending) > slots * 2:
             yield pending.popleft().result()
     while pending:

@@ -12,7 +12,6 @@ document. A run is a load of kind `reprocess`; its counts add up like an ingest'
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -31,8 +30,8 @@ from flows.ingest import (
     report_load,
     spool_batch,
     task_runner,
-    warehouse_writer_slot,
 )
+from flows.runs import writing
 from flows.settings import Settings
 from flows.sources import parse_since
 from flows.web import page_document
@@ -118,28 +117,23 @@ def reprocess(
     logger = get_run_logger()
     load_id = new_load_id()
 
-    with warehouse_writer_slot(), Writer(settings.db) as writer, tempfile.TemporaryDirectory(prefix="newsflow-spool-", dir=settings.spool) as spool:
-        writer.start_load(load_id, flow_run_id=str(runtime.flow_run.id or "") or None, kind="reprocess")
-        try:
-            slots = extraction_slots(settings, spool, [])
-            docs = select_documents(writer, selection)
-            logger.info("load %s: %d stored documents to extract again", load_id, len(docs))
-            writer.add_discovered(load_id, len(docs), 0)
-            progress = Progress()
-            progress.add(len(docs), 0)
+    with writing(settings, load_id, "reprocess", str(runtime.flow_run.id or "") or None) as (writer, _, spool):
+        slots = extraction_slots(settings, spool, [])
+        docs = select_documents(writer, selection)
+        logger.info("load %s: %d stored documents to extract again", load_id, len(docs))
+        writer.add_discovered(load_id, len(docs), 0)
+        progress = Progress()
+        progress.add(len(docs), 0)
 
-            def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
-                for start in range(0, len(docs), settings.batch_size):
-                    batch = docs[start : start + settings.batch_size]
-                    # Reading runs here, in the one process that may open the warehouse.
-                    yield lambda batch=batch: extract_stored.submit(read_stored(writer, batch, spool), settings.max_bytes, spool)
+        def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
+            for start in range(0, len(docs), settings.batch_size):
+                batch = docs[start : start + settings.batch_size]
+                # Reading runs here, in the one process that may open the warehouse.
+                yield lambda batch=batch: extract_stored.submit(read_stored(writer, batch, spool), settings.max_bytes, spool)
 
-            for batch_file in pipelined(jobs(), slots):
-                progress.add(0, rewrite_batch(writer, load_id, batch_file))
-            index_articles(writer)
-        except BaseException as exc:
-            writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
-            raise
+        for batch_file in pipelined(jobs(), slots):
+            progress.add(0, rewrite_batch(writer, load_id, batch_file))
+        index_articles(writer)
         counts = writer.finish_load(load_id, "completed")
     logger.info("load %s done: %s", load_id, counts)
     return report_load(str(settings.db), load_id)

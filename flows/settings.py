@@ -26,6 +26,7 @@ class Settings:
     max_reject_ratio: float | None = None  # a load rejecting a larger share of what it read ends failed
     dask_address: str | None = None  # a Dask scheduler (tcp://host:8786): extraction runs on its workers
     spool: Path | None = None  # where batches wait between tasks; on a cluster, a folder every worker sees
+    lock_timeout: float = 300.0  # seconds a run waits for another run writing the same warehouse
 
     @classmethod
     def from_env(
@@ -48,6 +49,7 @@ class Settings:
             else float(env["NEWSFLOW_MAX_REJECT_RATIO"]) if env.get("NEWSFLOW_MAX_REJECT_RATIO") else None,
             dask_address=dask_address or env.get("NEWSFLOW_DASK_ADDRESS") or None,
             spool=Path(env["NEWSFLOW_SPOOL"]) if env.get("NEWSFLOW_SPOOL") else None,
+            lock_timeout=float(env.get("NEWSFLOW_LOCK_TIMEOUT", 300)),
         )
 
     def fetch_policy(self) -> FetchPolicy:

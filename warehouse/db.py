@@ -655,7 +655,8 @@ class Writer:
         }
         self._append(
             "UPDATE stories s SET first_published_at = m.first, last_published_at = m.last,"
-            " article_count = m.n, updated_load_id = m.load_id"
+            " article_count = m.n, updated_load_id = m.load_id,"
+            " updated_seq = (SELECT coalesce(max(updated_seq), 0) + 1 FROM stories)"
             " FROM (SELECT r.story_id, any_value(r.load_id) AS load_id, min(sm.published_on) AS first,"
             "       max(sm.published_on) AS last, count(*)::INTEGER AS n"
             "       FROM rows r JOIN story_members sm USING (story_id) GROUP BY r.story_id) m"
@@ -946,7 +947,8 @@ class Writer:
         # New stories are inserted whole; a story joined is recounted from story_members below, as
         # `touched` holds at most MEMBERS_COMPARED of its earlier articles.
         self._append(
-            "INSERT INTO stories SELECT * FROM rows ON CONFLICT (story_id) DO NOTHING",
+            "INSERT INTO stories SELECT *, (SELECT coalesce(max(updated_seq), 0) + 1 FROM stories) FROM rows"
+            " ON CONFLICT (story_id) DO NOTHING",
             {
                 "story_id": pa.array([s.story_id for s in touched], pa.string()),
                 "label": pa.array([s.label for s in touched], pa.string()),
@@ -968,7 +970,7 @@ class Writer:
         ids = [sid for (sid,) in self._select(
             "WITH near AS ("
             " SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
-            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_load_id DESC LIMIT $recent))"
+            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_seq DESC, story_id LIMIT $recent))"
             " SELECT DISTINCT sm.story_id FROM near JOIN story_members sm USING (story_id)"
             " JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)"
             " JOIN rows r ON r.key = e.type || ':' || coalesce(e.country_code, e.name)",

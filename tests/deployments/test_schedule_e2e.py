@@ -28,7 +28,7 @@ import pytest
 import yaml
 from cronsim import CronSim
 
-from flows.ingest import WAREHOUSE_WRITER_LIMIT
+from warehouse.lock import writer_lock
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT_FILE = REPO / "deployments" / "prefect.yaml"
@@ -70,11 +70,11 @@ class Stack:
 
 @dataclass
 class ArchiveRun:
-    """The archive deployment's run, made to wait for the writer slot the test held."""
+    """The archive deployment's run, made to wait for the warehouse's writer lock the test held."""
 
     flow_run: dict[str, Any]
     db: Path
-    slot_released_at: dt.datetime
+    lock_released_at: dt.datetime
 
 
 def free_port() -> int:
@@ -198,28 +198,27 @@ def worker(stack: Stack, deployments) -> Iterator[subprocess.Popen[bytes]]:
 
 @pytest.fixture(scope="module")
 def archive_run(stack: Stack, deployments, worker, tmp_path_factory) -> ArchiveRun:
-    """Run the archive deployment through the worker into a new DuckDB file, while the test first holds the writer slot."""
+    """Run the archive deployment through the worker into a new DuckDB file, while the test first holds its writer lock."""
     db = tmp_path_factory.mktemp("warehouse") / "archive.duckdb"
-    # Another writer (this test) holds the warehouse's slot, so the run must wait for it.
-    stack.post("/v2/concurrency_limits/", {"name": WAREHOUSE_WRITER_LIMIT, "limit": 1})
-    lease = stack.post(
-        "/v2/concurrency_limits/increment-with-lease",
-        {"names": [WAREHOUSE_WRITER_LIMIT], "slots": 1, "mode": "concurrency", "lease_duration": 300},
-    )
+    # Another writer (this test) holds the warehouse's lock, so the run must wait for it.
+    held = writer_lock(db, "held-by-the-test", timeout=0)
+    held.__enter__()
     run = stack.post(f"/deployments/{deployments['archive']['id']}/create_flow_run", {"parameters": {"db": str(db)}})
 
     def waiting() -> bool:
         state = stack.get(f"/flow_runs/{run['id']}")["state_type"]
         if state in TERMINAL:
-            pytest.fail(f"the run ended {state} while the slot was held:\n{tail(stack.logs / 'worker.log')}")
-        return any("waiting for the warehouse writer slot" in log["message"] for log in run_logs(stack, run["id"]))
+            pytest.fail(f"the run ended {state} while the lock was held:\n{tail(stack.logs / 'worker.log')}")
+        return any("waiting for load held-by-the-test" in log["message"] for log in run_logs(stack, run["id"]))
 
-    wait_for("the run to wait for the warehouse writer slot", waiting, timeout=180)
-    # Logs reach the server in batches a few seconds late, so a run that did not wait would have
-    # opened the warehouse by now; two more seconds make that certain.
-    time.sleep(2)
-    released_at = dt.datetime.now(dt.timezone.utc)
-    stack.post("/v2/concurrency_limits/decrement-with-lease", {"lease_id": lease["lease_id"]})
+    try:
+        wait_for("the run to wait for the warehouse writer lock", waiting, timeout=180)
+        # Logs reach the server in batches a few seconds late, so a run that did not wait would have
+        # opened the warehouse by now; two more seconds make that certain.
+        time.sleep(2)
+    finally:
+        released_at = dt.datetime.now(dt.timezone.utc)
+        held.__exit__(None, None, None)
 
     def finished() -> dict[str, Any] | None:
         flow_run = stack.get(f"/flow_runs/{run['id']}")
@@ -229,7 +228,7 @@ def archive_run(stack: Stack, deployments, worker, tmp_path_factory) -> ArchiveR
     assert flow_run["state_type"] == "COMPLETED", (
         f"{flow_run['state_type']}: {flow_run['state']['message']}\n{tail(stack.logs / 'worker.log')}"
     )
-    return ArchiveRun(flow_run=flow_run, db=db, slot_released_at=released_at)
+    return ArchiveRun(flow_run=flow_run, db=db, lock_released_at=released_at)
 
 
 def run_logs(stack: Stack, flow_run_id: str) -> list[dict[str, Any]]:
@@ -322,10 +321,11 @@ def test_the_warehouse_holds_the_run_and_its_articles(archive_run):
     assert articles == loaded + duplicates  # a duplicate is an article too, with its evidence
 
 
-def test_the_run_waited_for_the_warehouse_writer_slot(stack, archive_run):
+def test_the_run_waited_for_the_warehouse_writer_lock(stack, archive_run):
     ((started_at,),) = duckdb_rows(archive_run.db, "SELECT started_at FROM loads")
-    assert started_at >= archive_run.slot_released_at
-    assert stack.get(f"/v2/concurrency_limits/{WAREHOUSE_WRITER_LIMIT}")["active_slots"] == 0  # released after
+    assert started_at >= archive_run.lock_released_at
+    with writer_lock(archive_run.db, "after-the-run", timeout=0):  # released when the run ended
+        pass
 
 
 def duckdb_rows(db: Path, sql: str) -> list[tuple[Any, ...]]:

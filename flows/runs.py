@@ -1,0 +1,195 @@
+"""A run's life as a process: the warehouse's writer lock, settling runs that died, workers and
+spool folders that end with the run, and named fault points for the fault-injection tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from prefect import get_client, get_run_logger
+from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ObjectNotFound, TerminationSignal
+from prefect.states import Crashed
+
+from flows.settings import Settings
+from warehouse.db import Writer
+from warehouse.lock import WriterLock, writer_lock
+from warehouse.recovery import Settled, record_process, settle_interrupted
+
+SPOOL_PREFIX = "newsflow-spool-"
+PARENT_POLL_SECONDS = 1.0
+
+
+@contextmanager
+def writing(settings: Settings, load_id: str, kind: str, flow_run_id: str | None) -> Iterator[tuple[Writer, WriterLock, str]]:
+    """Hold the warehouse's writer lock, open the Writer, settle dead runs' loads, start this load, give it a spool folder.
+
+    When the body raises, the load ends `aborted` (SIGTERM, Ctrl-C) or `failed`, with the reason.
+    """
+    logger = get_run_logger()
+    with writer_lock(settings.db, load_id, settings.lock_timeout, on_wait=logger.warning) as lock:
+        with Writer(settings.db) as writer:
+            for settled in settle_interrupted(writer.con, load_id, lock.previous):
+                logger.warning("load %s was left running: %s", settled.load_id, settled.message)
+                _mark_crashed(settled)
+            writer.start_load(load_id, flow_run_id=flow_run_id, kind=kind)
+            record_process(writer.con, load_id, lock.holder.pid, lock.holder.host)
+            try:
+                with spool_folder(settings.spool) as spool:
+                    yield writer, lock, spool
+            except BaseException as exc:
+                _end_failed(writer, lock, load_id, exc)
+                raise
+
+
+def stop_reason(exc: BaseException) -> str | None:
+    """Why a run was stopped from outside, or None when it failed on its own."""
+    if isinstance(exc, TerminationSignal):
+        return f"stopped by {signal.Signals(exc.signal).name}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "stopped by Ctrl-C (SIGINT)"
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception: its type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _end_failed(writer: Writer, lock: WriterLock, load_id: str, exc: BaseException) -> None:
+    """Record why the load ended; when the warehouse cannot take it (a full disk), leave it in the lock file."""
+    stopped = stop_reason(exc)
+    if stopped:
+        stop_workers()  # the pool would otherwise finish the batches it holds before the run can end
+    status, message = ("aborted", stopped) if stopped else ("failed", describe(exc)[:1000])
+    try:
+        writer.finish_load(load_id, status, message)
+    except Exception:  # the warehouse refuses writes (disk full, invalidated): the next run reads the lock file
+        lock.note_error(message)
+
+
+def _mark_crashed(settled: Settled) -> None:
+    """A dead run's flow run still RUNNING in Prefect is marked Crashed, with the same message."""
+    if not settled.flow_run_id:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(settled.flow_run_id)
+            if run.state is not None and run.state.type in (StateType.RUNNING, StateType.PENDING):
+                client.set_flow_run_state(run.id, Crashed(message=settled.message), force=True)
+    except ObjectNotFound:  # recorded by another Prefect server: that server's own crash detection applies
+        pass
+    except Exception as exc:  # the load is settled either way; Prefect's record is a courtesy
+        get_run_logger().warning("could not mark flow run %s crashed: %s", settled.flow_run_id, describe(exc))
+
+
+def stop_workers() -> None:
+    """Terminate this process's extraction workers at once (local process pool only)."""
+    for child in multiprocessing.active_children():
+        child.terminate()
+
+
+def watch_parent() -> None:
+    """Worker initializer: end this worker when the process that started it is gone.
+
+    A killed flow process cannot stop its pool; without this its workers run their batch to the
+    end and wait for work forever. (PR_SET_PDEATHSIG would fire when the *thread* that spawned
+    the worker ends, and the pool spawns workers from whichever thread submits.)
+    """
+    parent = os.getppid()
+
+    def poll() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=poll, name="newsflow-watch-parent", daemon=True).start()
+
+
+def die_with_parent() -> None:
+    """preexec_fn for a child started from the main thread: the kernel sends it SIGTERM when we die."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@contextmanager
+def spool_folder(parent: Path | None) -> Iterator[str]:
+    """A fresh spool folder for this run, named for its host and process; dead runs' folders are removed first."""
+    where = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    remove_stale_spools(where)
+    host = _safe(socket.gethostname())
+    with tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{host}-{os.getpid()}-", dir=where) as spool:
+        yield spool
+
+
+def remove_stale_spools(where: Path) -> list[Path]:
+    """Remove the spool folders that runs on this host left when they died; return them."""
+    host = _safe(socket.gethostname())
+    pattern = re.compile(rf"{re.escape(SPOOL_PREFIX)}{re.escape(host)}-(\d+)-")
+    removed = []
+    for entry in where.glob(f"{SPOOL_PREFIX}{host}-*"):
+        match = pattern.match(entry.name)
+        if match and entry.is_dir() and not _running(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "_", name)
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for tests: NEWSFLOW_FAULT="NAME[:N]:ACTION" acts at the N-th (default first) pass here.
+
+    ACTION is `kill` (SIGKILL this process), `term` (SIGTERM it), `pause` (create the file
+    NEWSFLOW_FAULT_FILE and sleep, for the test to act), or `diskfull` (raise ENOSPC as a write would).
+    Unset in normal runs: then this is one dictionary lookup.
+    """
+    spec = os.environ.get("NEWSFLOW_FAULT")
+    if not spec:
+        return
+    point, _, rest = spec.partition(":")
+    count, _, action = rest.rpartition(":")
+    if point != name:
+        return
+    _fault_passes[name] = _fault_passes.get(name, 0) + 1
+    if _fault_passes[name] != int(count or 1):
+        return
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "term":
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the signal arrives as an exception in the main thread
+    elif action == "pause":
+        Path(os.environ["NEWSFLOW_FAULT_FILE"]).write_text(f"{os.getpid()} {dt.datetime.now().isoformat()}")
+        time.sleep(600)
+    elif action == "diskfull":
+        raise OSError(28, "No space left on device (NEWSFLOW_FAULT)")
+
+
+_fault_passes: dict[str, int] = {}
