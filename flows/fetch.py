@@ -41,7 +41,7 @@ ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks crawlers to read at least 500 KiB
 TRANSIENT_REASONS = frozenset({"timeout", "connect_error", "http_429", "http_5xx"})
 # What httpcore/h11 say when a response breaks the protocol in a way a retry will not mend.
 _PERMANENT_PROTOCOL_ERRORS = (
-    ("Receive buffer too long", "header_too_large", "response headers larger than the parser accepts (h11: 64 KiB)"),
+    ("Receive buffer too long", "header_too_large", "response headers larger than the parser accepts (httpcore: 100 KiB)"),
     ("without sending complete message body", "truncated_body", "the body ended before its declared length"),
 )
 
