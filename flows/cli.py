@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.files import discover, outlet_of, read
+from flows.files import argument, discover, outlet_of, read
 from flows.settings import Settings
 from transforms.records import Article, Rejection
 from warehouse.db import connect, read_rows
@@ -92,6 +92,7 @@ def ingest(
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError
 
+    inputs = [argument(given) for given in inputs] if inputs else inputs  # names in any bytes, as JSON can carry them
     try:  # a bad sources file, URL, group or range is a message, before any server starts
         Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill, group=group)
     except SourcesError as exc:

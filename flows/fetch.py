@@ -41,7 +41,7 @@ ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks crawlers to read at least 500 KiB
 TRANSIENT_REASONS = frozenset({"timeout", "connect_error", "http_429", "http_5xx"})
 # What httpcore/h11 say when a response breaks the protocol in a way a retry will not mend.
 _PERMANENT_PROTOCOL_ERRORS = (
-    ("Receive buffer too long", "header_too_large", "response headers larger than the parser accepts (h11: 64 KiB)"),
+    ("Receive buffer too long", "header_too_large", "response headers larger than the parser accepts (httpcore: 100 KiB)"),
     ("without sending complete message body", "truncated_body", "the body ended before its declared length"),
 )
 
@@ -219,10 +219,11 @@ class Fetcher:
         """One URL, with retries on transient failures, all within the page's (or listing's) deadline."""
         started = time.monotonic()
         if accept == "listing":
-            first = self._listing_started.setdefault(url, started)
-            deadline = first + self.policy.listing_deadline
+            budget = self.policy.listing_deadline
+            deadline = self._listing_started.setdefault(url, started) + budget
         else:
-            deadline = started + self.policy.page_deadline
+            budget = self.policy.page_deadline
+            deadline = started + budget
         attempts = 0
         sent = [0]  # requests that went out, redirect hops and retries included
         while True:
@@ -237,8 +238,8 @@ class Fetcher:
                 result = _with_detail(result, f"Retry-After {wait:.0f} s exceeds the {self.policy.max_retry_after:.0f} s limit")
                 break
             if time.monotonic() + wait >= deadline:
-                result = _with_detail(result, f"{result.detail}; no time left for another attempt within the"
-                                      f" {deadline - started:.0f} s deadline".lstrip("; "))
+                note = f"no time left for another attempt within the {budget:g} s deadline"
+                result = _with_detail(result, f"{result.detail}; {note}" if result.detail else note)
                 break
             # The server asked the whole host to slow down, not just this URL.
             host = self._host(host_of(url))
@@ -416,8 +417,6 @@ class Fetcher:
                         await self._load_robots(batch, url, host, deadline)
                 except TimeoutError:
                     host.timeouts += 1
-                    if self.stopped:
-                        return "stopped", "the run was stopped while robots.txt was read"
                     # RFC 9309 §2.3.1.4: unreachable means assume complete disallow.
                     host.robots_failure = ("robots_unavailable", "robots.txt: no complete answer within the deadline")
         if host.robots_failure is not None:

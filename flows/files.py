@@ -22,7 +22,7 @@ _IGNORED_NAMES = {"README.md", ".DS_Store", "Thumbs.db"}
 # the unreserved set percent-encoded: lossless, printable, and never equal to a plain path (which
 # is absolute, so starts with "/"). Paths that are valid UTF-8 keep their plain form, so a
 # warehouse made before this keeps recognising its files as unchanged.
-_ESCAPED_PREFIX = "file://"
+ESCAPED_PATH_PREFIX = "file://"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,26 @@ def path_uri(path: str | bytes | os.PathLike[str]) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _ESCAPED_PREFIX + quote(raw, safe="/")
+        return ESCAPED_PATH_PREFIX + quote(raw, safe="/")
 
 
 def local_path(uri: str) -> str | bytes:
     """The path to open for a stored uri (bytes when it was escaped): path_uri reversed."""
-    if uri.startswith(_ESCAPED_PREFIX):
-        return unquote_to_bytes(uri[len(_ESCAPED_PREFIX) :])
+    if uri.startswith(ESCAPED_PATH_PREFIX):
+        return unquote_to_bytes(uri[len(ESCAPED_PATH_PREFIX) :])
     return uri
+
+
+def argument(given: str) -> str:
+    """A command-line path as the flow takes it: escaped (path_uri) when its bytes are not UTF-8.
+
+    Flow parameters travel to the Prefect API as JSON, which cannot carry such a name as is.
+    """
+    try:
+        given.encode("utf-8")
+    except UnicodeEncodeError:
+        return path_uri(given)
+    return given
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile], list[Rejection]]:
@@ -59,7 +71,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[SourceFile],
     found: dict[str, SourceFile] = {}
     refused: list[Rejection] = []
     for given in paths:
-        path = os.path.expanduser(os.fspath(given))
+        path = os.fsdecode(local_path(os.path.expanduser(os.fspath(given))))
         if os.path.isdir(path):
             candidates = _walk(path, refused)
         elif os.path.lexists(path):
@@ -154,6 +166,6 @@ def outlet_of(uri: str) -> str:
     """The outlet a document belongs to when looking for template lines: its host, or its folder."""
     if uri.startswith(("http://", "https://")):
         return host_of(uri)
-    if uri.startswith(_ESCAPED_PREFIX):  # the folder's own uri, as its other files' give it
+    if uri.startswith(ESCAPED_PATH_PREFIX):  # the folder's own uri, as its other files' give it
         return path_uri(os.path.dirname(local_path(uri)))
     return str(Path(uri).parent)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from flows.files import ESCAPED_PATH_PREFIX
 from flows.fetch import FetchPolicy
 from transforms.urls import normalize_url
 
@@ -114,7 +115,9 @@ def from_arguments(inputs: list[str]) -> list[Source]:
     """Sources for command-line inputs: URLs, URL-list files, and files or folders to read."""
     sources = []
     for given in inputs:
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", given):
+        if given.startswith(ESCAPED_PATH_PREFIX):  # a local path whose bytes are not UTF-8 (flows.files.path_uri)
+            sources.append(Source(name=given, kind="folder", location=given))
+        elif re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", given):
             url = normalize_url(given)
             if url is None:
                 raise SourcesError(f"{given}: only http and https URLs can be fetched")

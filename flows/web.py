@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.fetch import DEFAULT_MAX_LISTED_PAGES, Fetched, Validators, is_transient
+from flows.files import path_uri
 from flows.sources import Source
 from transforms.listings import Listing, ListingEntry, listing_kind, parse_listing
 from transforms.records import HttpMeta, NotModified, Processed, RawDocument, Rejection
@@ -200,10 +201,11 @@ def _parse(url: str, body: bytes, content_type: str | None, found: Discovery) ->
 def _url_file_entries(source: Source, found: Discovery) -> list[ListingEntry]:
     """The URLs in a local URL-list file; unusable lines are refused with their line number."""
     path = Path(source.location)
+    shown = path_uri(path)  # the name as stored: escaped when its bytes are not UTF-8
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        found.rejected.append(Processed(str(path), Rejection(str(path), "discover", "unreadable", exc.strerror or str(exc))))
+        found.rejected.append(Processed(shown, Rejection(shown, "discover", "unreadable", exc.strerror or str(exc))))
         return []
     entries = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -212,7 +214,7 @@ def _url_file_entries(source: Source, found: Discovery) -> list[ListingEntry]:
             continue
         url = normalize_url(line)
         if url is None:
-            where = f"{path}:{number}"
+            where = f"{shown}:{number}"
             found.rejected.append(Processed(where, Rejection(where, "discover", "bad_url", line[:300])))
             continue
         entries.append(ListingEntry(url, None))

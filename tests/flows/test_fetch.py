@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import threading
 import time
 
@@ -269,3 +270,17 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert _retry_after((("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"),)) == 0.0  # in the past
     assert _retry_after((("retry-after", "soon"),)) is None
     assert _retry_after(()) is None
+
+
+def test_a_signal_handler_can_stop_a_batch_the_main_thread_is_waiting_for(site):
+    # What a SIGTERM handler does: stop_all() from the main thread while it waits in fetch_all.
+    fetcher = Fetcher(dataclasses.replace(DEADLINES, per_host=1, page_deadline=60.0, total_timeout=60.0))
+    previous = signal.signal(signal.SIGALRM, lambda *_: stop_all())
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        results = fetcher.fetch_all([(site.url(f"/drip.html?n={n}"), None) for n in range(3)])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [r.reason for r in results] == ["stopped"] * 3
+    assert site.hits("/drip.html") == 1

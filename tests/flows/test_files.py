@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.files import SourceFile, discover, local_path, path_uri, read
+from flows.files import SourceFile, argument, discover, local_path, path_uri, read
+from flows.sources import from_arguments
 from transforms.records import RawDocument, Rejection
 
 
@@ -165,3 +166,16 @@ def test_a_folder_that_cannot_be_listed_is_a_rejection():
         shutil.rmtree(top)
     assert [f.uri for f in files] == [str(top / "open.html")]
     assert [(r.source, r.reason) for r in refused] == [(str(locked), "unlistable_folder")]
+
+
+def test_a_path_argument_in_any_bytes_reaches_discovery_through_its_escaped_form(tmp_path):
+    name = os.fsencode(tmp_path) + b"/r\xe9sum\xe9.txt"
+    with open(name, "wb") as handle:
+        handle.write(b"text")
+    given = argument(os.fsdecode(name))  # what the CLI hands the flow: JSON-safe
+    given.encode("utf-8")
+    assert argument(str(tmp_path)) == str(tmp_path)  # ordinary names pass unchanged
+    (source,) = from_arguments([given])
+    assert source.kind == "folder"
+    (found,), refused = discover([source.location])
+    assert refused == [] and found.uri == given and local_path(found.uri) == name

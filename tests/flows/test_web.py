@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from flows.fetch import FetchPolicy, Fetcher
+from flows.fetch import DEFAULT_MAX_LISTED_PAGES, FetchPolicy, Fetcher
 from flows.sources import Source, parse_backfill
 from flows.web import PageRef, discover_web, interleave_hosts
-from tests.web_site import Site
+from tests.web_site import MANY_PAGES, Site
 from warehouse.db import Writer
 
 POLICY = FetchPolicy(allowed_networks=("127.0.0.1/32",), retries=0, backoff=0.01)
@@ -21,7 +21,7 @@ def site():
         yield running
 
 
-def discover(site: Site, tmp_path, *sources: Source):
+def discover(site: Site, tmp_path, *sources: Source, max_listed_pages: int = DEFAULT_MAX_LISTED_PAGES):
     fetcher = Fetcher(POLICY)
 
     def fetch_listing(url, validators):
@@ -30,7 +30,7 @@ def discover(site: Site, tmp_path, *sources: Source):
 
     with Writer(tmp_path / "w.duckdb") as writer:
         writer.start_load("L1")
-        return discover_web(list(sources), writer, "L1", fetch_listing, POLICY.max_bytes)
+        return discover_web(list(sources), writer, "L1", fetch_listing, POLICY.max_bytes, max_listed_pages)
 
 
 def paths(site: Site, urls) -> list[str]:
@@ -129,3 +129,28 @@ def test_a_backfill_ignores_max_articles_and_leaves_undated_entries_out(site, tm
     assert len(found.pages) == 8
     assert (found.outside_range, found.undated) == (1, 1)
     assert "/latin1.html" not in paths(site, [p.url for p in found.pages])
+
+
+def test_a_source_without_max_articles_queues_at_most_max_listed_pages(site, tmp_path):
+    found = discover(site, tmp_path, Source("given", "url", site.url("/sitemap-many.xml")), max_listed_pages=25)
+    assert len(found.pages) == 25 and found.deferred == MANY_PAGES - 25
+    assert found.inputs == 25  # deferred pages are not this run's inputs: a later run takes them
+    # A source's own max_articles wins over the policy's cap.
+    (tmp_path / "again").mkdir()
+    own = discover(site, tmp_path / "again", Source("mine", "sitemap", site.url("/sitemap-many.xml"), max_articles=40), max_listed_pages=25)
+    assert len(own.pages) == 40
+
+
+def test_a_sitemap_index_that_lists_itself_is_read_once_and_the_loop_rejected(site, tmp_path):
+    found = discover(site, tmp_path, Source("loop", "sitemap", site.url("/sitemap-loop.xml")))
+    assert found.listings == 2 and found.pages == []
+    assert [(p.source, p.outcome.reason) for p in found.rejected] == [(site.url("/sitemap-loop.xml"), "sitemap_loop")] * 2
+    assert site.hits("/sitemap-loop.xml") == 1
+
+
+def test_entity_bombs_in_a_sitemap_or_feed_are_not_expanded(site, tmp_path):
+    found = discover(
+        site, tmp_path, Source("b1", "sitemap", site.url("/sitemap-bomb.xml")), Source("b2", "feed", site.url("/feed-bomb.xml"))
+    )
+    assert found.listings == 2
+    assert [p.url for p in found.pages] == ["http://bomb.invalid/%26lol9"]
