@@ -16,9 +16,11 @@ from typing import Annotated, Any, Optional
 
 import duckdb
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from flows.files import discover, outlet_of, read
 from flows.settings import Settings
@@ -233,13 +235,46 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
 
         ingest_module.progress_listener = advance
         try:
-            with prefect_api():
+            with prefect_api(), _logs_above(bar.console):
                 return run()
         except ingest_module.SetupError as exc:  # a missing spool, an unusable cluster: what to fix
             errors.print(f"[red]cannot run:[/red] {exc}")
             raise typer.Exit(2) from None
         finally:
             ingest_module.progress_listener = None
+
+
+@contextmanager
+def _logs_above(target: Console) -> Iterator[None]:
+    """Print this process's Prefect log lines through the progress bar's console, so they land above the bar.
+
+    Prefect's console handler writes to the stderr it found when logging was set up, past rich's
+    redirection, and its lines would break into the bar as it redraws.
+    """
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    handlers = {id(h): h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}.values()
+    saved = [(handler, handler.console) for handler in handlers]
+    for handler, _ in saved:
+        handler.console = _PlainLines(target)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for handler, original in saved:
+            handler.console = original
+
+
+class _PlainLines:
+    """What PrefectConsoleHandler needs of a console: print(message, soft_wrap=...), as plain text (never markup)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def print(self, message: object, **options: Any) -> None:
+        self.console.print(Text(str(message)), **options)
 
 
 @app.command()
@@ -399,16 +434,27 @@ def loads(
         console.print("No loads yet: run `newsflow ingest`.")
         return
     ui = prefect_ui_url()
-    table = Table("load", "kind", "status", "started", "took", *OUTCOMES, *(["Prefect run"] if ui else []), title="Loads")
+    # Short headers and no box: the table should fit a terminal of about 100 columns.
+    table = Table(title="Loads", box=box.SIMPLE, pad_edge=False, collapse_padding=True)
+    table.add_column("load", no_wrap=True, min_width=24)
+    table.add_column("status", no_wrap=True, min_width=9)
+    table.add_column("started (UTC)", no_wrap=True, min_width=19)
+    for header in ("took", "found", "loaded", "dup", "unch", "rej"):
+        table.add_column(header, justify="right", no_wrap=True)
     for load in rows:
-        link = [f"{ui}/runs/flow-run/{load.flow_run_id}" if load.flow_run_id else ""] if ui else []
         table.add_row(
-            load.load_id, load.kind, load.status, _when(load.started_at),
+            load.load_id, load.status + ("" if load.kind == "ingest" else f" ({load.kind})"),
+            f"{load.started_at.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M:%S}",
             _duration(load.seconds) if load.seconds is not None else "running",
-            *(str(getattr(load, name)) for name in OUTCOMES), *link,
+            *(str(getattr(load, name)) for name in OUTCOMES),
         )
     console.print(table)
-    if not ui:
+    if ui:
+        # Below the table, whole: a link cut by a narrow terminal would not open.
+        for load in rows:
+            if load.flow_run_id:
+                console.print(f"{load.load_id}  {ui}/runs/flow-run/{load.flow_run_id}", soft_wrap=True, highlight=False)
+    else:
         console.print(
             "Runs of a temporary Prefect server are gone with it; with PREFECT_API_URL set to a kept server,"
             " each load links to its run."

@@ -6,6 +6,9 @@ import csv
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -116,16 +119,19 @@ def test_show_of_nothing_known_says_so(warehouse):
     assert "no article matches" in result.output
 
 
-def test_loads_lists_the_load_with_status_duration_and_counts(warehouse, monkeypatch):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+def test_loads_lists_the_load_with_status_duration_counts_and_its_prefect_run(warehouse):
+    # The test session's Prefect server is kept for the whole session, as `prefect server start` would be.
     result = runner.invoke(app, ["loads", "--db", str(warehouse)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     con = duckdb.connect(str(warehouse), read_only=True)
-    (load_id, seconds) = con.execute("SELECT load_id, epoch(finished_at - started_at) FROM loads").fetchone()
+    (load_id, seconds, flow_run_id) = con.execute(
+        "SELECT load_id, epoch(finished_at - started_at), flow_run_id FROM loads"
+    ).fetchone()
     con.close()
-    row = next(line for line in result.output.splitlines() if load_id in line)
-    assert "completed" in row and f"{seconds:.1f} s" in row
-    assert re.search(r"31\D+22\D+4\D+0\D+5", row)  # discovered, loaded, duplicates, unchanged, rejected
+    row = next(line for line in result.output.splitlines() if load_id in line and "completed" in line)
+    assert f"{seconds:.1f} s" in row
+    assert re.search(r"31\D+22\D+4\D+0\D+5", row)  # found, loaded, duplicates, unchanged, rejected
+    assert re.search(rf"^{load_id}  http://127\.0\.0\.1:\d+/runs/flow-run/{flow_run_id}$", result.output, re.M)
 
 
 def test_stats_names_the_warehouse_and_the_last_loads_time_and_duration(warehouse):
@@ -214,3 +220,111 @@ def test_each_readme_query_runs_and_answers_on_the_bundled_corpus(warehouse, sql
         con.close()
     if not any(name in sql for name in WEB_ONLY):
         assert rows, sql
+
+
+# -- what a user's terminal shows during a run --------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`newsflow ARGS` in its own process, as a user runs it: no PREFECT_API_URL, so a temporary server."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_UI_URL")}
+    env["COLUMNS"] = "250"
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def test_a_run_shows_prefect_info_only_when_verbose_and_never_a_link_to_the_temporary_server(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(EXAMPLES / "html/valley-tribune/local-news/water-main-break-closes-part-of-elm-street.html", corpus)
+    db = tmp_path / "w.duckdb"
+    verbose = run_cli("ingest", str(corpus), "--db", str(db), "--verbose", cwd=REPO)
+    assert verbose.returncode == 0, verbose.stderr[-3000:]
+    shown = verbose.stdout + verbose.stderr
+    assert "Beginning flow run" in shown  # Prefect's INFO lines, asked for
+    assert "View at" not in shown  # the server is gone once the run ends
+    assert f"query --db {db}" in verbose.stdout
+    quiet_by_default = run_cli("ingest", str(corpus), "--db", str(db), cwd=REPO)
+    assert quiet_by_default.returncode == 0, quiet_by_default.stderr[-3000:]
+    assert "| INFO" not in quiet_by_default.stdout + quiet_by_default.stderr
+    assert "unchanged" in quiet_by_default.stdout
+
+
+# -- examples/README.md says what each bundled file becomes -------------------------------------
+
+
+def example_claims() -> list[tuple[str, dict[str, object]]]:
+    """(path, {column: expected}) for every file examples/README.md says is loaded."""
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    found = []
+    for line in text.splitlines():
+        row = re.match(r"\| `([^`]+)` \|.*\| \*\*loaded\*\*(.*)\|\s*$", line)
+        if not row:
+            continue
+        path, said = row.groups()
+        claim: dict[str, object] = {}
+        if title := re.search(r"title `([^`]+)`", said):
+            claim["title"] = title.group(1)
+        elif "title NULL" in said:
+            claim["title"] = None
+        if date := re.search(r"published (\d{4}-\d\d-\d\d) \(([^):]+)", said):
+            claim["published_at"] = date.group(1)
+            claim["date_source"] = set(re.findall(r"`(\w+)`", date.group(2)))  # any of them is fair
+        elif re.search(r"published (\*\*)?NULL", said):
+            claim["published_at"] = None
+        if authors := re.search(r"authors \(((?:`[^`]+`(?:, )?)+)\)", said):
+            claim["authors"] = re.findall(r"`([^`]+)`", authors.group(1))
+        elif re.search(r"\*\*authors empty\*\*|authors \*\*empty\*\*|authors empty", said):
+            claim["authors"] = []
+        if site := re.search(r"site `([^`]+)`", said):
+            claim["site_name"] = site.group(1)
+        if language := re.search(r"language `(\w+)`", said):
+            claim["language"] = language.group(1)
+        found.append((path, claim))
+    return found
+
+
+# Claims extraction does not meet yet (engineer i12-accuracy is fixing both in transforms/html*).
+NOT_YET = {
+    "html/harbour-courier/2024/03/05/lisbon-dock-workers-strike-remote-cranes.html": "an agency credit lands in authors",
+    "html/old-mill-gazette/stories/2024/cafe-kiosk-library-prize.html": "no site name from the <title> suffix",
+}
+
+
+@pytest.mark.parametrize(
+    "path, claim",
+    [
+        pytest.param(path, claim, marks=pytest.mark.xfail(reason=NOT_YET[path], strict=True)) if path in NOT_YET else (path, claim)
+        for path, claim in example_claims()
+    ],
+    ids=[path for path, _ in example_claims()],
+)
+def test_each_loaded_example_is_what_examples_readme_says(warehouse, path, claim):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT title, published_at::VARCHAR, date_source, authors, site_name, language FROM articles"
+            " WHERE source_uri = ?",
+            [str(EXAMPLES / path)],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None, f"{path} was not loaded"
+    got = dict(zip(("title", "published_at", "date_source", "authors", "site_name", "language"), row))
+    wrong = {
+        key: (expected, got[key])
+        for key, expected in claim.items()
+        if (got[key] not in expected if isinstance(expected, set) else got[key] != expected)
+    }
+    assert not wrong, f"{path}: (README, warehouse) {wrong}"
+
+
+def test_examples_readme_counts_are_the_loads_counts_and_it_describes_every_loaded_file(warehouse):
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"(\d+) input files .*?\*\*(\d+) loaded, (\d+) duplicates, (\d+) rejected\*\*", text)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    counts = con.execute("SELECT discovered, loaded, duplicates, rejected FROM loads").fetchone()
+    con.close()
+    assert tuple(int(n) for n in said.groups()) == counts
+    assert len(example_claims()) == counts[1]
