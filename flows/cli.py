@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -119,7 +120,7 @@ def ingest(
         raise typer.Exit(1) from None
     print_summary(summary)
     warehouse = Settings.from_env(db=db).db
-    db_flag = f" --db {warehouse}" if db else ""
+    db_flag = f" --db {shlex.quote(str(warehouse))}" if db else ""
     console.print(
         f"Warehouse: [bold]{warehouse}[/bold]  (try: {command_prefix()} query{db_flag}"
         " \"SELECT title, published_at FROM articles_canonical\")",

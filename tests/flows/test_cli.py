@@ -194,6 +194,12 @@ def test_report_writes_one_html_file_with_every_chart(warehouse, tmp_path):
     assert "<script src=" not in page  # nothing fetched when it opens
 
 
+def test_the_readmes_entity_search_finds_the_lisbon_strike(warehouse):
+    result = runner.invoke(app, ["search", "strike", "--entity", "Portugal", "--db", str(warehouse)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Lisbon dock workers strike" in result.output
+
+
 # -- the README's example queries answer on the bundled corpus ----------------------------------
 
 
