@@ -8,9 +8,12 @@ import errno
 import functools
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from unittest import mock
 from collections.abc import Callable, Iterator
@@ -20,14 +23,18 @@ from typing import Annotated, Any, Optional
 
 import duckdb
 import typer
+from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from flows.files import argument, discover, outlet_of, read
 from flows.settings import Settings
+from flows.sources import Plan
 from transforms.records import Article, Rejection
 from warehouse.db import connect, read_rows
+from warehouse.inspect import EXPORT_FORMATS
 from warehouse.reports import OUTCOMES, REPROCESS_NOTE, LoadSummary, load_summary, site_health_table
 
 app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
@@ -49,6 +56,12 @@ def main(
 
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="Warehouse file (default: $NEWSFLOW_DB or data/newsflow.duckdb).")
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar and no Prefect log lines below WARNING; the summary only.")
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also Prefect's INFO log lines (task runs, counts), above the progress bar.")
 ]
 
 
@@ -86,23 +99,32 @@ def ingest(
         Optional[str],
         typer.Option(metavar="FIRST..LAST", help="Fetch the feed and sitemap entries dated in this range of days, e.g. 2026-01-01..2026-01-31 (ignores since and max_articles)."),
     ] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Ingest article files and web sources (URLs, feeds, sitemaps) into the warehouse."""
-    use_project_prefect_home(Settings.from_env(db=db).db)
-    from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError
 
     inputs = [argument(given) for given in inputs] if inputs else inputs  # names in any bytes, as JSON can carry them
     try:  # a bad sources file, URL, group or range is a message, before any server starts
-        Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill, group=group)
+        plan = Settings.from_env().plan(inputs or [], str(sources) if sources else None, backfill=backfill, group=group)
     except SourcesError as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    missing = missing_local_inputs(plan)
+    if missing:  # a typo in a path is a message now, not a load with one reject after a server start
+        for path in missing:
+            errors.print(f"[red]no such file or folder: {path}[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    _set_log_level(quiet, verbose)
+    use_project_prefect_home(Settings.from_env(db=db).db)
+    from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
 
     flow = ingest_module.ingest.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
     try:
         summary = _run_with_progress(
             "ingest",
+            quiet,
             lambda: flow(
                 paths=list(inputs) if inputs else None,
                 sources=str(sources) if sources else None,
@@ -118,7 +140,49 @@ def ingest(
         errors.print(f"[red]load failed:[/red] {exc} (`newsflow stats` shows them)")
         raise typer.Exit(1) from None
     print_summary(summary)
-    console.print(f"Warehouse: [bold]{Settings.from_env(db=db).db}[/bold]  (try: newsflow query \"SELECT title, published_at FROM articles_canonical\")")
+    warehouse = Settings.from_env(db=db).db
+    db_flag = f" --db {shlex.quote(str(warehouse))}" if db else ""
+    console.print(
+        f"Warehouse: [bold]{warehouse}[/bold]  (try: {command_prefix()} query{db_flag}"
+        " \"SELECT title, published_at FROM articles_canonical\")",
+        soft_wrap=True,
+    )
+
+
+def missing_local_inputs(plan: Plan) -> list[str]:
+    """The plan's folders, files and URL-list files that do not exist on this machine."""
+    return [
+        source.location
+        for source in plan.sources
+        if source.kind in ("folder", "urls") and "://" not in source.location and not os.path.lexists(source.location)
+    ]
+
+
+def command_prefix() -> str:
+    """How the user runs newsflow in their own shell: `newsflow` when it is on their PATH, else `uv run newsflow`.
+
+    `uv run` puts the project's .venv/bin first on PATH for this process only; the shell the
+    user typed into has its own PATH, which uv does not change (uv sets VIRTUAL_ENV and UV for
+    the processes it starts).
+    """
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    venv = os.environ.get("VIRTUAL_ENV")
+    if os.environ.get("UV") and venv:
+        path = [entry for entry in path if os.path.abspath(entry) != os.path.join(os.path.abspath(venv), "bin")]
+    return "newsflow" if shutil.which("newsflow", path=os.pathsep.join(path)) else "uv run newsflow"
+
+
+def _set_log_level(quiet: bool, verbose: bool) -> None:
+    """Show Prefect's console log lines from WARNING (default and --quiet) or INFO (--verbose) up.
+
+    Set through Prefect's logging environment before it is imported, so the flow's process and
+    the worker processes it starts (which inherit the environment) print the same; the server
+    still receives every log line for the UI.
+    """
+    level = "INFO" if verbose and not quiet else "WARNING"
+    os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = level
+    os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL"] = level
+    os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL"] = level
 
 
 @app.command()
@@ -133,9 +197,11 @@ def reprocess(
     since: Annotated[Optional[str], typer.Option(help="Only documents stored since: an ISO date, or 36h, 7d, 2w.")] = None,
     db: DbOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction task.")] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Extract stored documents again from their raw bytes (no network), e.g. after an extractor upgrade."""
-    from flows import reprocess as reprocess_module  # imports Prefect: keep other commands fast
+    _set_log_level(quiet, verbose)
     from flows.sources import SourcesError, parse_since
 
     try:
@@ -148,8 +214,11 @@ def reprocess(
         errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
         raise typer.Exit(1)
     use_project_prefect_home(warehouse)
+    from flows import reprocess as reprocess_module  # imports Prefect (after its home is chosen)
+
     summary = _run_with_progress(
         "reprocess",
+        quiet,
         lambda: reprocess_module.reprocess(
             db=str(db) if db else None,
             all_documents=everything,
@@ -162,19 +231,35 @@ def reprocess(
     print_summary(summary)
 
 
-def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummary:
-    """Run a flow against the Prefect API, with a progress bar its batches advance."""
+def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) -> LoadSummary:
+    """Run a flow against the Prefect API, with a progress bar (documents, rate, time left) its inputs advance."""
     from flows import ingest as ingest_module  # the flows report progress through it
 
-    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
-        job = bar.add_task(label, total=None)
+    with Progress(
+        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"),
+        console=console, disable=quiet, redirect_stderr=True, redirect_stdout=True,
+    ) as bar:
+        job = bar.add_task(label, total=None, rate="", eta="")
+        # Rate and time left count from the first report: inputs settled before any work (unchanged
+        # files, refused links) come in that first report and would make the rate meaningless.
+        first: list[float] = []
 
         def advance(settled: int, total: int) -> None:
             bar.update(job, total=total, advance=settled)
+            done = bar.tasks[job].completed
+            now = time.monotonic()
+            if not first:
+                first[:] = [now, done]
+                return
+            elapsed, worked = now - first[0], done - first[1]
+            if worked > 0 and elapsed > 0:
+                rate = worked / elapsed
+                bar.update(job, rate=f"{rate:.1f} docs/s", eta=f"{(total - done) / rate:.0f} s left" if total > done else "")
 
         ingest_module.progress_listener = advance
         try:
-            with prefect_api(), run_failures(label):
+            with prefect_api(), run_failures(label), _logs_above(bar.console):
                 return run()
         finally:
             ingest_module.progress_listener = None
@@ -222,6 +307,39 @@ def _one_line(exc: BaseException) -> str:
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return (lines[0] if lines else "")[:300]
+
+
+@contextmanager
+def _logs_above(target: Console) -> Iterator[None]:
+    """Print this process's Prefect log lines through the progress bar's console, so they land above the bar.
+
+    Prefect's console handler writes to the stderr it found when logging was set up, past rich's
+    redirection, and its lines would break into the bar as it redraws.
+    """
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    handlers = {id(h): h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}.values()
+    saved = [(handler, handler.console) for handler in handlers]
+    for handler, _ in saved:
+        handler.console = _PlainLines(target)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for handler, original in saved:
+            handler.console = original
+
+
+class _PlainLines:
+    """What PrefectConsoleHandler needs of a console: print(message, soft_wrap=...), as plain text (never markup)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def print(self, message: object, **options: Any) -> None:
+        self.console.print(Text(str(message)), **options)
 
 
 @app.command()
@@ -336,24 +454,267 @@ def search(
     console.print(table)
 
 
+# What `stats` counts: the contract's tables, the canonical view, enrichment.
+STATS_TABLES = (
+    "loads", "documents", "articles", "articles_canonical", "duplicates", "rejects",
+    "entities", "mentions", "quotes", "stories", "web_resources",
+)
+
+
 @app.command()
 def stats(db: DbOption = None) -> None:
-    """Show what the warehouse holds and what the last load did."""
+    """Show which warehouse this is, what it holds and what the last load did."""
+    from warehouse.inspect import recent_loads, table_sizes, warehouse_file
+
     con = _open_warehouse(db)
     try:
+        console.print(f"Warehouse: [bold]{warehouse_file(con)}[/bold]", soft_wrap=True)
         totals = Table("table", "rows", title="Warehouse")
-        for name in (
-            "loads", "documents", "articles", "articles_canonical", "duplicates", "rejects",
-            "entities", "mentions", "quotes", "stories", "web_resources",
-        ):
-            (n,) = con.execute(f"SELECT count(*) FROM {name}").fetchone()  # names are ours, not input
+        for name, n in table_sizes(con, STATS_TABLES):
             totals.add_row(name, str(n))
         console.print(totals)
-        last = con.execute("SELECT load_id FROM loads ORDER BY started_at DESC LIMIT 1").fetchone()
+        last = recent_loads(con, 1)
         if last:
-            print_summary(load_summary(con, last[0]))
+            load = last[0]
+            console.print(
+                f"Last load: {load.load_id} ({load.kind}), started {_when(load.started_at)}, "
+                + (f"took {_duration(load.seconds)}" if load.seconds is not None else "still running"),
+                soft_wrap=True,
+            )
+            print_summary(load_summary(con, load.load_id))
     finally:
         con.close()
+
+
+@app.command()
+def loads(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many loads to list, newest first.")] = 20,
+    db: DbOption = None,
+) -> None:
+    """List recent loads: status, duration, outcome counts and (with a kept Prefect server) the run's page."""
+    from warehouse.inspect import recent_loads
+
+    con = _open_warehouse(db)
+    try:
+        rows = recent_loads(con, limit)
+    finally:
+        con.close()
+    if not rows:
+        console.print("No loads yet: run `newsflow ingest`.")
+        return
+    ui = prefect_ui_url()
+    # Short headers and no box: the table should fit a terminal of about 100 columns.
+    table = Table(title="Loads", box=box.SIMPLE, pad_edge=False, collapse_padding=True)
+    table.add_column("load", no_wrap=True, min_width=24)
+    table.add_column("status", no_wrap=True, min_width=9)
+    table.add_column("started (UTC)", no_wrap=True, min_width=19)
+    for header in ("took", "found", "loaded", "dup", "unch", "rej"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for load in rows:
+        table.add_row(
+            load.load_id, load.status + ("" if load.kind == "ingest" else f" ({load.kind})"),
+            f"{load.started_at.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M:%S}",
+            _duration(load.seconds) if load.seconds is not None else "running",
+            *(str(getattr(load, name)) for name in OUTCOMES),
+        )
+    console.print(table)
+    if ui:
+        # Below the table, whole: a link cut by a narrow terminal would not open.
+        for load in rows:
+            if load.flow_run_id:
+                console.print(f"{load.load_id}  {ui}/runs/flow-run/{load.flow_run_id}", soft_wrap=True, highlight=False)
+    else:
+        console.print(
+            "Runs of a temporary Prefect server are gone with it; with PREFECT_API_URL set to a kept server,"
+            " each load links to its run."
+        )
+
+
+def prefect_ui_url() -> str | None:
+    """The kept Prefect server's UI address (PREFECT_UI_URL, else derived from PREFECT_API_URL); None without one."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+    if not PREFECT_API_URL.value():
+        return None
+    return (PREFECT_UI_URL.value() or "").rstrip("/") or None
+
+
+@app.command()
+def show(
+    article: Annotated[str, typer.Argument(metavar="ID|URL|PATH", help="An article id (or its first characters), its URL, or the file it came from.")],
+    db: DbOption = None,
+    text: Annotated[bool, typer.Option("--text/--no-text", help="Print the article's whole text (default: the first lines).")] = False,
+) -> None:
+    """Show one article: metadata, provenance (date source, copies, story, wire group), entities and quotes."""
+    from warehouse.inspect import article_view, find_article
+
+    con = _open_warehouse(db)
+    try:
+        found = find_article(con, article)
+        if len(found) != 1:
+            if found:
+                errors.print(f"[red]{article!r} matches {len(found)} articles:[/red] {', '.join(found)}")
+            else:
+                errors.print(f"[red]no article matches {article!r}[/red] (an article id, URL or source path)")
+            raise typer.Exit(1)
+        view = article_view(con, found[0])
+    finally:
+        con.close()
+    f = view.fields
+    meta = Table(show_header=False, box=None, title=f"Article {f['article_id']}", title_justify="left")
+    meta.add_column(style="bold")
+    meta.add_column()
+    date = f["published_at"]
+    for name, value in (
+        ("title", f["title"]),
+        ("site", f["site_name"]),
+        ("url", f["url"]),
+        ("source", f["source_uri"]),
+        ("published", f"{date} (from {f['date_source']}, precision {f['date_precision']})" if date else "unknown"),
+        ("authors", ", ".join(f["authors"]) or None),
+        ("byline", f["byline"]),
+        ("agencies", ", ".join(f["agencies"]) or None),
+        ("dateline", f["dateline_text"]),
+        ("language", f["language"]),
+        ("words", f["word_count"]),
+        ("document", f"{f['document_media_type']}, {f['document_bytes']} bytes"),
+        ("loaded", f"load {f['load_id']} ({_when(f['loaded_at'])}), extractor {f['extractor_version']}" if f["loaded_at"] else f["load_id"]),
+        ("enrichment", _enrichment(view.enrichment)),
+        ("key phrases", ", ".join(view.keywords) or None),
+    ):
+        meta.add_row(name, "" if value is None else str(value))
+    console.print(meta, soft_wrap=True)
+    if view.copy_of:
+        method, original, similarity = view.copy_of
+        console.print(f"A copy ({method}, similarity {similarity:.2f}) of article {original}.")
+    if view.copies:
+        copies = Table("article", "site", "source", "method", "similarity", title="Copies of this article" if not view.copy_of else "Copies of its original")
+        for article_id, site, source, method, similarity in view.copies:
+            copies.add_row(article_id, site or "", source, method, f"{similarity:.2f}")
+        console.print(copies)
+    if view.story:
+        story_id, label, articles, lag = view.story
+        outlets = Table("site", "published", "lag (days)", "article", title=f"Story {story_id}: {label} ({articles} articles)")
+        for site, day, days_late, article_id in view.story_outlets:
+            mark = " ← this one" if article_id == f["article_id"] else ""
+            outlets.add_row(site or "", str(day or ""), "" if days_late is None else str(days_late), article_id + mark)
+        console.print(outlets)
+    if view.wire_group:
+        wire = Table("site", "published", "lag (days)", "agencies", title="Wire copy group (same agency text)")
+        for site, day, lag_days, agencies in view.wire_group:
+            wire.add_row(site, str(day or ""), "" if lag_days is None else str(lag_days), ", ".join(agencies))
+        console.print(wire)
+    if view.entities:
+        entities = Table("entity", "type", "mentions", title="Entities")
+        for name, type_, n in view.entities:
+            entities.add_row(name, type_, str(n))
+        console.print(entities)
+    if view.quotes:
+        quotes = Table("speaker", "cue", "quote", title="Quotes")
+        for speaker, cue, quote in view.quotes:
+            quotes.add_row(speaker or "(not said)", cue or "", quote)
+        console.print(quotes)
+    body = f["text"]
+    console.print("\n[bold]Text[/bold]")
+    console.print(body if text else _first_lines(body), soft_wrap=True, markup=False, highlight=False)
+
+
+def _first_lines(text: str, lines: int = 6) -> str:
+    kept = text.splitlines()[:lines]
+    more = len(text.splitlines()) - len(kept)
+    return "\n".join(kept) + (f"\n… ({more} more lines: --text shows them)" if more > 0 else "")
+
+
+def _enrichment(row: tuple[str, str | None, str | None] | None) -> str | None:
+    if row is None:
+        return "not enriched"
+    status, reason, model = row
+    return f"{status}" + (f" ({reason})" if reason else "") + (f" by {model}" if model else "")
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Argument(metavar="QUERY|TABLE", help="A table or view name, or a SELECT query.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    format: Annotated[
+        Optional[str], typer.Option("--format", "-f", help="parquet, csv or jsonl (default: from --out's suffix).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a table, view or query's rows to Parquet, CSV or JSON lines; the warehouse is opened read-only."""
+    from warehouse.inspect import export as export_rows
+
+    fmt = format or {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(out.suffix.lower())
+    if fmt not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(EXPORT_FORMATS)}", param_hint="--format")
+    con = _open_warehouse(db)
+    try:
+        rows = export_rows(con, what, fmt, out)
+    except duckdb.Error as exc:  # a user's SQL error is a message, not a traceback
+        errors.print(f"[red]export failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    console.print(f"{rows} rows written to {out} ({fmt})", soft_wrap=True)
+
+
+@app.command()
+def schema(
+    format: Annotated[str, typer.Option("--format", "-f", help="text or markdown (docs/schema.md is this output).")] = "text",
+    db: DbOption = None,
+) -> None:
+    """List the warehouse's tables and views, one line per column with its type and meaning."""
+    from warehouse.inspect import schema as read_schema, schema_markdown
+
+    if format not in ("text", "markdown"):
+        raise typer.BadParameter("format must be text or markdown", param_hint="--format")
+    con = _open_warehouse(db)
+    try:
+        relations = read_schema(con)
+    finally:
+        con.close()
+    if format == "markdown":
+        sys.stdout.write(schema_markdown(relations))
+        return
+    for relation in relations:
+        console.print(f"\n[bold]{relation.name}[/bold] ({relation.kind})" + (f": {relation.comment}" if relation.comment else ""), soft_wrap=True, highlight=False)
+        width = max(len(name) for name, _, _ in relation.columns)
+        for name, type_, comment in relation.columns:
+            console.print(f"  {name:<{width}}  {type_:<12} {comment or ''}".rstrip(), soft_wrap=True, markup=False, highlight=False)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
+    since: Annotated[str, typer.Option(help="Loads started since: an ISO date, or 36h, 7d, 2w.")] = "7d",
+    db: DbOption = None,
+) -> None:
+    """Write one self-contained HTML page of charts about the loads since a moment (opens with no network)."""
+    from flows.sources import SourcesError, parse_since
+    from reports.html import render
+    from warehouse.inspect import report_data, warehouse_file
+
+    try:
+        moment = parse_since(since)
+    except SourcesError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from None
+    con = _open_warehouse(db)
+    try:
+        data = report_data(con, moment)
+        page = render(data, warehouse=warehouse_file(con))
+    finally:
+        con.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    console.print(f"Report on {data.loads} loads since {moment:%Y-%m-%d %H:%M} UTC written to {out}", soft_wrap=True)
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 @contextmanager
@@ -363,7 +724,7 @@ def prefect_api() -> Iterator[None]:
     Prefect's own ephemeral mode would start another server inside every worker process, and
     their task runs would be recorded there instead of beside the flow run.
     """
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
     if PREFECT_API_URL.value():
         yield
@@ -379,7 +740,8 @@ def prefect_api() -> Iterator[None]:
     with mock.patch.object(subprocess, "Popen", functools.partial(subprocess.Popen, preexec_fn=die_with_parent)):
         server.start(timeout=120)
     try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        # No UI link in the logs ("View at http://127.0.0.1:PORT/..."): this server stops with the run.
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}):
             yield
             _drain_prefect_workers()
     finally:

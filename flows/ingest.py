@@ -17,6 +17,7 @@ import os
 import pickle
 import socket
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from collections import deque
@@ -72,18 +73,20 @@ def skip_unchanged(writer: Writer, files: Sequence[SourceFile]) -> tuple[list[So
 
 
 @task(name="extract_files", cache_policy=NO_CACHE)
-def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str) -> str:
+def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str, progress: str | None = None) -> str:
     """Read and extract a batch of files (runs in a worker process); returns the spooled batch's path."""
     _require_visible([spool])
     raws: list[RawDocument] = []
     failed: dict[str, Rejection] = {}
-    for file in files:
-        outcome = read(file, max_bytes=max_bytes)
-        if isinstance(outcome, Rejection):
-            failed[file.uri] = outcome
-        else:
-            raws.append(outcome)
-    extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes)}
+    with document_counter(progress) as done:
+        for file in files:
+            outcome = read(file, max_bytes=max_bytes)
+            if isinstance(outcome, Rejection):
+                failed[file.uri] = outcome
+                done()
+            else:
+                raws.append(outcome)
+        extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes, on_document=done)}
     results = []
     for file in files:
         if file.uri in failed:
@@ -138,13 +141,16 @@ def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
 
 
 @task(name="extract_pages", cache_policy=NO_CACHE)
-def extract_pages(fetched_file: str, max_bytes: int, spool: str) -> str:
+def extract_pages(fetched_file: str, max_bytes: int, spool: str, progress: str | None = None) -> str:
     """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
     _require_visible([spool])
     fetched: list[Fetched] = read_spool(fetched_file)
     items = [to_processed(result) for result in fetched]
     raws = [item for item in items if isinstance(item, RawDocument)]
-    extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes)}
+    with document_counter(progress) as done:
+        for _ in range(len(items) - len(raws)):  # refused or failed before extraction: settled already
+            done()
+        extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes, on_document=done)}
     results = [
         dataclasses.replace(extracted[item.source], http=result.meta) if isinstance(item, RawDocument) else item
         for result, item in zip(fetched, items)
@@ -191,6 +197,27 @@ def read_spool(path: str) -> list:
         batch = pickle.load(handle)  # our own file, written by spool_batch
     os.unlink(path)
     return batch
+
+
+@contextmanager
+def document_counter(path: str | None) -> Iterator[Callable[[], None]]:
+    """A function that counts one finished document by appending a byte to `path` (nothing when None).
+
+    The CLI's progress bar reads these files' sizes while the batch runs: extraction runs in other
+    processes (or on other machines, where the spool is shared) that cannot call into the CLI.
+    """
+    if path is None:
+        yield lambda: None
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def done() -> None:
+        os.write(fd, b".")
+
+    try:
+        yield done
+    finally:
+        os.close(fd)
 
 
 @task(name="load_batch", cache_policy=NO_CACHE)
@@ -379,13 +406,17 @@ def _ingest_files(
     if missing:
         load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
     size = settings.batch_size
-    jobs = (
-        partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)
-        for start in range(0, len(todo), size)
-    )
-    for batch_file in pipelined(jobs, slots):
-        progress.add(0, load_batch(writer, load_id, batch_file))
-        fault_point("batch")
+    counters: deque[str | None] = deque()  # in job order, as pipelined yields the batches
+
+    def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
+        for start in range(0, len(todo), size):
+            counters.append(progress.counter(spool))
+            yield partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool, counters[-1])
+
+    with progress.watching():
+        for batch_file in pipelined(jobs(), slots):
+            progress.settle(counters.popleft(), load_batch(writer, load_id, batch_file))
+            fault_point("batch")
 
 
 def _ingest_web(
@@ -407,18 +438,25 @@ def _ingest_web(
     if found.rejected:
         load_batch(writer, load_id, spool_batch(found.rejected, spool))
 
+    counters: deque[str | None] = deque()  # in job order, as pipelined yields the batches
+
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
         if found.fetched:
-            yield partial(extract_pages.submit, spool_batch(found.fetched, spool), settings.max_bytes, spool)
+            counters.append(progress.counter(spool))
+            yield partial(extract_pages.submit, spool_batch(found.fetched, spool), settings.max_bytes, spool, counters[-1])
         size = settings.batch_size
         for start in range(0, len(found.pages), size):
             pages = found.pages[start : start + size]
+            counters.append(progress.counter(spool))
             # Fetching runs here, in the flow's process, while the workers extract earlier batches:
             # one Fetcher keeps every host's robots.txt and pacing across batches.
-            yield lambda pages=pages: extract_pages.submit(fetch_pages(fetcher, pages, spool), settings.max_bytes, spool)
+            yield lambda pages=pages, counter=counters[-1]: extract_pages.submit(
+                fetch_pages(fetcher, pages, spool), settings.max_bytes, spool, counter
+            )
 
-    for batch_file in pipelined(jobs(), slots):
-        progress.add(0, load_batch(writer, load_id, batch_file))
+    with progress.watching():
+        for batch_file in pipelined(jobs(), slots):
+            progress.settle(counters.popleft(), load_batch(writer, load_id, batch_file))
 
 
 def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> Iterator[str]:
@@ -434,16 +472,73 @@ def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> I
 
 
 class Progress:
-    """Feeds the CLI's progress bar (when it listens): inputs known, inputs settled."""
+    """Feeds the CLI's progress bar (when it listens): inputs known, and inputs settled one by one.
+
+    Extraction tasks count each finished document into a file of the spool (document_counter);
+    while batches run, a thread here reads those files and advances the bar, and loading a batch
+    settles whatever its counter had not counted yet.
+    """
 
     def __init__(self) -> None:
         self.total = 0
+        self.counted: dict[str, int] = {}  # counter file -> documents already reported
+        self.lock = threading.Lock()
 
     def add(self, discovered: int, settled: int) -> None:
         """Count inputs found and inputs settled."""
-        self.total += discovered
-        if progress_listener is not None and (discovered or settled):
-            progress_listener(settled, self.total)
+        with self.lock:
+            self.total += discovered
+            if progress_listener is not None and (discovered or settled):
+                progress_listener(settled, self.total)
+
+    def counter(self, spool: str) -> str | None:
+        """A new counter file for one extraction batch, or None when nobody listens."""
+        if progress_listener is None:
+            return None
+        path = os.path.join(spool, f"{uuid.uuid4().hex}.progress")
+        with self.lock:
+            self.counted[path] = 0
+        return path
+
+    def poll(self) -> None:
+        """Report the documents the running batches finished since the last poll."""
+        for path in list(self.counted):
+            try:
+                size = os.path.getsize(path)
+            except OSError:  # the task has not started yet
+                continue
+            with self.lock:
+                new = size - self.counted.get(path, size)
+                if new <= 0:
+                    continue
+                self.counted[path] = size
+            self.add(0, new)
+
+    def settle(self, path: str | None, documents: int) -> None:
+        """A batch of `documents` is loaded: report those its counter did not."""
+        with self.lock:
+            reported = self.counted.pop(path, 0) if path else 0
+        self.add(0, max(documents - reported, 0))
+
+    @contextmanager
+    def watching(self, every: float = 0.25) -> Iterator[None]:
+        """Poll the counters in a background thread while the block runs (only when someone listens)."""
+        if progress_listener is None:
+            yield
+            return
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(every):
+                self.poll()
+
+        thread = threading.Thread(target=run, name="newsflow-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 def new_load_id() -> str:
