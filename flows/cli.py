@@ -173,7 +173,7 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
 
         ingest_module.progress_listener = advance
         try:
-            with prefect_api(), run_failures(label):
+            with run_failures(label), prefect_api():
                 return run()
         finally:
             ingest_module.progress_listener = None
@@ -214,7 +214,7 @@ def _fail(exc: BaseException, message: str, code: int) -> None:
 def _one_line(exc: BaseException) -> str:
     """An exception as one readable line: a full disk says so; other errors give their first line."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in str(exc):
-        return f"the disk is full ({_first_line(exc)}); free some space and run again: the load is marked failed"
+        return f"the disk is full ({_first_line(exc)}); free some space and run again"
     return f"{type(exc).__name__}: {_first_line(exc)} (--debug shows the traceback)"
 
 
@@ -376,7 +376,7 @@ def prefect_api() -> Iterator[None]:
     # Prefect starts the server with subprocess.Popen and no way to pass preexec_fn; the kernel
     # must stop it when this process dies, however it dies (kill -9 included), or it lives on.
     with mock.patch.object(subprocess, "Popen", functools.partial(subprocess.Popen, preexec_fn=die_with_parent)):
-        server.start(timeout=120)
+        server.start(timeout=300)  # ~7 s on an idle machine; minutes on a swamped one
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             yield
@@ -391,8 +391,8 @@ def use_project_prefect_home(warehouse: Path) -> None:
     Only when nothing says otherwise: PREFECT_HOME or PREFECT_API_URL in the environment, or in
     the active Prefect profile, win. Must run before Prefect is imported (it reads them once).
     """
-    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL"):
-        return
+    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return  # chosen already (or, in a test's process, Prefect is configured)
     profiles_path = Path(os.environ.get("PREFECT_PROFILES_PATH") or Path.home() / ".prefect" / "profiles.toml")
     profile: dict[str, Any] = {}
     if profiles_path.is_file():
@@ -406,7 +406,9 @@ def use_project_prefect_home(warehouse: Path) -> None:
         os.environ.setdefault("PREFECT_PROFILES_PATH", str(profiles_path))
     if profile.get("PREFECT_HOME") or profile.get("PREFECT_API_URL"):
         return
-    os.environ["PREFECT_HOME"] = str(warehouse.absolute().parent / ".prefect")
+    home = warehouse.absolute().parent / ".prefect"
+    home.mkdir(parents=True, exist_ok=True)  # Prefect makes only the last folder, and the warehouse's may not exist yet
+    os.environ["PREFECT_HOME"] = str(home)
 
 
 def _drain_prefect_workers() -> None:
