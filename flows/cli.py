@@ -165,7 +165,12 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
     """Run a flow against the Prefect API, with a progress bar its batches advance."""
     from flows import ingest as ingest_module  # the flows report progress through it
 
-    with Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+    if not debug:
+        _console_logs_without_tracebacks()
+    # The bar closes before a failure's one line is printed, so that line is the last one.
+    with run_failures(label), Progress(
+        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
         job = bar.add_task(label, total=None)
 
         def advance(settled: int, total: int) -> None:
@@ -173,10 +178,28 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
 
         ingest_module.progress_listener = advance
         try:
-            with run_failures(label), prefect_api():
+            with prefect_api():
                 return run()
         finally:
             ingest_module.progress_listener = None
+
+
+def _console_logs_without_tracebacks() -> None:
+    """Prefect logs a failed run's traceback to the terminal; the CLI says it in one line instead.
+
+    Only the terminal's handlers change: the Prefect server's copy of the log keeps the traceback.
+    """
+    import logging
+
+    from prefect.logging.handlers import APILogHandler
+
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, APILogHandler) and handler.formatter:
+                # Formatter.format appends formatException's text only when it is not empty.
+                handler.formatter.formatException = lambda exc_info: ""  # type: ignore[method-assign]
+                handler.formatter.formatStack = lambda stack_info: ""  # type: ignore[method-assign]
 
 
 @contextmanager

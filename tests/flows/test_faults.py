@@ -57,6 +57,7 @@ class Faults:
     root: Path
     api: str
     spool: Path
+    started: list[subprocess.Popen[str]]
 
     def env(self, *, fault: str | None = None, temporary_server: bool = False, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
@@ -87,6 +88,7 @@ class Faults:
             cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT, text=True,
         )
         handle.close()
+        self.started.append(process)
         return Run(process, mark, log)
 
 
@@ -152,10 +154,15 @@ def faults(tmp_path_factory) -> Iterator[Faults]:
         except httpx.HTTPError:
             return False
 
+    faults = Faults(corpus, root, api, spool, [])
     try:
         wait_for("the Prefect server", healthy, timeout=180)
-        yield Faults(corpus, root, api, spool)
+        yield faults
     finally:
+        for process in faults.started:  # a failed test may leave a paused run behind
+            if process.poll() is None:
+                process.kill()
+                process.wait()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
