@@ -187,19 +187,23 @@ def _run_with_progress(label: str, run: Callable[[], LoadSummary]) -> LoadSummar
 def _console_logs_without_tracebacks() -> None:
     """Prefect logs a failed run's traceback to the terminal; the CLI says it in one line instead.
 
-    Only the terminal's handlers change: the Prefect server's copy of the log keeps the traceback.
+    Only the terminal's handlers drop it: the API handler (on the run loggers, which pass records
+    to the terminal's handler on the root logger afterwards) has sent its copy, with the traceback,
+    to the Prefect server already.
     """
     import logging
 
     from prefect.logging.handlers import APILogHandler
 
+    def drop_traceback(record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
     loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
     for logger in loggers:
         for handler in getattr(logger, "handlers", []):
-            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, APILogHandler) and handler.formatter:
-                # Formatter.format appends formatException's text only when it is not empty.
-                handler.formatter.formatException = lambda exc_info: ""  # type: ignore[method-assign]
-                handler.formatter.formatStack = lambda stack_info: ""  # type: ignore[method-assign]
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, APILogHandler):
+                handler.addFilter(drop_traceback)
 
 
 @contextmanager
