@@ -134,7 +134,6 @@ def reprocess(
     batch_size: Annotated[Optional[int], typer.Option(help="Documents per extraction task.")] = None,
 ) -> None:
     """Extract stored documents again from their raw bytes (no network), e.g. after an extractor upgrade."""
-    from flows import reprocess as reprocess_module  # imports Prefect: keep other commands fast
     from flows.sources import SourcesError, parse_since
 
     try:
@@ -147,6 +146,7 @@ def reprocess(
         errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
         raise typer.Exit(1)
     use_project_prefect_home(warehouse)
+    from flows import reprocess as reprocess_module  # imports Prefect: keep other commands fast
     summary = _run_with_progress(
         "reprocess",
         lambda: reprocess_module.reprocess(
