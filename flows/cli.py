@@ -235,7 +235,10 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
     """Run a flow against the Prefect API, with a progress bar (documents, rate, time left) its inputs advance."""
     from flows import ingest as ingest_module  # the flows report progress through it
 
-    with Progress(
+    if not debug:
+        _console_logs_without_tracebacks()
+    # The bar closes before a failure's one line is printed, so that line is the last one.
+    with run_failures(label), Progress(
         TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"),
         console=console, disable=quiet, redirect_stderr=True, redirect_stdout=True,
@@ -259,10 +262,32 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
 
         ingest_module.progress_listener = advance
         try:
-            with prefect_api(), run_failures(label), _logs_above(bar.console):
+            with prefect_api(), _logs_above(bar.console):
                 return run()
         finally:
             ingest_module.progress_listener = None
+
+
+def _console_logs_without_tracebacks() -> None:
+    """Prefect logs a failed run's traceback to the terminal; the CLI says it in one line instead.
+
+    Only the terminal's handlers drop it: the API handler (on the run loggers, which pass records
+    to the terminal's handler on the root logger afterwards) has sent its copy, with the traceback,
+    to the Prefect server already.
+    """
+    import logging
+
+    from prefect.logging.handlers import APILogHandler
+
+    def drop_traceback(record: logging.LogRecord) -> bool:
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, APILogHandler):
+                handler.addFilter(drop_traceback)
 
 
 @contextmanager
@@ -300,7 +325,7 @@ def _fail(exc: BaseException, message: str, code: int) -> None:
 def _one_line(exc: BaseException) -> str:
     """An exception as one readable line: a full disk says so; other errors give their first line."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in str(exc):
-        return f"the disk is full ({_first_line(exc)}); free some space and run again: the load is marked failed"
+        return f"the disk is full ({_first_line(exc)}); free some space and run again"
     return f"{type(exc).__name__}: {_first_line(exc)} (--debug shows the traceback)"
 
 
@@ -738,7 +763,7 @@ def prefect_api() -> Iterator[None]:
     # Prefect starts the server with subprocess.Popen and no way to pass preexec_fn; the kernel
     # must stop it when this process dies, however it dies (kill -9 included), or it lives on.
     with mock.patch.object(subprocess, "Popen", functools.partial(subprocess.Popen, preexec_fn=die_with_parent)):
-        server.start(timeout=120)
+        server.start(timeout=300)  # ~7 s on an idle machine; minutes on a swamped one
     try:
         # No UI link in the logs ("View at http://127.0.0.1:PORT/..."): this server stops with the run.
         with temporary_settings(updates={PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}):
@@ -754,8 +779,8 @@ def use_project_prefect_home(warehouse: Path) -> None:
     Only when nothing says otherwise: PREFECT_HOME or PREFECT_API_URL in the environment, or in
     the active Prefect profile, win. Must run before Prefect is imported (it reads them once).
     """
-    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL"):
-        return
+    if os.environ.get("PREFECT_HOME") or os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return  # chosen already (or, in a test's process, Prefect is configured)
     profiles_path = Path(os.environ.get("PREFECT_PROFILES_PATH") or Path.home() / ".prefect" / "profiles.toml")
     profile: dict[str, Any] = {}
     if profiles_path.is_file():
@@ -769,7 +794,9 @@ def use_project_prefect_home(warehouse: Path) -> None:
         os.environ.setdefault("PREFECT_PROFILES_PATH", str(profiles_path))
     if profile.get("PREFECT_HOME") or profile.get("PREFECT_API_URL"):
         return
-    os.environ["PREFECT_HOME"] = str(warehouse.absolute().parent / ".prefect")
+    home = warehouse.absolute().parent / ".prefect"
+    home.mkdir(parents=True, exist_ok=True)  # Prefect makes only the last folder, and the warehouse's may not exist yet
+    os.environ["PREFECT_HOME"] = str(home)
 
 
 def _drain_prefect_workers() -> None:

@@ -166,8 +166,9 @@ def _safe(name: str) -> str:
 def fault_point(name: str) -> None:
     """Fault injection for tests: NEWSFLOW_FAULT="NAME[:N]:ACTION" acts at the N-th (default first) pass here.
 
-    ACTION is `kill` (SIGKILL this process), `term` (SIGTERM it), `pause` (create the file
-    NEWSFLOW_FAULT_FILE and sleep, for the test to act), or `diskfull` (raise ENOSPC as a write would).
+    ACTION is `kill` (SIGKILL this process), `pause` (create the file NEWSFLOW_FAULT_FILE and
+    sleep, for the test to act: send a signal, start another run), or `diskfull` (raise ENOSPC as a
+    write would, where a real full disk cannot be made).
     Unset in normal runs: then this is one dictionary lookup.
     """
     spec = os.environ.get("NEWSFLOW_FAULT")
@@ -182,9 +183,6 @@ def fault_point(name: str) -> None:
         return
     if action == "kill":
         os.kill(os.getpid(), signal.SIGKILL)
-    elif action == "term":
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(30)  # the signal arrives as an exception in the main thread
     elif action == "pause":
         Path(os.environ["NEWSFLOW_FAULT_FILE"]).write_text(f"{os.getpid()} {dt.datetime.now().isoformat()}")
         time.sleep(600)

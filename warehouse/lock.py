@@ -85,8 +85,9 @@ class WriterLock:
 
     def _write(self, holder: Holder) -> None:
         data = json.dumps(asdict(holder)).encode()
-        os.ftruncate(self._fd, 0)
+        # Overwrite in place, then cut: on a full disk the file keeps the block it already has.
         os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
 
 
 @contextmanager

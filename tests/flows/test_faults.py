@@ -1,0 +1,311 @@
+"""Fault injection on real processes: `python -m flows.cli ingest` killed, stopped, starved of disk and
+run side by side, on a generated corpus (tests/flows/fault_corpus.py).
+
+Faults strike at named points (NEWSFLOW_FAULT, flows/runs.py: fault_point), not after a delay,
+so every run of this suite kills at the same place. A re-run after each fault must leave the
+warehouse exactly as one clean run does (tests/flows/warehouse_snapshot.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.flows.fault_corpus import write_corpus
+from tests.flows.warehouse_snapshot import differences, snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+BATCH = "8"  # documents per batch: the corpus makes about seven batches
+KILL_POINTS = ("extract:2", "batch:2", "index")  # while workers extract, between two batches, before indexing
+ENV_MARK = "NEWSFLOW_FAULT_TEST_RUN"  # every process a run starts inherits it: how leftovers are found
+
+
+@dataclass
+class Run:
+    """One `newsflow ingest` process and what it printed."""
+
+    process: subprocess.Popen[str]
+    mark: str
+    log: Path
+
+    def wait(self, timeout: float = 600) -> int:
+        return self.process.wait(timeout=timeout)
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stderr_lines(self) -> list[str]:
+        return [line for line in self.output.splitlines() if line.strip()]
+
+
+@dataclass
+class Faults:
+    corpus: Path
+    root: Path
+    api: str
+    spool: Path
+    started: list[subprocess.Popen[str]]
+
+    def env(self, *, fault: str | None = None, temporary_server: bool = False, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
+        env.update(
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            NEWSFLOW_BATCH_SIZE=BATCH,
+            NEWSFLOW_WORKERS="2",
+            NEWSFLOW_SPOOL=str(self.spool),
+            NEWSFLOW_DB_MEMORY="256MB",
+            PYTHONUNBUFFERED="1",
+            COLUMNS="200",  # one message stays one line
+        )
+        if not temporary_server:
+            env["PREFECT_API_URL"] = self.api
+        if fault:
+            env["NEWSFLOW_FAULT"] = fault
+        env.update(extra)
+        return env
+
+    def start(self, db: Path, name: str, *, inputs: list[str] | None = None, **kwargs) -> Run:
+        mark = uuid.uuid4().hex
+        env = self.env(**kwargs)
+        env[ENV_MARK] = mark
+        log = self.root / f"{name}.log"
+        handle = log.open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "ingest", *(inputs or [str(self.corpus)]), "--db", str(db)],
+            cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT, text=True,
+        )
+        handle.close()
+        self.started.append(process)
+        return Run(process, mark, log)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, check, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+def processes_marked(mark: str) -> list[int]:
+    """Live processes (not zombies) whose environment carries this run's mark."""
+    found = []
+    needle = f"{ENV_MARK}={mark}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0") and " Z " not in (entry / "stat").read_text():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def loads(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT load_id, status, message, flow_run_id, pid FROM loads ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory) -> Iterator[Faults]:
+    """The corpus, and one Prefect server for the runs that do not test the temporary one."""
+    root = tmp_path_factory.mktemp("faults")
+    corpus = root / "corpus"
+    write_corpus(corpus, events=16)
+    spool = root / "spool"
+    spool.mkdir()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(root / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false")
+    log = (root / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    faults = Faults(corpus, root, api, spool, [])
+    try:
+        wait_for("the Prefect server", healthy, timeout=180)
+        yield faults
+    finally:
+        for process in faults.started:  # a failed test may leave a paused run behind
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+
+
+@dataclass
+class Killed:
+    run: Run
+    rerun: Run
+    db: Path
+    leftovers: list[int]  # processes of the killed run still alive 20 s after the kill
+    spool_after_kill: list[str]
+
+
+@pytest.fixture(scope="module")
+def killed_runs(faults: Faults) -> tuple[Path, dict[str, Killed]]:
+    """A clean run, and one run killed (SIGKILL of the main process only) at each point then run again.
+
+    They run side by side (each on its own warehouse) to keep the suite short. The run killed
+    during extraction uses a temporary Prefect server with no PREFECT_HOME, as a user's first run does.
+    """
+    clean_db = faults.root / "clean" / "wh.duckdb"
+    dbs = {point: faults.root / point.replace(":", "-") / "wh.duckdb" for point in KILL_POINTS}
+
+    def kill(point: str) -> Run:
+        # The first point uses a temporary Prefect server with no PREFECT_HOME, as a user's first run does.
+        return faults.start(dbs[point], f"killed-{point}", fault=f"{point}:kill", temporary_server=point == KILL_POINTS[0])
+
+    def killed_at(point: str, run: Run) -> tuple[Run, list[int], list[str]]:
+        assert run.wait() == -signal.SIGKILL, run.output
+        spool = sorted(p.name for p in faults.spool.glob(f"newsflow-spool-*-{run.process.pid}-*"))
+        return run, wait_for_none(run.mark), spool
+
+    def rerun(point: str) -> Run:
+        return faults.start(dbs[point], f"rerun-{point}")
+
+    # At most three runs at once: the machines this runs on have two cores.
+    clean = faults.start(clean_db, "clean")
+    first = {point: kill(point) for point in KILL_POINTS[1:]}
+    assert clean.wait() == 0, clean.output
+    done = {point: killed_at(point, run) for point, run in first.items()}
+    again = {point: rerun(point) for point in KILL_POINTS[1:]}
+    done[KILL_POINTS[0]] = killed_at(KILL_POINTS[0], kill(KILL_POINTS[0]))
+    again[KILL_POINTS[0]] = rerun(KILL_POINTS[0])
+    killed = {}
+    for point, run in again.items():
+        assert run.wait() == 0, run.output
+        killed[point] = Killed(done[point][0], run, dbs[point], done[point][1], done[point][2])
+    return clean_db, killed
+
+
+def wait_for_none(mark: str, timeout: float = 20) -> list[int]:
+    """The processes still carrying `mark` once they had `timeout` seconds to notice their parent died."""
+    deadline = time.monotonic() + timeout
+    while (alive := processes_marked(mark)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return alive
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_run_killed_at_any_point_is_settled_and_its_rerun_equals_a_clean_run(killed_runs, point):
+    clean_db, killed = killed_runs
+    case = killed[point]
+    assert differences(snapshot(clean_db), snapshot(case.db)) == []
+    (first, second) = loads(case.db)
+    assert first[1] == "aborted"
+    assert f"process {case.run.process.pid} on {socket.gethostname()} no longer running" in first[2]
+    assert second[1] == "completed"
+    assert f"load {first[0]} was left running" in case.rerun.output
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_nothing_of_a_killed_run_lives_on(killed_runs, faults, point):
+    """Workers, the resource tracker and the temporary server end with the main process; its spool folder goes at the next run."""
+    _, killed = killed_runs
+    case = killed[point]
+    assert case.leftovers == []
+    assert len(case.spool_after_kill) == 1  # named for its host and process, so the next run knows it is dead
+    assert not list(faults.spool.glob(f"newsflow-spool-*-{case.run.process.pid}-*"))
+
+
+def test_the_temporary_server_keeps_its_state_beside_the_warehouse(killed_runs):
+    _, killed = killed_runs
+    db = killed["extract:2"].db
+    assert (db.parent / ".prefect" / "prefect.db").is_file()
+
+
+def test_a_lost_flow_run_is_marked_crashed(killed_runs, faults):
+    _, killed = killed_runs
+    db = killed["batch:2"].db
+    (first, _) = loads(db)
+    run = httpx.get(f"{faults.api}/flow_runs/{first[3]}", timeout=30).json()
+    assert run["state_type"] == "CRASHED"
+    assert "no longer running" in run["state"]["message"]
+
+
+def test_same_warehouse_waits_or_fails_naming_the_holder_other_warehouses_do_not_wait_and_sigterm_aborts(faults):
+    db = faults.root / "busy" / "wh.duckdb"
+    pause = faults.root / "busy-paused"
+    holder = faults.start(db, "holder", fault="batch:1:pause", NEWSFLOW_FAULT_FILE=str(pause))
+    wait_for("the first run to pause between batches", pause.exists, timeout=600)
+    second = faults.start(db, "second-writer", NEWSFLOW_LOCK_TIMEOUT="1")
+    other = faults.start(faults.root / "other" / "wh.duckdb", "other-warehouse")
+    assert second.wait() == 75, second.output
+    last = second.stderr_lines()[-1]
+    assert last.startswith("ingest did not start: warehouse") and f"process {holder.process.pid} on" in last, second.output
+    assert "waiting for load" in second.output  # it said whom it waited for, once, before giving up
+    assert "Traceback" not in second.output
+    assert other.wait() == 0, other.output  # never waited for the holder of another warehouse
+
+    holder.process.send_signal(signal.SIGTERM)
+    assert holder.wait(timeout=120) == 128 + signal.SIGTERM, holder.output
+    assert holder.stderr_lines()[-1] == "ingest stopped by SIGTERM: the load is marked aborted"
+    assert "Traceback" not in holder.output
+    ((load_id, status, message, _, _),) = loads(db)
+    assert (status, message) == ("aborted", "stopped by SIGTERM")
+    assert wait_for_none(holder.mark) == []
+
+
+def mount_tmpfs(where: Path, size: str) -> bool:
+    """Mount a small tmpfs (root only): a real full disk. False where mounting is not permitted."""
+    where.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True).returncode == 0
+
+
+def test_a_full_disk_is_one_line_leaves_the_load_failed_and_a_rerun_completes(faults):
+    disk = faults.root / "small-disk"
+    real = mount_tmpfs(disk, "6m")  # the corpus's warehouse needs about 10 MB
+    try:
+        db = disk / "wh.duckdb"
+        # Where mounting is not permitted (CI without root), the writer's process meets ENOSPC from the fault hook instead.
+        full = faults.start(db, "disk-full", fault=None if real else "batch:2:diskfull")
+        assert full.wait() == 1, full.output
+        last = full.stderr_lines()[-1]
+        assert last.startswith("ingest failed: the disk is full"), full.output
+        assert "Traceback" not in full.output
+        if real:
+            subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        rerun = faults.start(db, "after-disk-full")
+        assert rerun.wait() == 0, rerun.output
+        (first, second) = loads(db)
+        assert first[1] in ("failed", "aborted") and "No space left on device" in first[2], first
+        assert second[1] == "completed"
+    finally:
+        if real:
+            subprocess.run(["umount", "-l", str(disk)], capture_output=True)
