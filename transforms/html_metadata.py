@@ -45,6 +45,9 @@ class PageEvidence:
     h1: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
     printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
+    # dates the markup gives machines: <time datetime>, title/data-utime attributes of date
+    # elements, as (value, kind) with kind "published", "modified" or "plain"
+    marked_dates: tuple[tuple[str, str], ...] = ()
 
     def first(self, *keys: str) -> str | None:
         """The first non-empty meta content under any of the keys, in key order."""
@@ -89,7 +92,37 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         h1=h1,
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
+        marked_dates=tuple(_marked_dates(tree)),
     )
+
+
+# Elements made to hold a date whose machine-readable value sits in an attribute: <time
+# datetime>, <abbr class="published" title="2020-03-05T…">, <span data-utime="1583400000">.
+_MARKED_DATE_XPATH = XPath(
+    """//time[@datetime] | //*[@data-utime or @data-timestamp]
+       | //*[@title][contains(concat(@class, ' ', @itemprop), 'date') or contains(@class, 'published')
+                     or contains(@class, 'updated') or contains(@class, 'time')]"""
+)
+_MAX_MARKED_DATES = 20
+_MODIFIED_MARK = re.compile(r"modif|updat|edited|aktualisiert", re.IGNORECASE)
+_PUBLISHED_MARK = re.compile(r"publi|posted|created|entry-date|pubdate|datepublished", re.IGNORECASE)
+
+
+def _marked_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+    for elem in _limit(_MARKED_DATE_XPATH(tree), _MAX_MARKED_DATES):
+        if any(_FEEDBACK.search(a.get("class") or "") for a in elem.iterancestors()):
+            continue  # a reader's comment or review
+        value = elem.get("datetime") or elem.get("title")
+        stamp = elem.get("data-utime") or elem.get("data-timestamp")
+        if not value and stamp and stamp.isdigit() and 9 <= len(stamp) <= 13:
+            seconds = int(stamp) / (1000 if len(stamp) == 13 else 1)
+            value = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+        if not value:
+            continue
+        marks = " ".join(filter(None, (elem.get("class"), elem.get("itemprop"), elem.get("pubdate") is not None
+                                       and "pubdate")))
+        kind = "modified" if _MODIFIED_MARK.search(marks) else "published" if _PUBLISHED_MARK.search(marks) else "plain"
+        yield value, kind
 
 
 # Elements that credit the author; comment threads carry the same markup for commenters.
@@ -172,15 +205,34 @@ def _jsonld_nodes(tree: HtmlElement) -> Iterator[dict]:
         text = script.text.strip()
         # CMSs wrap JSON in comments or CDATA markers to survive old parsers
         text = re.sub(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$", "", text)
-        try:
-            data = json.loads(text, strict=False)
-        except ValueError:
+        data = _lenient_json(text)
+        if data is None:
             continue
         for node in _walk(data):
             count += 1
             if count > _MAX_JSONLD_NODES:
                 return
             yield node
+
+
+def _lenient_json(text: str) -> object | None:
+    """JSON as CMSs write it: strict first, then the first whole value (a stray brace or a
+    second object after it), then with a missing closing brace added."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        return decoder.raw_decode(text)[0]
+    except ValueError:
+        pass
+    for repaired in (text.rstrip().rstrip(";") + "}", re.sub(r",\s*([}\]])", r"\1", text)):
+        try:
+            return decoder.raw_decode(repaired)[0]
+        except ValueError:
+            continue
+    return None
 
 
 def _walk(data: object, depth: int = 0) -> Iterator[dict]:
@@ -636,33 +688,53 @@ _META_DATE_KEYS = (
     "datecreated", "date",
 )
 _EARLIEST_YEAR = 1990  # older "publication" dates on the web are archive or copyright noise
+# Month names as pages print them, in the languages our pages come in: the Western European
+# ones, the large Slavic ones in their genitive ("5 марта 2020"), Dutch, Nordic, Turkish, Greek
+# and Arabic (Egyptian/Gulf names and the Levantine ones). A name meaning different months in
+# two languages would be ambiguous; none does ("listopad" is November in Polish and Czech).
 _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january", "januar", "janvier", "enero", "jänner", "gennaio"),
-            ("feb", "february", "februar", "février", "fevrier", "febrero", "febbraio"),
-            ("mar", "march", "märz", "maerz", "mars", "marzo", "mär"),
-            ("apr", "april", "avril", "abril", "aprile"),
-            ("may", "mai", "mayo", "maggio"),
-            ("jun", "june", "juni", "juin", "junio", "giugno"),
-            ("jul", "july", "juli", "juillet", "julio", "luglio"),
-            ("aug", "august", "août", "aout", "agosto"),
-            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
-            ("oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre"),
-            ("nov", "november", "novembre", "noviembre"),
-            ("dec", "december", "dezember", "dez", "décembre", "decembre", "diciembre", "dicembre"),
+            "jan january januar janvier enero jänner gennaio janeiro januari januar januára stycznia "
+            "styczeń января январь січня ocak ιανουαρίου يناير كانون_الثاني ledna leden tammikuuta",
+            "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty "
+            "февраля февраль лютого şubat subat φεβρουαρίου فبراير شباط února únor helmikuuta",
+            "mar march märz maerz mars marzo mär março marco maart marca marzec марта март березня "
+            "mart μαρτίου مارس آذار března březen maaliskuuta",
+            "apr april avril abril aprile kwietnia kwiecień апреля апрель квітня nisan απριλίου "
+            "أبريل إبريل نيسان dubna duben huhtikuuta",
+            "may mai mayo maggio maio mei maja maj мая май травня mayıs mayis μαΐου مايو أيار "
+            "května květen toukokuuta",
+            "jun june juni juin junio giugno junho czerwca czerwiec июня июнь червня haziran "
+            "ιουνίου يونيو حزيران června červen kesäkuuta",
+            "jul july juli juillet julio luglio julho lipca lipiec июля июль липня temmuz ιουλίου "
+            "يوليو تموز července červenec heinäkuuta",
+            "aug august août aout agosto augustus sierpnia sierpień августа август серпня ağustos "
+            "agustos αυγούστου أغسطس آب srpna srpen elokuuta",
+            "sep sept september septembre septiembre settembre setembro września wrzesień "
+            "сентября сентябрь вересня eylül eylul σεπτεμβρίου سبتمبر أيلول září syyskuuta",
+            "oct october oktober okt octobre octubre ottobre outubro października październik "
+            "октября октябрь жовтня ekim οκτωβρίου أكتوبر تشرين_الأول října říjen lokakuuta",
+            "nov november novembre noviembre novembro listopada listopad ноября ноябрь "
+            "листопада kasım kasim νοεμβρίου نوفمبر تشرين_الثاني listopadu marraskuuta",
+            "dec december dezember dez décembre decembre diciembre dicembre dezembro grudnia "
+            "grudzień декабря декабрь грудня aralık aralik δεκεμβρίου ديسمبر كانون_الأول prosince "
+            "prosinec joulukuuta",
         ),
         start=1,
     )
-    for name in names
+    for name in names.split()
 }
+# two-word Levantine names ("كانون الثاني") are written with "_" above to survive the split
+_MONTHS = {name.replace("_", " "): number for name, number in _MONTHS.items()}
 _ISO_DAY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T|\s*$)")
 _DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
 _NAMED_MONTH = re.compile(
-    r"(?:(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?,?\s+(\d{4})|([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4}))"
+    r"(?:(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]{2,12}(?:\s[^\W\d_]{4,7})?)\.?,?\s+(?:de\s+)?(\d{4})"
+    r"|([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4}))"
 )
 
 
@@ -719,12 +791,74 @@ def _declared_date(value: object, source: str, today: dt.date) -> tuple[Publicat
     return PublicationDate(date, source, precision), _zone(value)
 
 
-def jsonld_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
-    """datePublished (else dateCreated) of the page's article object, and its zone."""
-    article = ev.article() or {}
-    return _declared_date(article.get("datePublished"), "jsonld", today) or _declared_date(
-        article.get("dateCreated"), "jsonld", today
+_PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "ProfilePage", "QAPage", "FAQPage"})
+
+
+def _page_node(ev: PageEvidence) -> dict:
+    """The node that describes this page: its article, else (Yoast's @graph) its WebPage."""
+    article = ev.article()
+    if article is not None:
+        return article
+    return next((n for n in ev.jsonld if _PAGE_TYPES & set(types_of(n))), {})
+
+
+def jsonld_date(ev: PageEvidence, today: dt.date, html: str = "") -> tuple[PublicationDate, Zone] | None:
+    """datePublished (else dateCreated) of the page's article object, and its zone; of its
+    WebPage object (Yoast's @graph) only when the page prints that day too.
+
+    SEO plugins stamp a WebPage datePublished on every page, static ones included: on the devset
+    such a date alone was the labelled date once and on a page labelled undated ten times.
+    """
+    node = _page_node(ev)
+    found = _declared_date(node.get("datePublished"), "jsonld", today) or _declared_date(
+        node.get("dateCreated"), "jsonld", today
     )
+    if found and ev.article() is None and not printed_in(found[0].value, html):
+        return None
+    return found
+
+
+_META_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dc.date.modified")
+
+
+def modified_days(ev: PageEvidence, today: dt.date) -> set[dt.date]:
+    """Days the page says it was last changed on (JSON-LD dateModified, modified meta tags)."""
+    values = [_page_node(ev).get("dateModified")] + [v for k in _META_MODIFIED_KEYS for v in ev.meta.get(k, ())]
+    return {found[0].value for v in values if (found := _declared_date(v, "meta", today))}
+
+
+def marked_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """The first <time datetime> (or dated attribute) marked as the publication date, else the
+    day of unmarked ones when they all name the same day.
+
+    A relative or split printed date ("28 minutes ago") carries its day only in the attribute.
+    Unmarked times naming several days are a list of teasers or events; modification stamps
+    are never the publication date.
+    """
+    for value, kind in ev.marked_dates:
+        if kind == "published" and (found := _declared_date(value, "markup", today)):
+            return found
+    plain = [found for value, kind in ev.marked_dates if kind == "plain" and (found := _declared_date(value, "markup", today))]
+    return plain[0] if plain and len({p.value for p, _ in plain}) == 1 else None
+
+
+# A publication date in a script's JSON state (Shopify's "published_at", Next.js props).
+_SCRIPT_DATE = re.compile(
+    r"""["'](?:datePublished|publishedDate|published_at|publishDate|date_published|publicationDate|firstPublished)"""
+    r"""["']\s*:\s*["'](\d{4}-\d{2}-\d{2}[^"']{0,30})["']"""
+)
+
+
+def script_date(html: str, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """The first publication date a page's scripts hold, when JSON-LD and meta tags give none.
+
+    JSON-LD blocks are left out: what they say is read (and judged) by `jsonld_date`.
+    """
+    for match in _limit(_SCRIPT_DATE.finditer(html), 5):
+        opening = html.rfind("<script", 0, match.start())
+        if "ld+json" not in html[opening : html.find(">", opening)].lower():
+            return _declared_date(match[1], "markup", today)
+    return None
 
 
 def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
@@ -833,6 +967,15 @@ _DATE_ELEMENT = re.compile(
     re.IGNORECASE,
 )
 _FEEDBACK = re.compile(r"comment|review|rating|kommentar|bewertung", re.IGNORECASE)  # readers' dates
+# ... unless the element is the article's own header/footer line that links to its comments
+# ("entry-meta comments-link", "post-footer comment-count")
+_OWN_LINE = re.compile(r"header|footer|entry-meta|post-meta|article-meta|count|link", re.IGNORECASE)
+# "This article was published on 5 March 2020", "Veröffentlicht am 5. März 2020"
+_PUBLISHED_ON = re.compile(
+    r"\b(?:published|posted|veröffentlicht|publiziert|erschienen|publié|publicado|pubblicato)"
+    r"(?:\s+(?:on|am|le|el|il|em))?\s*:?\s*$",
+    re.IGNORECASE,
+)
 _OPEN_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
@@ -849,8 +992,11 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
     """
     headlines = [m.start() for m in _limit(re.finditer(r"<h1\b", html, re.IGNORECASE), 3)]
     for start in _printed_starts(date, html):
+        before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
+        if _PUBLISHED_ON.search(before):
+            return True
         tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
-        if any(_FEEDBACK.search(tag) for tag in tags):
+        if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
             continue
         if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
             return True
@@ -866,38 +1012,70 @@ def choose_date(
     html: str,
     today: dt.date,
 ) -> PublicationDate | None:
-    """The publication date the page supports best: JSON-LD, meta, URL, then htmldate.
+    """The publication date the page supports best: JSON-LD, meta, URL, markup, then htmldate.
 
-    JSON-LD and meta tags that name different days: the meta tag's day is taken.
-    htmldate's answer counts only when the page prints that exact day as text where articles
-    show their date (`printed_as_dateline`): it fills a year-only or month-only find with
-    "-01-01"/"-01", and scans text for any date at all.
+    JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
+    htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
+    exact day as text where articles show their date (`printed_as_dateline`): it fills a
+    year-only or month-only find with "-01-01"/"-01" and scans text for any date at all, so
+    pages without a date would otherwise get one.
     """
-    declared = [found for found in (jsonld_date(ev, today), meta_date(ev, today)) if found]
+    declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
-        # When they disagree, the meta tag is the day the page shows far more often (devset: 8
-        # of 9); JSON-LD blocks are often generated from another record (first version, feed).
-        declared.reverse()
+        declared = _settle(declared, ev, html, today)
     from_url = url_date(url, today) or url_date(ev.canonical, today)
     # a URL's day is the newsroom's local day
     candidates = declared + ([(from_url, "local")] if from_url and from_url.precision == "day" else [])
+    if not candidates and (found := marked_date(ev, today)):
+        candidates.append(found)
     if not candidates and htmldate_value:
         try:
-            found = dt.date.fromisoformat(htmldate_value)
+            found_day = dt.date.fromisoformat(htmldate_value)
         except ValueError:
-            found = None
-        if found and _EARLIEST_YEAR <= found.year and found <= today and printed_as_dateline(found, html):
-            candidates.append((PublicationDate(found, "htmldate"), "local"))
+            found_day = None
+        if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
+            if printed_as_dateline(found_day, html):
+                candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
+    if not candidates and (found := script_date(html, today)):
+        candidates.append(found)
     if not candidates:
         return from_url  # month precision or None
     best, zone = candidates[0]
-    if zone == "utc":
+    if zone == "utc" and best.precision == "day":
         # A UTC stamp moves late-evening/early-morning stories to the neighbouring day; a
-        # local timestamp or URL day one day away is the day the page was published.
+        # local timestamp or URL day one day away is the day the page was published, and so
+        # is a neighbouring day the page prints at its dateline when it does not print this one.
         for other, other_zone in candidates[1:]:
             if other_zone == "local" and other.precision == "day" and abs((other.value - best.value).days) == 1:
                 return other
+        if not printed_as_dateline(best.value, html):
+            for step in (-1, 1):
+                neighbour = best.value + dt.timedelta(days=step)
+                if printed_as_dateline(neighbour, html):
+                    return PublicationDate(neighbour, best.source, best.precision)
     return best
+
+
+def _settle(
+    declared: list[tuple[PublicationDate, Zone]], ev: PageEvidence, html: str, today: dt.date
+) -> list[tuple[PublicationDate, Zone]]:
+    """JSON-LD and meta disagree: the one the evidence supports first.
+
+    A day the page prints at its dateline beats one it does not; when it prints both, a day
+    equal to the page's dateModified is the revision, not the first publication; else the meta
+    tag, which is the day the page shows more often (devset: 8 of 9; JSON-LD blocks are often
+    generated from another record, a first version or a feed). dateModified alone decides
+    nothing: an article never revised has dateModified equal to its publication day.
+    """
+    jsonld, meta = declared
+    shown = [printed_as_dateline(d.value, html) for d, _ in declared]
+    if shown == [True, False]:
+        return [jsonld, meta]
+    if shown == [True, True]:
+        modified = modified_days(ev, today)
+        if meta[0].value in modified and jsonld[0].value not in modified:
+            return [jsonld, meta]
+    return [meta, jsonld]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -227,9 +227,11 @@ def test_url_with_year_and_month_only_gives_month_precision():
     assert result.published == PublicationDate(dt.date(2024, 3, 1), "url", "month")
 
 
-def test_a_date_printed_under_the_headline_is_found_by_htmldate():
+def test_a_date_printed_under_the_headline_is_found_by_htmldate_with_low_confidence():
     byline = "<p class='date'>Published 5 March 2024</p>"
-    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "htmldate", "day")
+    assert article(page(byline=byline)).published == PublicationDate(
+        dt.date(2024, 3, 5), "htmldate", "day", confidence="low"
+    )
 
 
 def test_a_day_printed_far_from_the_headline_is_not_the_publication_date():
