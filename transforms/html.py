@@ -15,6 +15,8 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.metadata import extract_metadata
 
 from transforms import html_metadata as meta
+from transforms.boilerplate import canonical_agency
+from transforms.plaintext import split_dateline
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
 MIN_WORDS = 25
@@ -103,6 +105,16 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         fallback = extract_metadata(doc.text, default_url=doc.url)
         title = title or meta.choose_title(evidence, site, fallback.title)
         authors = authors or meta.choose_authors(evidence, site, fallback.author)
+    text = _without_repeated_headline(text, title)
+    # a wire dateline ("LISBON, March 5 (Meridian) -") opens one of the first paragraphs, after a
+    # standfirst and a local intro at most
+    dateline = next(
+        (found.dateline for p in text.split("\n\n")[:3] if (found := split_dateline(p)) is not None), None
+    )
+    credits = authors
+    authors, agencies = meta.split_agencies(
+        credits, evidence, dateline.agencies if dateline else (), canonical_agency
+    )
     if published is None or published.precision != "day":
         # htmldate called directly, as its own evaluation does; trafilatura's call through
         # extract_metadata passes other options and sometimes answers differently
@@ -114,12 +126,22 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         text=text,
         title=title,
         authors=authors,
-        byline="; ".join(authors) or None,
+        byline="; ".join(credits) or None,
+        agencies=agencies,
+        dateline=dateline,
         site_name=meta.site_name(evidence, url),
         url=meta.canonical_url(evidence, doc.url),
         published=published,
-        word_count=words,
+        word_count=word_count(text),
     )
+
+
+def _without_repeated_headline(text: str, title: str | None) -> str:
+    """The text without a first paragraph that only repeats the headline."""
+    first, _, rest = text.partition("\n\n")
+    if title and rest and meta.name_key(first) == meta.name_key(title):
+        return rest
+    return text
 
 
 def _rejected(doc: DecodedDocument, reason: str, detail: str, published: PublicationDate | None) -> Rejection:

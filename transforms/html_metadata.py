@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -328,6 +328,7 @@ class SiteIdentity:
 
     names: frozenset[str]  # keys of declared site/publisher names and of the full host
     host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
+    personal: bool = False  # a one-person site: a blog-platform subdomain or a Person publisher
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -355,7 +356,27 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
         bare = re.sub(r"\(.*?\)|\.[a-z]{2,4}$", "", name.strip(), flags=re.IGNORECASE)
         names |= {name_key(name), name_key(bare)}
     names.discard("")
-    return SiteIdentity(frozenset(names), name_key(label))
+    return SiteIdentity(frozenset(names), name_key(label), _is_personal(ev, host))
+
+
+# Hosts where each subdomain is one person's blog.
+_BLOG_PLATFORM = re.compile(
+    r"\.(?:wordpress\.com|blogspot\.[a-z.]+|tumblr\.com|substack\.com|wixsite\.com|jimdo\w*\.com"
+    r"|over-blog\.com|blogger\.de|typepad\.com|livejournal\.com|canalblog\.com)$"
+)
+
+
+def _is_personal(ev: PageEvidence, host: str) -> bool:
+    """True for a site one person writes: its own name is its author's, not a newsroom's."""
+    if _BLOG_PLATFORM.search(host):
+        return True
+    for node in ev.jsonld:
+        publisher = node.get("publisher")
+        if "WebSite" in types_of(node) and isinstance(publisher, dict) and (
+            "Person" in types_of(publisher) or "/schema/person/" in str(publisher.get("@id", ""))  # Yoast's reference
+        ):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,7 +385,15 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
 
 # Separators between a headline and the site/section names around it. Not ":" (kickers such
 # as "Brexit: ..." belong to the headline; French writes "titre : suite").
-_TITLE_SPLIT = re.compile(r"(\s+(?:[|–—·•»›~⋆/]|::|-{1,2}|\.::|::\.)\s+|\s*[|·•]\s*)")
+_TITLE_SPLIT = re.compile(
+    r"(\s+(?:[|–—·•»›~⋆/]|::|-{1,2}|\.::|::\.)\s+|\s*[|·•]\s*"
+    # Chinese titles join the site's name without spaces: "标题-新华网", "标题_百度百科"
+    r"|(?<=[\u3400-\u9fff！？。」”])[-_](?=[\u3400-\u9fff]))"
+)
+# A site name after " : ", which otherwise belongs to the headline ("Brexit : la suite")
+_COLON_TAIL = re.compile(r"\s+:\s+([^:]{2,60})$")
+# Chinese site names: "新华网", "人民网", "央视新闻"
+_CJK_SITE = re.compile(r"^[\u3400-\u9fff]{1,6}(?:网|報|报|新闻|新聞)$")
 
 
 def strip_site_affixes(title: str, site: SiteIdentity) -> str:
@@ -372,13 +401,19 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
     segments = parts[::2]
     if len(segments) < 2:
-        return title
+        return _without_colon_site(title, site)
     start, end = 0, len(segments)
-    while end - start > 1 and site.matches(segments[end - 1]):
+    while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
         end -= 1
     while end - start > 1 and site.matches(segments[start]):
         start += 1
-    return "".join(parts[2 * start : 2 * end - 1]).strip()
+    return _without_colon_site("".join(parts[2 * start : 2 * end - 1]).strip(), site)
+
+
+def _without_colon_site(title: str, site: SiteIdentity) -> str:
+    """'Headline : Krimiblog-Archiv' -> 'Headline' when what follows the colon is the site."""
+    tail = _COLON_TAIL.search(title)
+    return title[: tail.start()] if tail and site.matches(tail[1]) else title
 
 
 def _key_span(text: str, key: str) -> str | None:
@@ -427,10 +462,12 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     ]
     declared = [strip_site_affixes(t, site) for t in declared if t]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
-    headings = [h for h in ev.h1 if len(h) < 300 and not site.matches(h)]
+    # an h1 can carry the site name too ("Headline | Umweltbundesamt")
+    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
-    sources = declared + (_segments(title_tag) if title_tag else [])
+    segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
+    sources = declared + segments
     for source in sources:
         for heading in headings:
             shared = _overlap(heading, source)
@@ -445,8 +482,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         return declared[0]
     if headings:
         return headings[0]
-    if title_tag:
-        return _segments(title_tag)[0]
+    if segments:
+        return segments[0]
     return strip_site_affixes(fallback, site) if fallback else None
 
 
@@ -579,7 +616,10 @@ def clean_person(text: str, site: SiteIdentity) -> str | None:
         return None
     if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
         return None
-    if site.matches(name, loose=False) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
+    # A credit equal to the site's name is the publisher signing, except on a one-person site or
+    # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
+    own_name = site.personal or (name_key(name) == site.host_label and " " in name.strip())
+    if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
     return name
 
@@ -615,6 +655,49 @@ def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
             if name := _named(item):
                 people.append(name)
     return people
+
+
+# A credit naming a wire service by its kind: "Meridian Wire", "Presseagentur Nord".
+_WIRE_WORD = re.compile(r"\b(?:wire|news ?agency|press ?agency|presse-?agentur|nachrichtenagentur|agence)\b", re.IGNORECASE)
+
+
+def organization_authors(ev: PageEvidence) -> set[str]:
+    """Keys of the organisations the page's JSON-LD names as the article's author."""
+    article = ev.article() or {}
+    value = article.get("author")
+    names = set()
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and set(types_of(item)) & _ORGANIZATION_TYPES and (name := _named(item)):
+            names.add(name_key(name))
+    return names
+
+
+def split_agencies(
+    credits: tuple[str, ...], ev: PageEvidence, known: tuple[str, ...], canonical: Callable[[str], str | None]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(people, agencies) of the credits: agencies go to `agencies`, never to `authors`.
+
+    A credit is an agency when it is a known agency (`canonical`), an organisation the page's
+    JSON-LD gives as author, a name made with "Wire"/"News Agency", or starts with an agency
+    already credited at the dateline ("Meridian Wire" after "LISBON, March 5 (Meridian) -").
+    """
+    organizations = organization_authors(ev)
+    people: list[str] = []
+    agencies: list[str] = list(known)
+    for credit in credits:
+        agency = canonical(credit)
+        first = credit.split()[0] if credit.split() else ""
+        if agency is None and (
+            name_key(credit) in organizations
+            or _WIRE_WORD.search(credit)
+            or any(name_key(first) == name_key(k) for k in known)
+        ):
+            agency = next((k for k in known if name_key(first) == name_key(k)), credit)
+        if agency is None:
+            people.append(credit)
+        elif agency not in agencies:
+            agencies.append(agency)
+    return tuple(people), tuple(agencies)
 
 
 def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
@@ -873,6 +956,8 @@ def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] 
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)")
 _URL_COMPACT_DAY = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
+# "/meldungen/29-10-2021": day first, as German and Dutch sites write it (groups reordered below)
+_URL_DMY = re.compile(r"/(0?[1-9]|[12]\d|3[01])-(0?[1-9]|1[0-2])-((?:19|20)\d{2})(?:/|\.html?|$)")
 
 
 def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
@@ -880,11 +965,13 @@ def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
     if not url:
         return None
     path = urlsplit(_WEB_ARCHIVE.sub("", url)).path  # the archive's own timestamp is no evidence
-    for pattern, precision in ((_URL_DAY, "day"), (_URL_COMPACT_DAY, "day"), (_URL_MONTH, "month")):
+    for pattern, precision in ((_URL_DAY, "day"), (_URL_COMPACT_DAY, "day"), (_URL_DMY, "day"), (_URL_MONTH, "month")):
         if match := pattern.search(path):
-            day = int(match[3]) if precision == "day" else 1
+            year, month, day = (match[1], match[2], match[3] if precision == "day" else 1)
+            if pattern is _URL_DMY:
+                year, day = day, year
             try:
-                date = dt.date(int(match[1]), int(match[2]), day)
+                date = dt.date(int(year), int(month), int(day))
             except ValueError:
                 continue
             if _EARLIEST_YEAR <= date.year and date <= today + dt.timedelta(days=1):
@@ -963,7 +1050,7 @@ def printed_in(date: dt.date, html: str) -> bool:
 # An element made to hold a date or a credit: <time>, class="date", id="post-meta", itemprop=…
 _DATE_ELEMENT = re.compile(
     r"<time\b|<[a-z][a-z0-9]*\b[^>]*\b(?:class|id|itemprop|data-testid)\s*=\s*[\"']?[^\"'>]*"
-    r"(?:date|time|datum|posted|publish|created|byline|dateline|meta|info|submitted|author)",
+    r"(?:date|time|datum|posted|publish|created|byline|dateline|meta|info|submitted|author|header|footer)",
     re.IGNORECASE,
 )
 _FEEDBACK = re.compile(r"comment|review|rating|kommentar|bewertung", re.IGNORECASE)  # readers' dates

@@ -233,3 +233,15 @@ def test_cli_extract_reports_the_date_a_rejected_page_declares(tmp_path, monkeyp
     (rejected,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert rejected["rejected"]["reason"] in ("too_short", "no_main_text")
     assert rejected["published_at"] == "2024-03-05" and rejected["date_source"] == "meta"
+
+
+def test_cli_extract_credits_the_examples_wire_copies_to_the_agency_not_to_authors(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "never-created.duckdb"))
+    copies = [
+        EXAMPLES / "html" / "harbour-courier" / "2024" / "03" / "05" / "lisbon-dock-workers-strike-remote-cranes.html",
+        EXAMPLES / "html" / "northgate-post" / "world" / "portugal-container-port-halted-dockers-walk-out.html",
+    ]
+    result = runner.invoke(app, ["extract", *map(str, copies)])
+    assert result.exit_code == 0, result.output
+    for copy in map(json.loads, result.stdout.splitlines()):
+        assert copy["authors"] == [] and copy["byline"] == "Meridian Wire" and copy["agencies"] == ["Meridian"]

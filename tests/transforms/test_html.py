@@ -336,3 +336,24 @@ def test_page_without_main_text_is_rejected():
     empty = "<html><head><title>Coast News</title></head><body><div><script>var x = 1;</script></div></body></html>"
     result = extract_html(doc(empty), today=TODAY)
     assert isinstance(result, Rejection) and (result.stage, result.reason) == ("extract", "no_main_text")
+
+
+def test_a_site_name_after_a_colon_in_the_title_is_dropped_when_the_h1_is_the_logo():
+    result = article(page(title="Storm damages harbour piers : Coast News Archiv", h1="Coast News Archiv"))
+    assert result.title == "Storm damages harbour piers"
+
+
+def test_a_colon_that_belongs_to_the_headline_is_kept():
+    assert article(page(title="Harbour : the storm damages two piers", h1=None)).title == (
+        "Harbour : the storm damages two piers"
+    )
+
+
+def test_a_chinese_site_name_joined_without_spaces_is_dropped():
+    assert article(page(title="港口码头遭风暴损坏-海岸网", h1=None)).title == "港口码头遭风暴损坏"
+
+
+def test_an_h1_carrying_the_site_name_loses_it():
+    head = '<meta property="og:site_name" content="Coast News">'
+    result = article(page(head=head, title="Storm damages harbour piers", h1="Storm damages harbour piers | Coast News"))
+    assert result.title == "Storm damages harbour piers"

@@ -135,3 +135,14 @@ def test_a_publication_date_in_a_scripts_state_is_a_last_resort():
 def test_a_page_whose_only_date_is_a_copyright_year_stays_undated():
     footer_page = page().replace("<p>Contact us</p>", "<p>© 2019 Coast News. All rights reserved.</p>")
     assert article(footer_page).published is None
+
+
+def test_a_day_first_date_in_the_url_path_is_a_day():
+    result = article(page(), url="https://www.coastnews.example/meldungen/05-03-2024")
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "url", "day")
+
+
+def test_a_date_in_the_articles_header_line_is_a_dateline_far_from_any_h1():
+    line = '<div class="news-header"><span>05.03.2024</span> Harbour</div>'
+    html = "<html><body>" + "<p>Filler.</p>" * 900 + line + "</body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
