@@ -88,7 +88,7 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
     collection = declared_collection(evidence)
     if collection:
         return _rejected(doc, "not_article", f"page declares itself a {collection}", published)
-    listing = listing_evidence(text, tree)
+    listing = None if declares_article(evidence, url, today) else listing_evidence(text, tree)
     if listing:
         return _rejected(doc, "not_article", listing, published)
     text = drop_boilerplate(text)
@@ -202,6 +202,23 @@ def listing_evidence(text: str, tree: HtmlElement) -> str | None:
     if more >= 3 and share >= 0.3:
         return f"{more} 'read more' links among {len(lines)} paragraphs"
     return None
+
+
+def declares_article(evidence: meta.PageEvidence, url: str | None, today: dt.date) -> bool:
+    """True when the page says it is one article: a live blog, or an article whose publication
+    time and URL (or canonical URL) both carry its day.
+
+    Such pages can read like a list of links (a live blog's short updates, a regional page of
+    linked short items) but index pages do not declare a publication time and a dated path.
+    """
+    article = evidence.article()
+    if article is not None and "LiveBlogPosting" in meta.types_of(article):
+        return True
+    dated_path = any(
+        (found := meta.url_date(u, today)) is not None and found.precision == "day"
+        for u in (url, evidence.canonical, evidence.first("og:url"))
+    )
+    return dated_path and meta.meta_date(evidence, today) is not None
 
 
 def declared_collection(evidence: meta.PageEvidence) -> str | None:

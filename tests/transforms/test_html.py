@@ -357,3 +357,23 @@ def test_an_h1_carrying_the_site_name_loses_it():
     head = '<meta property="og:site_name" content="Coast News">'
     result = article(page(head=head, title="Storm damages harbour piers", h1="Storm damages harbour piers | Coast News"))
     assert result.title == "Storm damages harbour piers"
+
+
+def test_a_live_blog_of_short_linked_updates_is_an_article():
+    jsonld = {"@type": "LiveBlogPosting", "headline": "Storm live: harbour piers damaged"}
+    script = f'<script type="application/ld+json">{json.dumps(jsonld)}</script>'
+    live = listing_page().replace("<title>Local news | Coast News</title>", f"<title>Storm live</title>{script}")
+    assert isinstance(extract_html(doc(live, url="https://www.coastnews.example/news/storm-live"), today=TODAY), Article)
+
+
+def test_a_page_declaring_its_publication_time_and_a_dated_path_is_not_a_listing():
+    head = (
+        '<meta property="article:published_time" content="2024-03-05T09:00:00+01:00">'
+        '<link rel="canonical" href="https://www.coastnews.example/region/2024/03/05/harbour-roundup">'
+    )
+    roundup = listing_page().replace("<title>Local news | Coast News</title>", f"<title>Harbour roundup</title>{head}")
+    result = extract_html(doc(roundup, url="https://www.coastnews.example/region/harbour-roundup"), today=TODAY)
+    assert isinstance(result, Article) and result.published.value == dt.date(2024, 3, 5)
+    # the same page without its dated path is still an index
+    undated = roundup.replace("/2024/03/05/", "/")
+    assert isinstance(extract_html(doc(undated, url="https://www.coastnews.example/region/roundup"), today=TODAY), Rejection)
