@@ -898,10 +898,14 @@ def _article_json(article: Article) -> dict[str, Any]:
 
 
 def _rejection_json(rejection: Rejection) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "source": rejection.source,
         "rejected": {"stage": rejection.stage, "reason": rejection.reason, "detail": rejection.detail},
     }
+    if rejection.published is not None:  # a rejected page still says when it was published
+        date = rejection.published
+        out |= {"published_at": date.value.isoformat(), "date_source": date.source, "date_precision": date.precision}
+    return out
 
 
 def _print_json(obj: dict[str, Any]) -> None:

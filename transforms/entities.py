@@ -104,8 +104,23 @@ _TITLE_CASE_SHARE = 0.8  # of a line's words of 4+ letters, capitalised: a headl
 
 
 def spans_from_doc(doc: Doc) -> list[EntitySpan]:
-    """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep)."""
-    return [EntitySpan(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+    """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep), but a
+    one-word "person" opening a sentence before a common noun ("Cod exports rose", "Public
+    works director ..."): a word capitalised by its position, modifying the noun after it."""
+    return [
+        EntitySpan(e.text, e.label_, e.start_char, e.end_char)
+        for e in doc.ents
+        if not (e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and _noun_follows(e))
+    ]
+
+
+def _opens_sentence(ent) -> bool:
+    before = ent.doc.text[max(0, ent.start_char - 3) : ent.start_char]
+    return ent.start_char == 0 or re.search(r"(?:[.!?:]\s+|\n\s*|[\"“‘(]\s*)$", before) is not None
+
+
+def _noun_follows(ent) -> bool:
+    return ent.end < len(ent.doc) and ent.doc[ent.end].tag_ in ("NN", "NNS") and ent.doc[ent.end].text.islower()
 
 
 def clean_spans(text: str, spans: Sequence[EntitySpan]) -> list[EntitySpan]:
@@ -114,7 +129,7 @@ def clean_spans(text: str, spans: Sequence[EntitySpan]) -> list[EntitySpan]:
     Also trims quotes and brackets from span edges, relabels a titled name of a person the text
     names as PERSON ("General Zhang", read as a WORK_OF_ART), and keeps only ENTITY_LABELS.
     """
-    context = _Text(text, _person_words(spans))
+    context = _Text(text, _person_words(spans), _full_name_words(spans))
     kept: dict[tuple[int, int], EntitySpan] = {}
     for raw in sorted(spans, key=lambda s: (s.start, s.end)):
         span = _trim(raw)
@@ -144,17 +159,45 @@ def _noise_reason(span: EntitySpan, context: _Text) -> str | None:
         return "boilerplate_line"
     if _is_headline_phrase(span, line, offset, context):
         return "headline_words"
+    if span.label == "PERSON" and _is_common_words_person(stripped, context):
+        return "common_words"
     return None
+
+
+def _is_common_words_person(name: str, context: _Text) -> bool:
+    """True for a "person" the model made of common words: "café", "Bait", "Public", "Mill Pond".
+
+    A name starts with a capital; and a name every word of which the article also writes in
+    lower case is a capitalised noun, unless a fuller name in the same article has those words
+    ("May" after "Theresa May", "Rose" after "Rose Hill").
+    """
+    words = _WORD.findall(name)
+    if not words or not words[0][0].isupper():
+        return True
+    if len(words) > 1 and words[-1].casefold() in _PLACE_NOUNS:
+        return True  # "Mill Pond", "Harbour Road": a place
+    if any(w.casefold() in context.full_names for w in words):
+        return False
+    return all(context.used_lowercase(w) for w in words)
+
+
+# Last words that make a capitalised phrase a place, never a person's surname. ("Hill", "Park",
+# "Lane" and "Bridge" are surnames too and are not here.)
+_PLACE_NOUNS = frozenset(
+    "pond lake river street road avenue bay harbour harbor quay square creek beach island "
+    "estuary marsh wharf pier canal reservoir valley".split()
+)
 
 
 class _Text:
     """One article's text and the names of its people, with per-line verdicts computed once."""
 
-    __slots__ = ("text", "people", "_reasons", "_lower_words")
+    __slots__ = ("text", "people", "full_names", "_reasons", "_lower_words")
 
-    def __init__(self, text: str, people: frozenset[str]) -> None:
+    def __init__(self, text: str, people: frozenset[str], full_names: frozenset[str] = frozenset()) -> None:
         self.text = text
         self.people = people  # casefolded PERSON names and their first and last words
+        self.full_names = full_names  # words of the PERSON spans of two words or more, casefolded
         self._reasons: dict[int, str | None] = {}
         self._lower_words: frozenset[str] | None = None
 
@@ -242,6 +285,15 @@ def _person_words(spans: Iterable[EntitySpan]) -> frozenset[str]:
             if name:
                 parts = name.casefold().split()
                 words.update({name.casefold(), parts[0], parts[-1]})
+    return frozenset(words)
+
+
+def _full_name_words(spans: Iterable[EntitySpan]) -> frozenset[str]:
+    """Words of PERSON spans that hold a first name and a surname, casefolded."""
+    words: set[str] = set()
+    for span in spans:
+        if span.label == "PERSON" and len(parts := _clean_person(span.text).split()) >= 2:
+            words.update(p.casefold() for p in parts)
     return frozenset(words)
 
 

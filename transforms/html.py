@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 from trafilatura.metadata import extract_metadata
 
 from transforms import html_metadata as meta
-from transforms.records import Article, DecodedDocument, Rejection
+from transforms.boilerplate import canonical_agency
+from transforms.plaintext import split_dateline
+from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
 MIN_WORDS = 25
 
@@ -74,34 +77,48 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         include_comments=False,
         deduplicate=False,
     )
+    url = doc.url or meta.canonical_url(evidence, None)
+    today = today or dt.date.today()
+    # the date first: a rejected page still reports the date it declares
+    published = meta.choose_date(evidence, url, None, doc.text, today)
     text = paragraphs(result.text) if result is not None and result.text else ""
     if not text:
-        return Rejection(doc.source, "extract", "no_main_text", "trafilatura found no main text")
+        return _rejected(doc, "no_main_text", "trafilatura found no main text", published)
     # before furniture is dropped: "Read more" lines are what gives an index page away
     collection = declared_collection(evidence)
     if collection:
-        return Rejection(doc.source, "extract", "not_article", f"page declares itself a {collection}")
-    listing = listing_evidence(text, tree)
+        return _rejected(doc, "not_article", f"page declares itself a {collection}", published)
+    listing = None if declares_article(evidence, url, today) else listing_evidence(text, tree)
     if listing:
-        return Rejection(doc.source, "extract", "not_article", listing)
+        return _rejected(doc, "not_article", listing, published)
     text = drop_boilerplate(text)
     words = word_count(text)
     if words < MIN_WORDS:
-        return Rejection(doc.source, "extract", "too_short", f"{words} words < {MIN_WORDS}")
+        return _rejected(doc, "too_short", f"{words} words < {MIN_WORDS}", published)
 
-    url = doc.url or meta.canonical_url(evidence, None)
     site = meta.site_identity(evidence, url)
-    today = today or dt.date.today()
     title = meta.choose_title(evidence, site, None)
     authors = meta.choose_authors(evidence, site, None)
-    published = meta.choose_date(evidence, url, None, doc.text, today)
-    if title is None or not authors or published is None or published.precision != "day":
-        # trafilatura's metadata (its DOM heuristics and htmldate) is the last resort, read from
-        # a fresh parse because extraction pruned the tree.
+    if title is None or not authors:
+        # trafilatura's metadata (its DOM heuristics) is the last resort, read from a fresh
+        # parse because extraction pruned the tree.
         fallback = extract_metadata(doc.text, default_url=doc.url)
         title = title or meta.choose_title(evidence, site, fallback.title)
         authors = authors or meta.choose_authors(evidence, site, fallback.author)
-        published = meta.choose_date(evidence, url, fallback.date, doc.text, today)
+    text = _without_repeated_headline(text, title)
+    # a wire dateline ("LISBON, March 5 (Meridian) -") opens one of the first paragraphs, after a
+    # standfirst and a local intro at most
+    dateline = next(
+        (found.dateline for p in text.split("\n\n")[:3] if (found := split_dateline(p)) is not None), None
+    )
+    credits = authors
+    authors, agencies = meta.split_agencies(
+        credits, evidence, dateline.agencies if dateline else (), canonical_agency
+    )
+    if published is None or published.precision != "day":
+        # htmldate called directly, as its own evaluation does; trafilatura's call through
+        # extract_metadata passes other options and sometimes answers differently
+        published = meta.choose_date(evidence, url, _htmldate(doc.text, url), doc.text, today)
     return Article(
         source=doc.source,
         sha256=doc.sha256,
@@ -109,12 +126,33 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         text=text,
         title=title,
         authors=authors,
-        byline="; ".join(authors) or None,
+        byline="; ".join(credits) or None,
+        agencies=agencies,
+        dateline=dateline,
         site_name=meta.site_name(evidence, url),
         url=meta.canonical_url(evidence, doc.url),
         published=published,
-        word_count=words,
+        word_count=word_count(text),
     )
+
+
+def _without_repeated_headline(text: str, title: str | None) -> str:
+    """The text without a first paragraph that only repeats the headline."""
+    first, _, rest = text.partition("\n\n")
+    if title and rest and meta.name_key(first) == meta.name_key(title):
+        return rest
+    return text
+
+
+def _rejected(doc: DecodedDocument, reason: str, detail: str, published: PublicationDate | None) -> Rejection:
+    return Rejection(doc.source, "extract", reason, detail, published=published)
+
+
+def _htmldate(html: str, url: str | None) -> str | None:
+    try:
+        return find_date(html, url=url, extensive_search=True, original_date=True)
+    except ValueError:  # htmldate raises on markup it cannot parse
+        return None
 
 
 def paragraphs(text: str) -> str:
@@ -164,6 +202,23 @@ def listing_evidence(text: str, tree: HtmlElement) -> str | None:
     if more >= 3 and share >= 0.3:
         return f"{more} 'read more' links among {len(lines)} paragraphs"
     return None
+
+
+def declares_article(evidence: meta.PageEvidence, url: str | None, today: dt.date) -> bool:
+    """True when the page says it is one article: a live blog, or an article whose publication
+    time and URL (or canonical URL) both carry its day.
+
+    Such pages can read like a list of links (a live blog's short updates, a regional page of
+    linked short items) but index pages do not declare a publication time and a dated path.
+    """
+    article = evidence.article()
+    if article is not None and "LiveBlogPosting" in meta.types_of(article):
+        return True
+    dated_path = any(
+        (found := meta.url_date(u, today)) is not None and found.precision == "day"
+        for u in (url, evidence.canonical, evidence.first("og:url"))
+    )
+    return dated_path and meta.meta_date(evidence, today) is not None
 
 
 def declared_collection(evidence: meta.PageEvidence) -> str | None:

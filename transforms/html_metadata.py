@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -45,6 +45,9 @@ class PageEvidence:
     h1: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
     printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
+    # dates the markup gives machines: <time datetime>, title/data-utime attributes of date
+    # elements, as (value, kind) with kind "published", "modified" or "plain"
+    marked_dates: tuple[tuple[str, str], ...] = ()
 
     def first(self, *keys: str) -> str | None:
         """The first non-empty meta content under any of the keys, in key order."""
@@ -89,7 +92,37 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         h1=h1,
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
+        marked_dates=tuple(_marked_dates(tree)),
     )
+
+
+# Elements made to hold a date whose machine-readable value sits in an attribute: <time
+# datetime>, <abbr class="published" title="2020-03-05T…">, <span data-utime="1583400000">.
+_MARKED_DATE_XPATH = XPath(
+    """//time[@datetime] | //*[@data-utime or @data-timestamp]
+       | //*[@title][contains(concat(@class, ' ', @itemprop), 'date') or contains(@class, 'published')
+                     or contains(@class, 'updated') or contains(@class, 'time')]"""
+)
+_MAX_MARKED_DATES = 20
+_MODIFIED_MARK = re.compile(r"modif|updat|edited|aktualisiert", re.IGNORECASE)
+_PUBLISHED_MARK = re.compile(r"publi|posted|created|entry-date|pubdate|datepublished", re.IGNORECASE)
+
+
+def _marked_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+    for elem in _limit(_MARKED_DATE_XPATH(tree), _MAX_MARKED_DATES):
+        if any(_FEEDBACK.search(a.get("class") or "") for a in elem.iterancestors()):
+            continue  # a reader's comment or review
+        value = elem.get("datetime") or elem.get("title")
+        stamp = elem.get("data-utime") or elem.get("data-timestamp")
+        if not value and stamp and stamp.isdigit() and 9 <= len(stamp) <= 13:
+            seconds = int(stamp) / (1000 if len(stamp) == 13 else 1)
+            value = dt.datetime.fromtimestamp(seconds, dt.timezone.utc).isoformat()
+        if not value:
+            continue
+        marks = " ".join(filter(None, (elem.get("class"), elem.get("itemprop"), elem.get("pubdate") is not None
+                                       and "pubdate")))
+        kind = "modified" if _MODIFIED_MARK.search(marks) else "published" if _PUBLISHED_MARK.search(marks) else "plain"
+        yield value, kind
 
 
 # Elements that credit the author; comment threads carry the same markup for commenters.
@@ -172,15 +205,34 @@ def _jsonld_nodes(tree: HtmlElement) -> Iterator[dict]:
         text = script.text.strip()
         # CMSs wrap JSON in comments or CDATA markers to survive old parsers
         text = re.sub(r"^\s*(?://\s*)?(?:<!--|<!\[CDATA\[)|(?://\s*)?(?:-->|\]\]>)\s*$", "", text)
-        try:
-            data = json.loads(text, strict=False)
-        except ValueError:
+        data = _lenient_json(text)
+        if data is None:
             continue
         for node in _walk(data):
             count += 1
             if count > _MAX_JSONLD_NODES:
                 return
             yield node
+
+
+def _lenient_json(text: str) -> object | None:
+    """JSON as CMSs write it: strict first, then the first whole value (a stray brace or a
+    second object after it), then with a missing closing brace added."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        return decoder.raw_decode(text)[0]
+    except ValueError:
+        pass
+    for repaired in (text.rstrip().rstrip(";") + "}", re.sub(r",\s*([}\]])", r"\1", text)):
+        try:
+            return decoder.raw_decode(repaired)[0]
+        except ValueError:
+            continue
+    return None
 
 
 def _walk(data: object, depth: int = 0) -> Iterator[dict]:
@@ -276,6 +328,7 @@ class SiteIdentity:
 
     names: frozenset[str]  # keys of declared site/publisher names and of the full host
     host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
+    personal: bool = False  # a one-person site: a blog-platform subdomain or a Person publisher
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -303,7 +356,27 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
         bare = re.sub(r"\(.*?\)|\.[a-z]{2,4}$", "", name.strip(), flags=re.IGNORECASE)
         names |= {name_key(name), name_key(bare)}
     names.discard("")
-    return SiteIdentity(frozenset(names), name_key(label))
+    return SiteIdentity(frozenset(names), name_key(label), _is_personal(ev, host))
+
+
+# Hosts where each subdomain is one person's blog.
+_BLOG_PLATFORM = re.compile(
+    r"\.(?:wordpress\.com|blogspot\.[a-z.]+|tumblr\.com|substack\.com|wixsite\.com|jimdo\w*\.com"
+    r"|over-blog\.com|blogger\.de|typepad\.com|livejournal\.com|canalblog\.com)$"
+)
+
+
+def _is_personal(ev: PageEvidence, host: str) -> bool:
+    """True for a site one person writes: its own name is its author's, not a newsroom's."""
+    if _BLOG_PLATFORM.search(host):
+        return True
+    for node in ev.jsonld:
+        publisher = node.get("publisher")
+        if "WebSite" in types_of(node) and isinstance(publisher, dict) and (
+            "Person" in types_of(publisher) or "/schema/person/" in str(publisher.get("@id", ""))  # Yoast's reference
+        ):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,7 +385,15 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
 
 # Separators between a headline and the site/section names around it. Not ":" (kickers such
 # as "Brexit: ..." belong to the headline; French writes "titre : suite").
-_TITLE_SPLIT = re.compile(r"(\s+(?:[|–—·•»›~⋆/]|::|-{1,2}|\.::|::\.)\s+|\s*[|·•]\s*)")
+_TITLE_SPLIT = re.compile(
+    r"(\s+(?:[|–—·•»›~⋆/]|::|-{1,2}|\.::|::\.)\s+|\s*[|·•]\s*"
+    # Chinese titles join the site's name without spaces: "标题-新华网", "标题_百度百科"
+    r"|(?<=[\u3400-\u9fff！？。」”])[-_](?=[\u3400-\u9fff]))"
+)
+# A site name after " : ", which otherwise belongs to the headline ("Brexit : la suite")
+_COLON_TAIL = re.compile(r"\s+:\s+([^:]{2,60})$")
+# Chinese site names: "新华网", "人民网", "央视新闻"
+_CJK_SITE = re.compile(r"^[\u3400-\u9fff]{1,6}(?:网|報|报|新闻|新聞)$")
 
 
 def strip_site_affixes(title: str, site: SiteIdentity) -> str:
@@ -320,13 +401,19 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
     segments = parts[::2]
     if len(segments) < 2:
-        return title
+        return _without_colon_site(title, site)
     start, end = 0, len(segments)
-    while end - start > 1 and site.matches(segments[end - 1]):
+    while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
         end -= 1
     while end - start > 1 and site.matches(segments[start]):
         start += 1
-    return "".join(parts[2 * start : 2 * end - 1]).strip()
+    return _without_colon_site("".join(parts[2 * start : 2 * end - 1]).strip(), site)
+
+
+def _without_colon_site(title: str, site: SiteIdentity) -> str:
+    """'Headline : Krimiblog-Archiv' -> 'Headline' when what follows the colon is the site."""
+    tail = _COLON_TAIL.search(title)
+    return title[: tail.start()] if tail and site.matches(tail[1]) else title
 
 
 def _key_span(text: str, key: str) -> str | None:
@@ -375,10 +462,12 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     ]
     declared = [strip_site_affixes(t, site) for t in declared if t]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
-    headings = [h for h in ev.h1 if len(h) < 300 and not site.matches(h)]
+    # an h1 can carry the site name too ("Headline | Umweltbundesamt")
+    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
-    sources = declared + (_segments(title_tag) if title_tag else [])
+    segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
+    sources = declared + segments
     for source in sources:
         for heading in headings:
             shared = _overlap(heading, source)
@@ -393,8 +482,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         return declared[0]
     if headings:
         return headings[0]
-    if title_tag:
-        return _segments(title_tag)[0]
+    if segments:
+        return segments[0]
     return strip_site_affixes(fallback, site) if fallback else None
 
 
@@ -527,7 +616,10 @@ def clean_person(text: str, site: SiteIdentity) -> str | None:
         return None
     if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
         return None
-    if site.matches(name, loose=False) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
+    # A credit equal to the site's name is the publisher signing, except on a one-person site or
+    # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
+    own_name = site.personal or (name_key(name) == site.host_label and " " in name.strip())
+    if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
     return name
 
@@ -563,6 +655,49 @@ def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
             if name := _named(item):
                 people.append(name)
     return people
+
+
+# A credit naming a wire service by its kind: "Meridian Wire", "Presseagentur Nord".
+_WIRE_WORD = re.compile(r"\b(?:wire|news ?agency|press ?agency|presse-?agentur|nachrichtenagentur|agence)\b", re.IGNORECASE)
+
+
+def organization_authors(ev: PageEvidence) -> set[str]:
+    """Keys of the organisations the page's JSON-LD names as the article's author."""
+    article = ev.article() or {}
+    value = article.get("author")
+    names = set()
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and set(types_of(item)) & _ORGANIZATION_TYPES and (name := _named(item)):
+            names.add(name_key(name))
+    return names
+
+
+def split_agencies(
+    credits: tuple[str, ...], ev: PageEvidence, known: tuple[str, ...], canonical: Callable[[str], str | None]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(people, agencies) of the credits: agencies go to `agencies`, never to `authors`.
+
+    A credit is an agency when it is a known agency (`canonical`), an organisation the page's
+    JSON-LD gives as author, a name made with "Wire"/"News Agency", or starts with an agency
+    already credited at the dateline ("Meridian Wire" after "LISBON, March 5 (Meridian) -").
+    """
+    organizations = organization_authors(ev)
+    people: list[str] = []
+    agencies: list[str] = list(known)
+    for credit in credits:
+        agency = canonical(credit)
+        first = credit.split()[0] if credit.split() else ""
+        if agency is None and (
+            name_key(credit) in organizations
+            or _WIRE_WORD.search(credit)
+            or any(name_key(first) == name_key(k) for k in known)
+        ):
+            agency = next((k for k in known if name_key(first) == name_key(k)), credit)
+        if agency is None:
+            people.append(credit)
+        elif agency not in agencies:
+            agencies.append(agency)
+    return tuple(people), tuple(agencies)
 
 
 def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
@@ -636,33 +771,53 @@ _META_DATE_KEYS = (
     "datecreated", "date",
 )
 _EARLIEST_YEAR = 1990  # older "publication" dates on the web are archive or copyright noise
+# Month names as pages print them, in the languages our pages come in: the Western European
+# ones, the large Slavic ones in their genitive ("5 марта 2020"), Dutch, Nordic, Turkish, Greek
+# and Arabic (Egyptian/Gulf names and the Levantine ones). A name meaning different months in
+# two languages would be ambiguous; none does ("listopad" is November in Polish and Czech).
 _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january", "januar", "janvier", "enero", "jänner", "gennaio"),
-            ("feb", "february", "februar", "février", "fevrier", "febrero", "febbraio"),
-            ("mar", "march", "märz", "maerz", "mars", "marzo", "mär"),
-            ("apr", "april", "avril", "abril", "aprile"),
-            ("may", "mai", "mayo", "maggio"),
-            ("jun", "june", "juni", "juin", "junio", "giugno"),
-            ("jul", "july", "juli", "juillet", "julio", "luglio"),
-            ("aug", "august", "août", "aout", "agosto"),
-            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
-            ("oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre"),
-            ("nov", "november", "novembre", "noviembre"),
-            ("dec", "december", "dezember", "dez", "décembre", "decembre", "diciembre", "dicembre"),
+            "jan january januar janvier enero jänner gennaio janeiro januari januar januára stycznia "
+            "styczeń января январь січня ocak ιανουαρίου يناير كانون_الثاني ledna leden tammikuuta",
+            "feb february februar février fevrier febrero febbraio fevereiro februari lutego luty "
+            "февраля февраль лютого şubat subat φεβρουαρίου فبراير شباط února únor helmikuuta",
+            "mar march märz maerz mars marzo mär março marco maart marca marzec марта март березня "
+            "mart μαρτίου مارس آذار března březen maaliskuuta",
+            "apr april avril abril aprile kwietnia kwiecień апреля апрель квітня nisan απριλίου "
+            "أبريل إبريل نيسان dubna duben huhtikuuta",
+            "may mai mayo maggio maio mei maja maj мая май травня mayıs mayis μαΐου مايو أيار "
+            "května květen toukokuuta",
+            "jun june juni juin junio giugno junho czerwca czerwiec июня июнь червня haziran "
+            "ιουνίου يونيو حزيران června červen kesäkuuta",
+            "jul july juli juillet julio luglio julho lipca lipiec июля июль липня temmuz ιουλίου "
+            "يوليو تموز července červenec heinäkuuta",
+            "aug august août aout agosto augustus sierpnia sierpień августа август серпня ağustos "
+            "agustos αυγούστου أغسطس آب srpna srpen elokuuta",
+            "sep sept september septembre septiembre settembre setembro września wrzesień "
+            "сентября сентябрь вересня eylül eylul σεπτεμβρίου سبتمبر أيلول září syyskuuta",
+            "oct october oktober okt octobre octubre ottobre outubro października październik "
+            "октября октябрь жовтня ekim οκτωβρίου أكتوبر تشرين_الأول října říjen lokakuuta",
+            "nov november novembre noviembre novembro listopada listopad ноября ноябрь "
+            "листопада kasım kasim νοεμβρίου نوفمبر تشرين_الثاني listopadu marraskuuta",
+            "dec december dezember dez décembre decembre diciembre dicembre dezembro grudnia "
+            "grudzień декабря декабрь грудня aralık aralik δεκεμβρίου ديسمبر كانون_الأول prosince "
+            "prosinec joulukuuta",
         ),
         start=1,
     )
-    for name in names
+    for name in names.split()
 }
+# two-word Levantine names ("كانون الثاني") are written with "_" above to survive the split
+_MONTHS = {name.replace("_", " "): number for name, number in _MONTHS.items()}
 _ISO_DAY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T|\s*$)")
 _DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})(?!\d)")
 _NAMED_MONTH = re.compile(
-    r"(?:(\d{1,2})\.?\s+([^\W\d_]{3,10})\.?,?\s+(\d{4})|([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4}))"
+    r"(?:(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]{2,12}(?:\s[^\W\d_]{4,7})?)\.?,?\s+(?:de\s+)?(\d{4})"
+    r"|([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+(\d{4}))"
 )
 
 
@@ -719,12 +874,74 @@ def _declared_date(value: object, source: str, today: dt.date) -> tuple[Publicat
     return PublicationDate(date, source, precision), _zone(value)
 
 
-def jsonld_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
-    """datePublished (else dateCreated) of the page's article object, and its zone."""
-    article = ev.article() or {}
-    return _declared_date(article.get("datePublished"), "jsonld", today) or _declared_date(
-        article.get("dateCreated"), "jsonld", today
+_PAGE_TYPES = frozenset({"WebPage", "ItemPage", "AboutPage", "ProfilePage", "QAPage", "FAQPage"})
+
+
+def _page_node(ev: PageEvidence) -> dict:
+    """The node that describes this page: its article, else (Yoast's @graph) its WebPage."""
+    article = ev.article()
+    if article is not None:
+        return article
+    return next((n for n in ev.jsonld if _PAGE_TYPES & set(types_of(n))), {})
+
+
+def jsonld_date(ev: PageEvidence, today: dt.date, html: str = "") -> tuple[PublicationDate, Zone] | None:
+    """datePublished (else dateCreated) of the page's article object, and its zone; of its
+    WebPage object (Yoast's @graph) only when the page prints that day too.
+
+    SEO plugins stamp a WebPage datePublished on every page, static ones included: on the devset
+    such a date alone was the labelled date once and on a page labelled undated ten times.
+    """
+    node = _page_node(ev)
+    found = _declared_date(node.get("datePublished"), "jsonld", today) or _declared_date(
+        node.get("dateCreated"), "jsonld", today
     )
+    if found and ev.article() is None and not printed_in(found[0].value, html):
+        return None
+    return found
+
+
+_META_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dc.date.modified")
+
+
+def modified_days(ev: PageEvidence, today: dt.date) -> set[dt.date]:
+    """Days the page says it was last changed on (JSON-LD dateModified, modified meta tags)."""
+    values = [_page_node(ev).get("dateModified")] + [v for k in _META_MODIFIED_KEYS for v in ev.meta.get(k, ())]
+    return {found[0].value for v in values if (found := _declared_date(v, "meta", today))}
+
+
+def marked_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """The first <time datetime> (or dated attribute) marked as the publication date, else the
+    day of unmarked ones when they all name the same day.
+
+    A relative or split printed date ("28 minutes ago") carries its day only in the attribute.
+    Unmarked times naming several days are a list of teasers or events; modification stamps
+    are never the publication date.
+    """
+    for value, kind in ev.marked_dates:
+        if kind == "published" and (found := _declared_date(value, "markup", today)):
+            return found
+    plain = [found for value, kind in ev.marked_dates if kind == "plain" and (found := _declared_date(value, "markup", today))]
+    return plain[0] if plain and len({p.value for p, _ in plain}) == 1 else None
+
+
+# A publication date in a script's JSON state (Shopify's "published_at", Next.js props).
+_SCRIPT_DATE = re.compile(
+    r"""["'](?:datePublished|publishedDate|published_at|publishDate|date_published|publicationDate|firstPublished)"""
+    r"""["']\s*:\s*["'](\d{4}-\d{2}-\d{2}[^"']{0,30})["']"""
+)
+
+
+def script_date(html: str, today: dt.date) -> tuple[PublicationDate, Zone] | None:
+    """The first publication date a page's scripts hold, when JSON-LD and meta tags give none.
+
+    JSON-LD blocks are left out: what they say is read (and judged) by `jsonld_date`.
+    """
+    for match in _limit(_SCRIPT_DATE.finditer(html), 5):
+        opening = html.rfind("<script", 0, match.start())
+        if "ld+json" not in html[opening : html.find(">", opening)].lower():
+            return _declared_date(match[1], "markup", today)
+    return None
 
 
 def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] | None:
@@ -739,6 +956,8 @@ def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] 
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)")
 _URL_COMPACT_DAY = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
+# "/meldungen/29-10-2021": day first, as German and Dutch sites write it (groups reordered below)
+_URL_DMY = re.compile(r"/(0?[1-9]|[12]\d|3[01])-(0?[1-9]|1[0-2])-((?:19|20)\d{2})(?:/|\.html?|$)")
 
 
 def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
@@ -746,11 +965,13 @@ def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
     if not url:
         return None
     path = urlsplit(_WEB_ARCHIVE.sub("", url)).path  # the archive's own timestamp is no evidence
-    for pattern, precision in ((_URL_DAY, "day"), (_URL_COMPACT_DAY, "day"), (_URL_MONTH, "month")):
+    for pattern, precision in ((_URL_DAY, "day"), (_URL_COMPACT_DAY, "day"), (_URL_DMY, "day"), (_URL_MONTH, "month")):
         if match := pattern.search(path):
-            day = int(match[3]) if precision == "day" else 1
+            year, month, day = (match[1], match[2], match[3] if precision == "day" else 1)
+            if pattern is _URL_DMY:
+                year, day = day, year
             try:
-                date = dt.date(int(match[1]), int(match[2]), day)
+                date = dt.date(int(year), int(month), int(day))
             except ValueError:
                 continue
             if _EARLIEST_YEAR <= date.year and date <= today + dt.timedelta(days=1):
@@ -829,10 +1050,19 @@ def printed_in(date: dt.date, html: str) -> bool:
 # An element made to hold a date or a credit: <time>, class="date", id="post-meta", itemprop=…
 _DATE_ELEMENT = re.compile(
     r"<time\b|<[a-z][a-z0-9]*\b[^>]*\b(?:class|id|itemprop|data-testid)\s*=\s*[\"']?[^\"'>]*"
-    r"(?:date|time|datum|posted|publish|created|byline|dateline|meta|info|submitted|author)",
+    r"(?:date|time|datum|posted|publish|created|byline|dateline|meta|info|submitted|author|header|footer)",
     re.IGNORECASE,
 )
 _FEEDBACK = re.compile(r"comment|review|rating|kommentar|bewertung", re.IGNORECASE)  # readers' dates
+# ... unless the element is the article's own header/footer line that links to its comments
+# ("entry-meta comments-link", "post-footer comment-count")
+_OWN_LINE = re.compile(r"header|footer|entry-meta|post-meta|article-meta|count|link", re.IGNORECASE)
+# "This article was published on 5 March 2020", "Veröffentlicht am 5. März 2020"
+_PUBLISHED_ON = re.compile(
+    r"\b(?:published|posted|veröffentlicht|publiziert|erschienen|publié|publicado|pubblicato)"
+    r"(?:\s+(?:on|am|le|el|il|em))?\s*:?\s*$",
+    re.IGNORECASE,
+)
 _OPEN_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
@@ -849,8 +1079,11 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
     """
     headlines = [m.start() for m in _limit(re.finditer(r"<h1\b", html, re.IGNORECASE), 3)]
     for start in _printed_starts(date, html):
+        before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
+        if _PUBLISHED_ON.search(before):
+            return True
         tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
-        if any(_FEEDBACK.search(tag) for tag in tags):
+        if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
             continue
         if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
             return True
@@ -866,38 +1099,70 @@ def choose_date(
     html: str,
     today: dt.date,
 ) -> PublicationDate | None:
-    """The publication date the page supports best: JSON-LD, meta, URL, then htmldate.
+    """The publication date the page supports best: JSON-LD, meta, URL, markup, then htmldate.
 
-    JSON-LD and meta tags that name different days: the meta tag's day is taken.
-    htmldate's answer counts only when the page prints that exact day as text where articles
-    show their date (`printed_as_dateline`): it fills a year-only or month-only find with
-    "-01-01"/"-01", and scans text for any date at all.
+    JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
+    htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
+    exact day as text where articles show their date (`printed_as_dateline`): it fills a
+    year-only or month-only find with "-01-01"/"-01" and scans text for any date at all, so
+    pages without a date would otherwise get one.
     """
-    declared = [found for found in (jsonld_date(ev, today), meta_date(ev, today)) if found]
+    declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
-        # When they disagree, the meta tag is the day the page shows far more often (devset: 8
-        # of 9); JSON-LD blocks are often generated from another record (first version, feed).
-        declared.reverse()
+        declared = _settle(declared, ev, html, today)
     from_url = url_date(url, today) or url_date(ev.canonical, today)
     # a URL's day is the newsroom's local day
     candidates = declared + ([(from_url, "local")] if from_url and from_url.precision == "day" else [])
+    if not candidates and (found := marked_date(ev, today)):
+        candidates.append(found)
     if not candidates and htmldate_value:
         try:
-            found = dt.date.fromisoformat(htmldate_value)
+            found_day = dt.date.fromisoformat(htmldate_value)
         except ValueError:
-            found = None
-        if found and _EARLIEST_YEAR <= found.year and found <= today and printed_as_dateline(found, html):
-            candidates.append((PublicationDate(found, "htmldate"), "local"))
+            found_day = None
+        if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
+            if printed_as_dateline(found_day, html):
+                candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
+    if not candidates and (found := script_date(html, today)):
+        candidates.append(found)
     if not candidates:
         return from_url  # month precision or None
     best, zone = candidates[0]
-    if zone == "utc":
+    if zone == "utc" and best.precision == "day":
         # A UTC stamp moves late-evening/early-morning stories to the neighbouring day; a
-        # local timestamp or URL day one day away is the day the page was published.
+        # local timestamp or URL day one day away is the day the page was published, and so
+        # is a neighbouring day the page prints at its dateline when it does not print this one.
         for other, other_zone in candidates[1:]:
             if other_zone == "local" and other.precision == "day" and abs((other.value - best.value).days) == 1:
                 return other
+        if not printed_as_dateline(best.value, html):
+            for step in (-1, 1):
+                neighbour = best.value + dt.timedelta(days=step)
+                if printed_as_dateline(neighbour, html):
+                    return PublicationDate(neighbour, best.source, best.precision)
     return best
+
+
+def _settle(
+    declared: list[tuple[PublicationDate, Zone]], ev: PageEvidence, html: str, today: dt.date
+) -> list[tuple[PublicationDate, Zone]]:
+    """JSON-LD and meta disagree: the one the evidence supports first.
+
+    A day the page prints at its dateline beats one it does not; when it prints both, a day
+    equal to the page's dateModified is the revision, not the first publication; else the meta
+    tag, which is the day the page shows more often (devset: 8 of 9; JSON-LD blocks are often
+    generated from another record, a first version or a feed). dateModified alone decides
+    nothing: an article never revised has dateModified equal to its publication day.
+    """
+    jsonld, meta = declared
+    shown = [printed_as_dateline(d.value, html) for d, _ in declared]
+    if shown == [True, False]:
+        return [jsonld, meta]
+    if shown == [True, True]:
+        modified = modified_days(ev, today)
+        if meta[0].value in modified and jsonld[0].value not in modified:
+            return [jsonld, meta]
+    return [meta, jsonld]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ _VERB_FORMS = """
     admits admitted admitting | continued | concluded | remarked | vowed vowing | pledged pledging
     affirms affirmed affirming | asserts asserted asserting | confirms confirmed confirming
     recalled | observed | reiterates reiterated reiterating | responded | commented | tweeted
-    speaks spoke
+    speaks spoke | accuses accused accusing
 """
 REPORTING_VERBS: frozenset[str] = frozenset(_VERB_FORMS.replace("|", " ").split())
 # Verbs that report speech only when they sit right next to the quote: elsewhere in a sentence
@@ -114,7 +114,12 @@ _FUNCTION_WORDS = frozenset(
 )
 _CONNECTIVE = re.compile(r"(?:But|And|Yet|So|However|Meanwhile|Still|Now|Then)\b,?\s*")
 _READS_AS_SUBJECT = re.compile(r",|\s+(?!(?:and|or|of|in|to|for|with|at|on|from)\b)[a-z]")
-_LEAD_IN = re.compile(r"\s*(?:that\s*|[:,]\s*)?|\s+[^\x00\"“”‘:;.!?\n]{1,60}?:\s*")
+# between a verb and its quote: 'said: "', 'added that "', 'told reporters: "', and 'accused
+# the council of "'
+_LEAD_IN = re.compile(
+    r"\s*(?:that\s*|[:,]\s*)?|\s+[^\x00\"“”‘:;.!?\n]{1,60}?:\s*"
+    r"|\s+[^\x00\"“”‘:;.!?\n]{1,60}?\s+of\s+"
+)
 _TERM_BEFORE = re.compile(
     r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
 )
@@ -166,6 +171,7 @@ class _Context:
     by_start: dict[int, Mention]
     by_end: dict[int, Mention]
     by_surface: dict[str, Mention | None]  # None when one surface names two entities
+    by_surname: dict[str, Mention | None]  # last word of each person's name; None when two share it
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """Offsets of the sentence holding `pos`."""
@@ -272,7 +278,20 @@ def _context(text: str, marked: Sequence[_Marked], mentions: Sequence[Mention]) 
             known = by_surface.setdefault(text[m.start : m.end], m)
             if known is not None and known.name != m.name:
                 by_surface[text[m.start : m.end]] = None
-    return _Context(text, masked, _sentence_starts(masked), by_start, by_end, by_surface)
+    by_surname: dict[str, Mention | None] = {}
+    for m in mentions:
+        if m.type == "PERSON" and " " in m.name:
+            known = by_surname.setdefault(m.name.split()[-1], m)
+            if known is not None and known.name != m.name:
+                by_surname[m.name.split()[-1]] = None
+    return _Context(text, masked, _sentence_starts(masked), by_start, by_end, by_surface, by_surname)
+
+
+def _person_behind(ctx: _Context, m: Mention) -> Mention:
+    """The person a short form names when NER typed it otherwise ("Odhiambo" read as an ORG)."""
+    if m.type != "PERSON" and " " not in m.name:
+        return ctx.by_surname.get(ctx.text[m.start : m.end]) or m
+    return m
 
 
 def _mask(text: str, marked: Sequence[_Marked]) -> str:
@@ -359,7 +378,7 @@ def _subject_before(ctx: _Context, lo: int, end: int) -> _Subject | None:
     end = _strip_fillers(ctx.masked, lo, end)
     m = ctx.by_end.get(end)
     if m is not None and m.start >= lo:
-        return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+        return _Subject(ctx.text[m.start : m.end], m.start, "mention", _person_behind(ctx, m))
     seg = ctx.masked[lo:end]
     for pattern, kind in ((_PRONOUN_END, "pronoun"), (_ROLE_END, "role")):
         found = pattern.search(seg)
@@ -424,7 +443,10 @@ def _name_subject(ctx: _Context, start: int, end: int) -> _Subject | None:
     for i in range(len(words)):
         m = ctx.by_surface.get(" ".join(words[i:]))
         if m is not None:
-            return _Subject(ctx.text[start:end], start, "mention", m)
+            return _Subject(ctx.text[start:end], start, "mention", _person_behind(ctx, m))
+    # a surname the NER did not mark here: the person of that surname named in the article
+    if words and (m := ctx.by_surname.get(words[-1].strip(".,"))) is not None:
+        return _Subject(ctx.text[start:end], start, "mention", m)
     return _Subject(ctx.text[start:end], start, "name")
 
 

@@ -17,7 +17,7 @@ MediaType = Literal["text/html", "text/plain"]
 DatePrecision = Literal["day", "month", "year"]
 # Where a publication date came from; see DESIGN.md §2.
 DateSource = Literal[
-    "jsonld", "meta", "url", "header_line", "dateline", "text", "htmldate", "duplicate_of"
+    "jsonld", "meta", "markup", "url", "header_line", "dateline", "text", "htmldate", "duplicate_of"
 ]
 
 
@@ -52,6 +52,7 @@ class Rejection:
     stage: str  # "discover", "read", "sniff", "extract", ...
     reason: str  # snake_case, e.g. "empty_file", "not_html", "too_short"
     detail: str = ""
+    published: PublicationDate | None = None  # the date a rejected page declares, when it does
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class PublicationDate:
     value: dt.date  # for month/year precision, the first day of that period
     source: DateSource
     precision: DatePrecision = "day"
+    # "low" for a date only htmldate's page-wide search found: right less often than declared ones
+    confidence: Literal["high", "low"] = "high"
 
 
 @dataclass(frozen=True, slots=True)

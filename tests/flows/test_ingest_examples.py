@@ -217,3 +217,31 @@ def test_a_run_rejecting_more_than_the_limit_fails_with_a_message_and_keeps_its_
         con.close()
     assert status == "failed" and "16%" in message
     assert (loaded, rejected, articles) == (22, 5, 26)  # every batch committed: consistent, nothing half-written
+
+
+def test_cli_extract_reports_the_date_a_rejected_page_declares(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "never-created.duckdb"))
+    short = tmp_path / "notice.html"
+    short.write_text(
+        "<html><head><title>Closed today</title>"
+        "<meta property='article:published_time' content='2024-03-05T09:00:00+01:00'></head>"
+        "<body><article><h1>Closed today</h1><p>The pier office is closed.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["extract", str(short)])
+    assert result.exit_code == 0, result.output
+    (rejected,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rejected["rejected"]["reason"] in ("too_short", "no_main_text")
+    assert rejected["published_at"] == "2024-03-05" and rejected["date_source"] == "meta"
+
+
+def test_cli_extract_credits_the_examples_wire_copies_to_the_agency_not_to_authors(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "never-created.duckdb"))
+    copies = [
+        EXAMPLES / "html" / "harbour-courier" / "2024" / "03" / "05" / "lisbon-dock-workers-strike-remote-cranes.html",
+        EXAMPLES / "html" / "northgate-post" / "world" / "portugal-container-port-halted-dockers-walk-out.html",
+    ]
+    result = runner.invoke(app, ["extract", *map(str, copies)])
+    assert result.exit_code == 0, result.output
+    for copy in map(json.loads, result.stdout.splitlines()):
+        assert copy["authors"] == [] and copy["byline"] == "Meridian Wire" and copy["agencies"] == ["Meridian"]

@@ -452,3 +452,31 @@ def test_seed_noise_is_gone(seed_mentions: Seeds) -> None:
     noise = {"Button", "Mark Schiefelbein", "Build Military Alliance", "Defence", "Defense"}
     assert not names & noise
     assert not any("\n" in m.surface for _, ms in seed_mentions for m in ms)
+
+
+# --- common words read as people ---------------------------------------------------------------
+
+
+def test_a_lowercase_person_is_a_common_word():
+    text = "The café reopened on Monday, said Renée Dubois-Harker."
+    assert kept(text, span(text, "café", "PERSON"), span(text, "Renée Dubois-Harker", "PERSON")) == [
+        ("Renée Dubois-Harker", "PERSON")
+    ]
+
+
+def test_a_person_made_of_words_the_article_writes_in_lower_case_is_noise():
+    text = "Bait prices rose again.\nAnglers said the bait shop had closed early."
+    assert kept(text, span(text, "Bait", "PERSON")) == []
+
+
+def test_a_place_noun_ends_a_place_not_a_persons_name():
+    text = "Volunteers cleared the Mill Pond on Sunday, said Terence Oakhurst."
+    assert kept(text, span(text, "Mill Pond", "PERSON"), span(text, "Terence Oakhurst", "PERSON")) == [
+        ("Terence Oakhurst", "PERSON")
+    ]
+
+
+def test_a_name_that_is_also_a_word_stays_when_a_fuller_name_has_it():
+    text = "Theresa May spoke first. Later May said the vote may slip."
+    spans = [span(text, "Theresa May", "PERSON"), span(text, "May", "PERSON", nth=1)]
+    assert kept(text, *spans) == [("Theresa May", "PERSON"), ("May", "PERSON")]

@@ -225,9 +225,11 @@ def test_url_with_year_and_month_only_gives_month_precision():
     assert result.published == PublicationDate(dt.date(2024, 3, 1), "url", "month")
 
 
-def test_a_date_printed_under_the_headline_is_found_by_htmldate():
+def test_a_date_printed_under_the_headline_is_found_by_htmldate_with_low_confidence():
     byline = "<p class='date'>Published 5 March 2024</p>"
-    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "htmldate", "day")
+    assert article(page(byline=byline)).published == PublicationDate(
+        dt.date(2024, 3, 5), "htmldate", "day", confidence="low"
+    )
 
 
 def test_a_day_printed_far_from_the_headline_is_not_the_publication_date():
@@ -329,3 +331,44 @@ def test_page_without_main_text_is_rejected():
     empty = "<html><head><title>Coast News</title></head><body><div><script>var x = 1;</script></div></body></html>"
     result = extract_html(doc(empty), today=TODAY)
     assert isinstance(result, Rejection) and (result.stage, result.reason) == ("extract", "no_main_text")
+
+
+def test_a_site_name_after_a_colon_in_the_title_is_dropped_when_the_h1_is_the_logo():
+    result = article(page(title="Storm damages harbour piers : Coast News Archiv", h1="Coast News Archiv"))
+    assert result.title == "Storm damages harbour piers"
+
+
+def test_a_colon_that_belongs_to_the_headline_is_kept():
+    assert article(page(title="Harbour : the storm damages two piers", h1=None)).title == (
+        "Harbour : the storm damages two piers"
+    )
+
+
+def test_a_chinese_site_name_joined_without_spaces_is_dropped():
+    assert article(page(title="港口码头遭风暴损坏-海岸网", h1=None)).title == "港口码头遭风暴损坏"
+
+
+def test_an_h1_carrying_the_site_name_loses_it():
+    head = '<meta property="og:site_name" content="Coast News">'
+    result = article(page(head=head, title="Storm damages harbour piers", h1="Storm damages harbour piers | Coast News"))
+    assert result.title == "Storm damages harbour piers"
+
+
+def test_a_live_blog_of_short_linked_updates_is_an_article():
+    jsonld = {"@type": "LiveBlogPosting", "headline": "Storm live: harbour piers damaged"}
+    script = f'<script type="application/ld+json">{json.dumps(jsonld)}</script>'
+    live = listing_page().replace("<title>Local news | Coast News</title>", f"<title>Storm live</title>{script}")
+    assert isinstance(extract_html(doc(live, url="https://www.coastnews.example/news/storm-live"), today=TODAY), Article)
+
+
+def test_a_page_declaring_its_publication_time_and_a_dated_path_is_not_a_listing():
+    head = (
+        '<meta property="article:published_time" content="2024-03-05T09:00:00+01:00">'
+        '<link rel="canonical" href="https://www.coastnews.example/region/2024/03/05/harbour-roundup">'
+    )
+    roundup = listing_page().replace("<title>Local news | Coast News</title>", f"<title>Harbour roundup</title>{head}")
+    result = extract_html(doc(roundup, url="https://www.coastnews.example/region/harbour-roundup"), today=TODAY)
+    assert isinstance(result, Article) and result.published.value == dt.date(2024, 3, 5)
+    # the same page without its dated path is still an index
+    undated = roundup.replace("/2024/03/05/", "/")
+    assert isinstance(extract_html(doc(undated, url="https://www.coastnews.example/region/roundup"), today=TODAY), Rejection)

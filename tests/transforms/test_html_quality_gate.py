@@ -12,18 +12,20 @@ import pytest
 
 from tests.transforms.devset_scoring import Scores, load_pages, predict_all, predict_ours, score
 
-# trafilatura 2.3.1 alone on the same pages, same scoring (body F1); re-measure with the benchmark.
+# trafilatura 2.3.1 alone on the same pages, same scoring; re-measure with the benchmark.
 TRAFILATURA_BODY_F1 = 0.922
+TRAFILATURA_DATE = 0.907  # 681/751 on the corrected labels, while dating 88 of 90 undated pages
 
-# Measured when pinned (extract_html): body F1 0.928, title 0.856, author 0.651, 3 pages rejected
-# (too_short). Date re-pinned after the date rules were revised: date 0.832 (606/728), 41 of 123
-# pages labelled undated given a date (was 0.835 and 50/123).
-FLOOR_BODY_F1 = 0.918
-FLOOR_TITLE = 0.846
-FLOOR_AUTHOR = 0.640
-FLOOR_DATE = 0.822
-CEILING_DATED_WHEN_UNDATED = 0.343
-MAX_REJECTED = 10
+# Measured when pinned (extract_html, `uv run python benchmarks/eval_extraction.py`): body F1
+# 0.928, title 0.859 (726/845), author 0.656 (353/538), date 0.892 (670/751 on the labels as
+# corrected in devset_label_fixes.json), 8 of 90 pages labelled undated given a date, 4 pages
+# rejected (3 of them articles).
+FLOOR_BODY_F1 = 0.924
+FLOOR_TITLE = 0.855
+FLOOR_AUTHOR = 0.652
+FLOOR_DATE = 0.888
+CEILING_DATED_WHEN_UNDATED = 0.10
+MAX_REJECTED = 6
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +41,12 @@ def test_body_snippets_f1(scores):
 
 def test_title_exact_match(scores):
     assert scores.title.rate >= FLOOR_TITLE, scores.title
-    assert scores.title.rate >= 0.80, "issue target"
+    assert scores.title.rate >= 0.80, "earlier issue target"
 
 
 def test_author_exact_match(scores):
     assert scores.author.rate >= FLOOR_AUTHOR, scores.author
-    assert scores.author.rate >= 0.65, "issue target"
+    assert scores.author.rate >= 0.65, "earlier issue target"
 
 
 def test_date_exact_day(scores):
@@ -59,14 +61,22 @@ def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
 
 
-# Oracle over jsonld/meta/url and printed htmldate days: 0.871 (634/728); 0.906 only if
-# unprinted and modified dates also count.
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.832 measured; trusted-source oracle 0.871")
-def test_issue_target_date_exact_day(scores):
-    assert scores.date.rate >= 0.90
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.892 measured, trafilatura 0.907")
+def test_issue_target_date_at_least_trafilaturas(scores):
+    assert scores.date.rate >= TRAFILATURA_DATE
 
 
-# 33 of the 123 pages labelled undated declare a date in their own JSON-LD, meta tags or URL.
-@pytest.mark.xfail(strict=True, reason="issue target not met: 41/123 labelled-undated pages get a date")
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.859 measured")
+def test_issue_target_title(scores):
+    assert scores.title.rate >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.656 measured")
+def test_issue_target_author(scores):
+    assert scores.author.rate >= 0.75
+
+
+# 8 of the 90 pages labelled undated print a day at their dateline or mark one in <time>.
+@pytest.mark.xfail(strict=True, reason="issue target not met: 8/90 labelled-undated pages get a date")
 def test_issue_target_no_date_on_undated_pages(scores):
     assert scores.dated_when_undated.hits == 0

@@ -347,3 +347,40 @@ def test_seeds_have_no_scare_quotes(seed_quotes: dict[str, list[Quote]]) -> None
     assert not [q for q in quotes if len(q.text.split()) < 4 and q.cue is None]
     # Each seed's short quotes: only those a named speaker is reported saying.
     assert all(q.speaker is not None for q in quotes if len(q.text.split()) < 4)
+
+
+# --- more speech verbs and short names ------------------------------------------------------------
+
+
+def test_accused_of_introduces_a_quote() -> None:
+    text = 'Amina Odhiambo accused the council of "ignoring every warning from the harbour staff".'
+    q = only(text, [mention(text, "Amina Odhiambo", "Amina Odhiambo")])
+    assert (q.speaker, q.cue) == ("Amina Odhiambo", "accused")
+
+
+def test_she_added_that_resolves_to_the_person_named_before() -> None:
+    text = 'Amina Odhiambo spoke first.\nShe added that "the piers will not survive another winter storm".'
+    q = only(text, [mention(text, "Amina Odhiambo", "Amina Odhiambo")])
+    assert (q.speaker, q.speaker_text, q.cue) == ("Amina Odhiambo", "She", "added")
+
+
+def test_a_surname_the_ner_missed_resolves_to_the_full_name_in_the_article() -> None:
+    text = 'Amina Odhiambo met Peter Kallas. Kallas insisted that "the council has the money for the repairs".'
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Peter Kallas", "Peter Kallas")]
+    q = only(text, mentions)
+    assert (q.speaker, q.speaker_text, q.cue) == ("Peter Kallas", "Kallas", "insisted")
+
+
+def test_a_surname_the_ner_typed_as_an_organization_is_still_the_person() -> None:
+    text = 'Amina Odhiambo spoke first. Odhiambo warned: "the piers will not survive another winter storm".'
+    mentions = [
+        mention(text, "Amina Odhiambo", "Amina Odhiambo"),
+        mention(text, "Odhiambo", "Odhiambo", type="ORG", nth=1),
+    ]
+    assert only(text, mentions).speaker == "Amina Odhiambo"
+
+
+def test_a_surname_two_people_share_stays_unresolved() -> None:
+    text = 'Amina Odhiambo met Joseph Odhiambo. Odhiambo warned: "the piers will not survive another winter storm".'
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Joseph Odhiambo", "Joseph Odhiambo")]
+    assert only(text, mentions).speaker is None

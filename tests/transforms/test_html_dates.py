@@ -1,0 +1,148 @@
+"""Publication dates of HTML pages: one small page per pattern the date rules must read.
+
+All pages are our own writing. Each test names where the page keeps its date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from tests.transforms.test_html import BODY, TODAY, article, doc, page
+from transforms import html_metadata as meta
+from transforms.html import extract_html
+from transforms.records import PublicationDate, Rejection
+
+
+def graph(*nodes: dict) -> dict:
+    return {"@context": "https://schema.org", "@graph": list(nodes)}
+
+
+def test_a_rejected_page_still_reports_the_date_it_declares():
+    head = '<meta property="article:published_time" content="2024-03-05T09:00:00+01:00">'
+    result = extract_html(doc(page(head=head, body=("Short notice.",))), today=TODAY)
+    assert isinstance(result, Rejection) and result.reason == "too_short"
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day")
+
+
+def test_time_datetime_is_read_when_the_printed_text_is_relative():
+    byline = '<p>By Jane Roe, <time class="published" datetime="2024-03-05T10:30:00+01:00">28 minutes ago</time></p>'
+    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+
+
+def test_time_datetime_is_read_when_the_printed_text_is_split_across_spans():
+    byline = '<time datetime="2024-03-05"><span>5</span> <span>Mar</span></time>'
+    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+
+
+def test_data_utime_attribute_is_read():
+    stamp = int(dt.datetime(2024, 3, 5, 12, tzinfo=dt.timezone.utc).timestamp())
+    byline = f'<abbr class="timestamp" data-utime="{stamp}">Tuesday</abbr>'
+    assert article(page(byline=byline)).published.value == dt.date(2024, 3, 5)
+
+
+def test_title_attribute_of_a_published_element_is_read():
+    byline = '<span class="entry-published" title="2024-03-05T08:00:00+01:00">last spring</span>'
+    assert article(page(byline=byline)).published.value == dt.date(2024, 3, 5)
+
+
+def test_time_elements_naming_many_days_are_teasers_not_the_date():
+    teasers = "".join(f'<li><time datetime="2024-03-0{d}">{d} March</time></li>' for d in (1, 2, 3))
+    assert article(page(byline=f"<ul>{teasers}</ul>")).published is None
+
+
+def test_modification_stamps_alone_are_not_the_publication_date():
+    byline = '<time class="updated" datetime="2024-03-05">5 March</time>'
+    assert article(page(byline=byline)).published is None
+
+
+def test_webpage_node_of_a_yoast_graph_is_read_when_the_page_prints_its_day():
+    node = {"@type": "WebPage", "@id": "https://www.coastnews.example/#page", "datePublished": "2024-03-05T09:00:00+01:00"}
+    byline = "<p>5 March 2024</p>"
+    result = article(page(jsonld=graph(node, {"@type": "WebSite", "name": "Coast News"}), byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "jsonld", "day")
+
+
+def test_webpage_node_stamped_on_a_page_that_prints_no_date_is_not_a_publication_date():
+    node = {"@type": "WebPage", "datePublished": "2024-03-05T09:00:00+01:00"}
+    assert article(page(jsonld=graph(node))).published is None
+
+
+def test_json_ld_with_a_stray_brace_is_parsed_leniently():
+    block = json.dumps({"@type": "NewsArticle", "datePublished": "2024-03-05"}) + "}"
+    head = f'<script type="application/ld+json">{block}</script>'
+    assert article(page(head=head)).published == PublicationDate(dt.date(2024, 3, 5), "jsonld", "day")
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "5 مارس 2024",  # Arabic (Egypt, Gulf)
+        "5 آذار 2024",  # Arabic (Levant)
+        "5 марта 2024",  # Russian genitive
+        "5 березня 2024",  # Ukrainian
+        "5 marca 2024",  # Polish
+        "5 maart 2024",  # Dutch
+        "5 Mart 2024",  # Turkish
+        "5 de março de 2024",  # Portuguese
+    ],
+)
+def test_month_names_of_the_large_languages_are_read(printed):
+    assert meta.parse_date(printed, TODAY) == (dt.date(2024, 3, 5), "day")
+    assert meta.printed_in(dt.date(2024, 3, 5), f"<p>{printed}</p>")
+
+
+def test_two_word_levantine_month_names_are_read():
+    assert meta.parse_date("12 كانون الثاني 2024", TODAY) == (dt.date(2024, 1, 12), "day")
+
+
+def test_a_sentence_saying_when_the_article_was_published_is_a_dateline():
+    footer = "<p>" + "Filler words for the reader. " * 120 + "</p><p>This article was published on 5 March 2024.</p>"
+    html = "<html><body><h1>Storm damages harbour piers</h1>" + footer + "</body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_a_header_line_linking_to_the_comments_is_still_the_articles_own_line():
+    line = '<div class="entry-meta comments-link"><span>5 March 2024</span> · <a href="#c">3 comments</a></div>'
+    html = "<html><body><main>" + "<p>Filler.</p>" * 400 + line + "</main></body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html.replace("entry-meta comments-link", "comment-body"))
+
+
+def test_a_utc_timestamp_gives_way_to_the_local_day_printed_at_the_dateline():
+    # 23:30 UTC on 4 March is 5 March in the newsroom, which prints the local day
+    head = '<meta property="article:published_time" content="2024-03-04T23:30:00Z">'
+    byline = "<p class='date'>5 March 2024, 00:30</p>"
+    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 3, 5)
+
+
+def test_json_ld_and_meta_disagreeing_are_settled_by_the_day_the_page_prints():
+    jsonld = {"@type": "NewsArticle", "datePublished": "2024-03-05T09:00:00+01:00"}
+    head = '<meta property="article:published_time" content="2024-03-07T09:00:00+01:00">'
+    byline = "<p class='date'>5 March 2024</p>"
+    assert article(page(head=head, jsonld=jsonld, byline=byline)).published.value == dt.date(2024, 3, 5)
+    # nothing printed: the meta tag, the day pages show more often
+    assert article(page(head=head, jsonld=jsonld)).published.value == dt.date(2024, 3, 7)
+
+
+def test_a_publication_date_in_a_scripts_state_is_a_last_resort():
+    state = '<script>window.__STATE__ = {"product": {"published_at": "2024-03-05T06:00:00+01:00"}};</script>'
+    assert article(page(head=state)).published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+
+
+def test_a_page_whose_only_date_is_a_copyright_year_stays_undated():
+    footer_page = page().replace("<p>Contact us</p>", "<p>© 2019 Coast News. All rights reserved.</p>")
+    assert article(footer_page).published is None
+
+
+def test_a_day_first_date_in_the_url_path_is_a_day():
+    result = article(page(), url="https://www.coastnews.example/meldungen/05-03-2024")
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "url", "day")
+
+
+def test_a_date_in_the_articles_header_line_is_a_dateline_far_from_any_h1():
+    line = '<div class="news-header"><span>05.03.2024</span> Harbour</div>'
+    html = "<html><body>" + "<p>Filler.</p>" * 900 + line + "</body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)

@@ -1,0 +1,67 @@
+"""Authors and agencies of HTML pages: people go to `authors`, wire services to `agencies`.
+
+All pages are our own writing.
+"""
+
+from __future__ import annotations
+
+from tests.transforms.test_html import BODY, article, page
+
+
+def test_a_wire_credit_given_as_an_organization_is_an_agency_not_an_author():
+    jsonld = {"@type": "NewsArticle", "headline": "Storm damages harbour piers",
+              "author": {"@type": "Organization", "name": "Tidewater Wire"}}
+    result = article(page(jsonld=jsonld, byline="<span class='byline'>By <span class='author'>Tidewater Wire</span></span>"))
+    assert result.authors == ()
+    assert result.agencies == ("Tidewater Wire",)
+    assert result.byline == "Tidewater Wire"
+
+
+def test_an_agency_credited_at_the_dateline_names_the_wire_in_the_byline():
+    body = ("PORTHAVEN, March 5 (Tidewater) - " + BODY[0], *BODY[1:])
+    result = article(page(body=body, byline="<span class='author'>Tidewater Wire</span>"))
+    assert result.authors == ()
+    assert result.agencies == ("Tidewater",)
+    assert result.dateline is not None and result.dateline.place == "Porthaven"
+
+
+def test_known_agencies_in_a_byline_are_agencies():
+    result = article(page(byline="<span class='author'>Jane Roe; AFP</span>"))
+    assert result.authors == ("Jane Roe",)
+    assert result.agencies == ("AFP",)
+
+
+def test_a_newsroom_signing_with_its_own_name_has_no_author():
+    head = '<meta property="og:site_name" content="Coast News"><meta name="author" content="Coast News">'
+    assert article(page(head=head)).authors == ()
+
+
+def test_a_blog_signed_with_the_blogs_own_name_keeps_it_on_a_blog_platform():
+    head = '<meta property="og:site_name" content="Kieselstein"><meta name="author" content="kieselstein">'
+    result = article(page(head=head), url="https://kieselstein.wordpress.com/2024/03/05/ebbe/")
+    assert result.authors == ("kieselstein",)
+
+
+def test_a_domain_named_after_its_author_keeps_the_authors_name():
+    head = '<meta name="author" content="Mara Quellbrunn">'
+    result = article(page(head=head), url="https://maraquellbrunn.example/notes/ebbe")
+    assert result.authors == ("Mara Quellbrunn",)
+
+
+def test_a_site_whose_yoast_publisher_is_a_person_keeps_that_persons_signature():
+    jsonld = {"@graph": [
+        {"@type": "WebSite", "name": "Mara Quellbrunn", "publisher": {"@id": "https://ebbe.example/#/schema/person/1"}},
+        {"@type": "BlogPosting", "headline": "Storm damages harbour piers", "author": {"@id": "https://ebbe.example/#/schema/person/1"}},
+        {"@type": "Person", "@id": "https://ebbe.example/#/schema/person/1", "name": "Mara Quellbrunn"},
+    ]}
+    assert article(page(jsonld=jsonld), url="https://ebbe.example/storm").authors == ("Mara Quellbrunn",)
+    # the same names on a newsroom's site (publisher an organisation) are the publisher signing
+    jsonld["@graph"][0]["publisher"] = {"@type": "NewsMediaOrganization", "name": "Mara Quellbrunn"}
+    assert article(page(jsonld=jsonld), url="https://ebbe.example/storm").authors == ()
+
+
+def test_the_headline_repeated_as_the_first_paragraph_is_not_body_text():
+    body = ("Storm damages harbour piers", *BODY)
+    result = article(page(body=body, h1=None))
+    assert result.title == "Storm damages harbour piers"
+    assert result.text.split("\n\n")[0] == BODY[0]
