@@ -16,11 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from flows.files import discover, outlet_of, read
 from flows.settings import Settings
 from transforms.records import Article, Rejection
-from warehouse.db import connect, read_rows
+from warehouse.db import WarehouseBusy, connect, read_rows
 from warehouse.reports import OUTCOMES, REPROCESS_NOTE, LoadSummary, load_summary, site_health_table
 
 app = typer.Typer(help="News ingestion into a deduplicated DuckDB warehouse, run by Prefect.", no_args_is_help=True)
@@ -248,12 +249,13 @@ def search(
 ) -> None:
     """Search the warehouse's articles, ranked by relevance; copies of one article count once."""
     from warehouse.search import search as run_search
+    from warehouse.search_index import NoSearchIndex
 
     con = _open_warehouse(db)
     try:
         hits = run_search(con, phrase, since=since.date() if since else None, entity=entity, limit=limit)
-    except duckdb.CatalogException:
-        errors.print("[red]no search index yet: run `newsflow ingest` first[/red]")
+    except NoSearchIndex as exc:
+        errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
@@ -265,7 +267,25 @@ def search(
         table.add_row(
             f"{hit.score:.2f}", str(hit.published_at or ""), hit.site_name or "", _cell(hit.title), str(hit.copies), hit.url or ""
         )
+        snippet = Text(" ".join(hit.snippet.split()), style="dim")
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start, end)
+        table.add_row("", "", "", snippet, "", "", end_section=True)
     console.print(table)
+
+
+@app.command()
+def index(db: DbOption = None) -> None:
+    """Bring the search index up to date (a run does this itself; this catches up a warehouse made before the index)."""
+    from warehouse.db import Writer
+
+    try:
+        with Writer(db) as writer:
+            indexed = writer.update_search_index(None)
+    except WarehouseBusy as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"search index: {indexed} articles indexed")
 
 
 @app.command()
@@ -383,7 +403,7 @@ def _open_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, or exit with a message when there is none."""
     try:
         return connect(db, read_only=True)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseBusy) as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
 

@@ -205,13 +205,17 @@ def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
     writer.write_batch(load_id, batch)
+    writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)
 
 
 @task(name="index_articles", cache_policy=NO_CACHE)
-def index_articles(writer: Writer) -> None:
-    """Rebuild the full-text search index so `newsflow search` sees this load's articles."""
-    writer.refresh_search_index()
+def index_articles(writer: Writer, load_id: str) -> int:
+    """Add the articles loads since the index's last one wrote to the search index; returns how many."""
+    indexed = writer.update_search_index(load_id)
+    writer.release()
+    get_run_logger().info("search index: %d articles indexed", indexed)
+    return indexed
 
 
 @task(name="check_site_health", cache_policy=NO_CACHE)
@@ -316,7 +320,7 @@ def ingest(
                 _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
             if plan.web:
                 _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
-            index_articles(writer)
+            index_articles(writer, load_id)
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise
@@ -428,6 +432,7 @@ def _ingest_web(
     )
     writer.add_discovered(load_id, found.inputs, found.settled)
     writer.note_web_discovery(load_id, found.listings, found.older, found.deferred, found.outside_range, found.undated)
+    writer.release()
     progress.add(found.inputs, found.settled + len(found.rejected))
     if found.rejected:
         load_batch(writer, load_id, spool_batch(found.rejected, spool))

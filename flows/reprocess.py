@@ -84,6 +84,7 @@ def rewrite_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Replace what a spooled batch's documents came to, in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
     writer.reprocess_batch(load_id, batch)
+    writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)
 
 
@@ -136,7 +137,7 @@ def reprocess(
 
             for batch_file in pipelined(jobs(), slots):
                 progress.add(0, rewrite_batch(writer, load_id, batch_file))
-            index_articles(writer)
+            index_articles(writer, load_id)
         except BaseException as exc:
             writer.finish_load(load_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
             raise

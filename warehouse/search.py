@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import tantivy
+
+from warehouse.search_index import document, index_dir, open_index
+
+FIELDS = ["title", "text"]
+SNIPPET_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked article."""
+    """One ranked article, with a passage of its text around the matched words."""
 
     article_id: str
     score: float
@@ -19,6 +27,8 @@ class Hit:
     published_at: dt.date | None
     url: str | None
     copies: int
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # the matched words' [start, end) in `snippet`
 
 
 def search(
@@ -30,28 +40,84 @@ def search(
     limit: int = 20,
 ) -> list[Hit]:
     """Articles matching `phrase`, best first; copies of one article count once (its best score)."""
+    index = open_index(index_dir(warehouse_file(con)))
+    searcher = index.searcher()
+    # Lenient: a stray quote or operator in what a person typed is read as words, not an error.
+    query, _ = index.parse_query_lenient(phrase, FIELDS)
+    # The index ranks article rows; copies and the filters are resolved in the warehouse, so ask
+    # for more rows than wanted, and for more again while filters leave too few.
+    wanted = max(limit * 5, 100)
+    while True:
+        found = searcher.search(query, wanted).hits
+        scored = [(searcher.doc(address)["article_id"][0], score) for score, address in found]
+        rows = _ranked(con, scored, since, entity, limit)
+        if len(rows) >= limit or len(found) < wanted:
+            break
+        wanted *= 4
+    texts = _texts(con, [row[-1] for row in rows])
+    snippets = tantivy.SnippetGenerator.create(searcher, query, index.schema, "text")
+    snippets.set_max_num_chars(SNIPPET_CHARS)
+    hits = []
+    for *fields, member in rows:
+        snippet = snippets.snippet_from_doc(document(member, *texts.get(member, (None, None))))
+        marks = tuple((r.start, r.end) for r in snippet.highlighted())
+        hits.append(Hit(*fields, snippet=snippet.fragment(), highlights=marks))
+    return hits
+
+
+def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file a connection has open."""
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(path)
+
+
+def _ranked(
+    con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], since: dt.date | None, entity: str | None, limit: int
+) -> list[tuple]:
+    con.register(
+        "scored_rows",
+        pa.table({
+            "article_id": pa.array([aid for aid, _ in scored], pa.string()),
+            "score": pa.array([score for _, score in scored], pa.float64()),
+        }),
+    )
+    try:
+        return con.execute(
+            """
+            WITH scored AS (
+                -- Rows of articles gone from the warehouse since they were indexed drop out here.
+                SELECT s.article_id, s.score, coalesce(d.duplicate_of, s.article_id) AS canonical_id
+                FROM scored_rows s
+                JOIN articles a USING (article_id)
+                LEFT JOIN duplicates d USING (article_id)
+            ),
+            best AS (
+                SELECT canonical_id AS article_id, max(score) AS score, arg_max(article_id, score) AS member
+                FROM scored GROUP BY canonical_id
+            )
+            SELECT c.article_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies, b.member
+            FROM best b
+            JOIN articles_canonical c USING (article_id)
+            WHERE ($since IS NULL OR c.published_at >= $since)
+              AND ($entity IS NULL OR c.article_id IN (
+                    SELECT s.canonical_id FROM stg_article_members s
+                    JOIN mentions mn ON mn.article_id = s.article_id
+                    JOIN entities e USING (entity_id)
+                    WHERE s.canonical_id IN (SELECT article_id FROM best)
+                      AND (lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity))))
+            ORDER BY b.score DESC, c.article_id
+            LIMIT $limit
+            """,
+            {"since": since, "entity": entity, "limit": limit},
+        ).fetchall()
+    finally:
+        con.unregister("scored_rows")
+
+
+def _texts(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    if not article_ids:
+        return {}
     rows = con.execute(
-        """
-        WITH scored AS (
-            SELECT m.canonical_id, fts_main_articles.match_bm25(m.article_id, $phrase) AS score
-            FROM stg_article_members m
-        ),
-        best AS (
-            SELECT canonical_id AS article_id, max(score) AS score
-            FROM scored WHERE score IS NOT NULL GROUP BY canonical_id
-        )
-        SELECT c.article_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies
-        FROM best b
-        JOIN articles_canonical c USING (article_id)
-        WHERE ($since IS NULL OR c.published_at >= $since)
-          AND ($entity IS NULL OR c.article_id IN (
-                SELECT s.canonical_id FROM stg_article_members s
-                JOIN mentions mn ON mn.article_id = s.article_id
-                JOIN entities e USING (entity_id)
-                WHERE lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity)))
-        ORDER BY b.score DESC, c.article_id
-        LIMIT $limit
-        """,
-        {"phrase": phrase, "since": since, "entity": entity, "limit": limit},
+        "SELECT article_id, title, text FROM articles WHERE list_contains($ids, article_id)", {"ids": article_ids}
     ).fetchall()
-    return [Hit(*row) for row in rows]
+    return {aid: (title, text) for aid, title, text in rows}
