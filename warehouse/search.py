@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
-from warehouse.search_index import document, index_dir, open_index
+from warehouse.search_index import day_number, document, index_dir, open_index
 
 FIELDS = ["title", "text"]
 SNIPPET_CHARS = 200
@@ -44,13 +44,25 @@ def search(
     searcher = index.searcher()
     # Lenient: a stray quote or operator in what a person typed is read as words, not an error.
     query, _ = index.parse_query_lenient(phrase, FIELDS)
-    # The index ranks article rows; copies and the filters are resolved in the warehouse, so ask
-    # for more rows than wanted, and for more again while filters leave too few.
+    # The filters narrow the index's own search, so the best rows it returns are ones that pass.
+    # --since compares each row's own day; the warehouse then applies it to the article's day,
+    # which a copy may have supplied (a copy matches the same words, so it is found itself).
+    filters = []
+    if since is not None:
+        filters.append(tantivy.Query.range_query(index.schema, "day", tantivy.FieldType.Integer, lower_bound=day_number(since)))
+    if entity is not None:
+        filters.append(tantivy.Query.term_set_query(index.schema, "article_id", _mentioning(con, entity)))
+    # A filter adds nothing to the score: the ranking stays BM25 over title and text.
+    narrowed = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, query)] + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+    )
+    # The index ranks article rows; copies collapse in the warehouse, so ask for more rows than
+    # wanted, and for more again while too few distinct articles come back.
     wanted = max(limit * 5, 100)
     while True:
-        found = searcher.search(query, wanted).hits
+        found = searcher.search(narrowed, wanted).hits
         scored = [(searcher.doc(address)["article_id"][0], score) for score, address in found]
-        rows = _ranked(con, scored, since, entity, limit)
+        rows = _ranked(con, scored, since, limit)
         if len(rows) >= limit or len(found) < wanted:
             break
         wanted *= 4
@@ -71,9 +83,7 @@ def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path:
     return Path(path)
 
 
-def _ranked(
-    con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], since: dt.date | None, entity: str | None, limit: int
-) -> list[tuple]:
+def _ranked(con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], since: dt.date | None, limit: int) -> list[tuple]:
     con.register(
         "scored_rows",
         pa.table({
@@ -99,19 +109,33 @@ def _ranked(
             FROM best b
             JOIN articles_canonical c USING (article_id)
             WHERE ($since IS NULL OR c.published_at >= $since)
-              AND ($entity IS NULL OR c.article_id IN (
-                    SELECT s.canonical_id FROM stg_article_members s
-                    JOIN mentions mn ON mn.article_id = s.article_id
-                    JOIN entities e USING (entity_id)
-                    WHERE s.canonical_id IN (SELECT article_id FROM best)
-                      AND (lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity))))
             ORDER BY b.score DESC, c.article_id
             LIMIT $limit
             """,
-            {"since": since, "entity": entity, "limit": limit},
+            {"since": since, "limit": limit},
         ).fetchall()
     finally:
         con.unregister("scored_rows")
+
+
+def _mentioning(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
+    """Every copy of every article that names `entity` (by its name or as written)."""
+    rows = con.execute(
+        """
+        WITH named AS (
+            SELECT DISTINCT coalesce(d.duplicate_of, mn.article_id) AS canonical_id
+            FROM mentions mn
+            JOIN entities e USING (entity_id)
+            LEFT JOIN duplicates d ON d.article_id = mn.article_id
+            WHERE lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity)
+        )
+        SELECT canonical_id FROM named
+        UNION
+        SELECT d.article_id FROM duplicates d JOIN named n ON d.duplicate_of = n.canonical_id
+        """,
+        {"entity": entity},
+    ).fetchall()
+    return [aid for (aid,) in rows]
 
 
 def _texts(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:

@@ -26,6 +26,7 @@ MARKER = "indexed.json"
 INDEX_VERSION = 1
 CHUNK = 2000  # articles read from the warehouse and added per step
 WRITER_HEAP = 64_000_000  # tantivy's indexing buffer, bytes
+EPOCH = dt.date(1970, 1, 1)
 
 
 class NoSearchIndex(Exception):
@@ -42,6 +43,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("article_id", stored=True, tokenizer_name="raw")
     builder.add_text_field("title", stored=False, tokenizer_name="newsflow")
     builder.add_text_field("text", stored=False, tokenizer_name="newsflow")
+    # The row's own publication day (days since 1970-01-01), for --since inside the index.
+    builder.add_integer_field("day", indexed=True, fast=True)
     return builder.build()
 
 
@@ -65,9 +68,17 @@ def open_index(folder: Path) -> tantivy.Index:
     return _open(folder)
 
 
-def document(article_id: str, title: str | None, text: str | None) -> tantivy.Document:
+def document(article_id: str, title: str | None, text: str | None, published: dt.date | None = None) -> tantivy.Document:
     """An article as the index sees it (also what snippets are cut from)."""
-    return tantivy.Document(article_id=article_id, title=title or "", text=text or "")
+    doc = tantivy.Document(article_id=article_id, title=title or "", text=text or "")
+    if published is not None:
+        doc.add_integer("day", day_number(published))
+    return doc
+
+
+def day_number(day: dt.date) -> int:
+    """A day as the index stores it."""
+    return (day - EPOCH).days
 
 
 def _open(folder: Path) -> tantivy.Index:
@@ -115,10 +126,10 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
         for aid in gone:
             writer.delete_documents_by_term("article_id", aid)
         for rows in _chunks(connection, ids, release):
-            for aid, title, text in rows:
+            for aid, title, text, published in rows:
                 if since is not None:  # a first build has nothing to replace
                     writer.delete_documents_by_term("article_id", aid)
-                writer.add_document(document(aid, title, text))
+                writer.add_document(document(aid, title, text, published))
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -139,7 +150,8 @@ def _chunks(
         con.register("index_ids", pa.table({"article_id": pa.array(ids[start : start + CHUNK], pa.string())}))
         try:
             rows = con.execute(
-                "SELECT article_id, title, text FROM articles WHERE article_id IN (SELECT article_id FROM index_ids)"
+                "SELECT article_id, title, text, published_at FROM articles"
+                " WHERE article_id IN (SELECT article_id FROM index_ids)"
             ).fetchall()
         finally:
             con.unregister("index_ids")

@@ -124,3 +124,18 @@ def test_after_a_crash_before_the_index_recorded_its_load_the_next_run_indexes_t
     (hit,) = find(db, "bridge girders")  # once, not twice
     assert hit.title == "River bridge closed"
     assert open_index(index_dir(db)).searcher().num_docs == 3  # each article once
+
+
+def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
+    load(db, "L1", [processed("/ferry.txt", FERRY, title="Ferry vote"), processed("/bridge.txt", BRIDGE + " The ferry too.", title="Bridge")])
+    con = duckdb.connect(str(db))
+    try:  # a mention as enrichment records it: this test names the entity itself
+        con.execute("INSERT INTO entities VALUES ('e1', 'Harbour Board', 'ORG', NULL, 'L1')")
+        con.execute(
+            "INSERT INTO mentions SELECT article_id, 'e1', 'harbour board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
+        )
+    finally:
+        con.close()
+    assert {h.title for h in find(db, "ferry")} == {"Ferry vote", "Bridge"}
+    (hit,) = find(db, "ferry", entity="harbour board")
+    assert hit.title == "Ferry vote" and hit.score == find(db, "ferry")[0].score
