@@ -195,14 +195,22 @@ def measure(seed_db: Path, db: Path, size: int) -> None:
 
     con = connect(db, read_only=True)
     (name,) = con.execute("SELECT name FROM entity_mentions_daily GROUP BY name ORDER BY sum(mentions) DESC LIMIT 1").fetchone()
-    since = dt.date(2025, 6, 1)
     # Queries made of seed titles' words: two-, three- and four-word phrases, and one word.
-    titles = [t.split() for (t,) in con.execute("SELECT title FROM articles WHERE title IS NOT NULL ORDER BY article_id LIMIT 4").fetchall()]
+    seeds = con.execute(
+        "SELECT article_id, title FROM seed_articles WHERE title IS NOT NULL ORDER BY article_id LIMIT 4"
+    ).fetchall()
+    titles = [t.split() for _, t in seeds]
     queries = [" ".join(titles[0][:2]), " ".join(titles[1][:3]), " ".join(titles[2][-4:]), titles[3][0]]
+    # --since: the median day (half the matches pass); --entity: a name the second query's article has.
+    (since,) = con.execute("SELECT CAST(median(published_at) AS DATE) FROM articles").fetchone()
+    (named,) = con.execute(
+        "SELECT e.name FROM mentions m JOIN entities e USING (entity_id) WHERE m.article_id = ?"
+        " GROUP BY e.name ORDER BY count(*) DESC LIMIT 1", [seeds[1][0]]
+    ).fetchone()
     worst = ("", 0.0)
     for label, kwargs in [(q, {}) for q in queries] + [
         (f"{queries[0]} --since {since}", {"since": since}),
-        (f"{queries[1]} --entity {name!r}", {"entity": name}),
+        (f"{queries[1]} --entity {named!r}", {"entity": named}),
     ]:
         phrase = label.split(" --")[0]
         runs = []

@@ -37,7 +37,7 @@ MEMBERS_COMPARED = 50  # articles per candidate story an article is compared wit
 DEFAULT_MEMORY_LIMIT = "512MB"
 # How long an open waits for the file lock. A load holds it only while it writes a batch, so a
 # reader waits seconds at most; the writer waits longer for readers, whose queries may be long.
-READ_WAIT = float(os.environ.get("NEWSFLOW_READ_WAIT", "10"))
+READ_WAIT = float(os.environ.get("NEWSFLOW_READ_WAIT", "5"))
 WRITE_WAIT = float(os.environ.get("NEWSFLOW_WRITE_WAIT", "120"))
 
 

@@ -102,14 +102,34 @@ def _ranked(con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], sin
                 LEFT JOIN duplicates d USING (article_id)
             ),
             best AS (
-                SELECT canonical_id AS article_id, max(score) AS score, arg_max(article_id, score) AS member
+                SELECT canonical_id, max(score) AS score, arg_max(article_id, score) AS member
                 FROM scored GROUP BY canonical_id
+            ),
+            members AS (
+                SELECT canonical_id AS article_id FROM best
+                UNION ALL
+                SELECT d.article_id FROM duplicates d JOIN best b ON d.duplicate_of = b.canonical_id
+            ),
+            -- articles_canonical's metadata for these articles only: the view itself groups every
+            -- stored article before a filter on its ids applies. The rules are the view's.
+            clusters AS (
+                SELECT
+                    canonical_id,
+                    first(title ORDER BY is_copy, article_id) FILTER (WHERE title IS NOT NULL)           AS title,
+                    first(site_name ORDER BY is_copy, article_id) FILTER (WHERE site_name IS NOT NULL)   AS site_name,
+                    first(published_at ORDER BY date_rank, is_copy, published_at) FILTER (WHERE published_at IS NOT NULL)
+                                                                                                         AS published_at,
+                    first(url ORDER BY is_copy, article_id) FILTER (WHERE url IS NOT NULL)               AS url,
+                    count(*)                                                                             AS copies
+                FROM stg_article_members
+                WHERE article_id IN (SELECT article_id FROM members)
+                GROUP BY canonical_id
             )
-            SELECT c.article_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies, b.member
+            SELECT c.canonical_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies, b.member
             FROM best b
-            JOIN articles_canonical c USING (article_id)
+            JOIN clusters c USING (canonical_id)
             WHERE ($since IS NULL OR c.published_at >= $since)
-            ORDER BY b.score DESC, c.article_id
+            ORDER BY b.score DESC, c.canonical_id
             LIMIT $limit
             """,
             {"since": since, "limit": limit},

@@ -75,6 +75,15 @@ def test_copies_of_one_article_count_once(db):
     load(db, "L1", [processed("/a/ferry.txt", FERRY, title="Ferry vote"), processed("/b/ferry.txt", copy, title="Ferry vote")])
     (hit,) = find(db, "ferry timetable")
     assert hit.copies == 2
+    con = duckdb.connect(str(db), read_only=True)
+    try:  # what a hit says of its article is what articles_canonical says
+        row = con.execute(
+            "SELECT article_id, title, site_name, published_at, url, copies FROM articles_canonical WHERE article_id = ?",
+            [hit.article_id],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row == (hit.article_id, hit.title, hit.site_name, hit.published_at, hit.url, hit.copies)
 
 
 def test_a_hit_carries_a_snippet_with_the_matched_words_marked(db):

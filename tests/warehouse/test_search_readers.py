@@ -47,7 +47,7 @@ def stop(proc: subprocess.Popen) -> None:
 def test_a_reader_waits_for_a_batch_being_written_and_then_reads(db):
     writer = hold(db, 1.0)
     try:
-        con = connect(db, read_only=True)  # waits up to READ_WAIT (10 s) for the write to end
+        con = connect(db, read_only=True)  # waits up to READ_WAIT (5 s) for the write to end
         assert con.execute("SELECT count(*) FROM loads").fetchone() == (0,)
         con.close()
         assert writer.stdout.readline().strip() == "released"
