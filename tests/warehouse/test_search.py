@@ -148,3 +148,20 @@ def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
     assert {h.title for h in find(db, "ferry")} == {"Ferry vote", "Bridge"}
     (hit,) = find(db, "ferry", entity="harbour board")
     assert hit.title == "Ferry vote" and hit.score == find(db, "ferry")[0].score
+
+
+def test_newsflow_index_catches_up_and_newsflow_search_shows_snippets(db):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    load(db, "L1", [processed("/bridge.txt", BRIDGE, title="River bridge closed")])
+    shutil.rmtree(index_dir(db))
+    runner = CliRunner()
+    missing = runner.invoke(app, ["search", "girders", "--db", str(db)], env={"COLUMNS": "250"})
+    assert missing.exit_code == 1 and "no search index" in missing.output
+    caught_up = runner.invoke(app, ["index", "--db", str(db)])
+    assert caught_up.exit_code == 0 and "1 articles indexed" in caught_up.output
+    found = runner.invoke(app, ["search", "cracked girders", "--db", str(db)], env={"COLUMNS": "250"})
+    assert found.exit_code == 0, found.output
+    assert "River bridge closed" in found.output and "inspectors found cracked girders" in found.output
