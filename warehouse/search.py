@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import tantivy
 
 from warehouse.search_index import day_number, document, index_dir, open_index
@@ -84,70 +83,74 @@ def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def _ranked(con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], since: dt.date | None, limit: int) -> list[tuple]:
-    con.register(
-        "scored_rows",
-        pa.table({
-            "article_id": pa.array([aid for aid, _ in scored], pa.string()),
-            "score": pa.array([score for _, score in scored], pa.float64()),
-        }),
-    )
-    try:
-        return con.execute(
-            """
-            WITH scored AS (
-                -- Rows of articles gone from the warehouse since they were indexed drop out here.
-                SELECT s.article_id, s.score, coalesce(d.duplicate_of, s.article_id) AS canonical_id
-                FROM scored_rows s
-                JOIN articles a USING (article_id)
-                LEFT JOIN duplicates d USING (article_id)
-            ),
-            best AS (
-                SELECT canonical_id, max(score) AS score, arg_max(article_id, score) AS member
-                FROM scored GROUP BY canonical_id
-            ),
-            members AS (
-                SELECT canonical_id AS article_id FROM best
-                UNION ALL
-                SELECT d.article_id FROM duplicates d JOIN best b ON d.duplicate_of = b.canonical_id
-            ),
-            -- articles_canonical's metadata for these articles only: the view itself groups every
-            -- stored article before a filter on its ids applies. The rules are the view's.
-            clusters AS (
-                SELECT
-                    canonical_id,
-                    first(title ORDER BY is_copy, article_id) FILTER (WHERE title IS NOT NULL)           AS title,
-                    first(site_name ORDER BY is_copy, article_id) FILTER (WHERE site_name IS NOT NULL)   AS site_name,
-                    first(published_at ORDER BY date_rank, is_copy, published_at) FILTER (WHERE published_at IS NOT NULL)
-                                                                                                         AS published_at,
-                    first(url ORDER BY is_copy, article_id) FILTER (WHERE url IS NOT NULL)               AS url,
-                    count(*)                                                                             AS copies
-                FROM stg_article_members
-                WHERE article_id IN (SELECT article_id FROM members)
-                GROUP BY canonical_id
-            )
-            SELECT c.canonical_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies, b.member
-            FROM best b
-            JOIN clusters c USING (canonical_id)
-            WHERE ($since IS NULL OR c.published_at >= $since)
-            ORDER BY b.score DESC, c.canonical_id
-            LIMIT $limit
-            """,
-            {"since": since, "limit": limit},
-        ).fetchall()
-    finally:
-        con.unregister("scored_rows")
+    """(article_id, score, title, site_name, published_at, url, copies, best-scoring member) of the best articles."""
+    if not scored:
+        return []
+    # Lists of ids as IN (?, ?, ...): DuckDB prunes the scan with constants, not with a joined table.
+    canonical = dict(con.execute(
+        "SELECT a.article_id, coalesce(d.duplicate_of, a.article_id) FROM articles a"
+        f" LEFT JOIN duplicates d USING (article_id) WHERE a.article_id IN ({_marks(scored)})",
+        [aid for aid, _ in scored],
+    ).fetchall())  # rows of articles gone from the warehouse since they were indexed drop out here
+    best: dict[str, tuple[float, str]] = {}
+    for aid, score in scored:
+        if aid in canonical and (canonical[aid] not in best or score > best[canonical[aid]][0]):
+            best[canonical[aid]] = (score, aid)
+    if not best:
+        return []
+    copies = [aid for (aid,) in con.execute(
+        f"SELECT article_id FROM duplicates WHERE duplicate_of IN ({_marks(best)})", list(best)
+    ).fetchall()]
+    members = [*best, *copies]
+    # articles_canonical's metadata for these articles only: the view itself groups every stored
+    # article before a filter on its ids applies. The rules are the view's.
+    clusters = con.execute(
+        f"""
+        SELECT
+            canonical_id,
+            first(title ORDER BY is_copy, article_id) FILTER (WHERE title IS NOT NULL)           AS title,
+            first(site_name ORDER BY is_copy, article_id) FILTER (WHERE site_name IS NOT NULL)   AS site_name,
+            first(published_at ORDER BY date_rank, is_copy, published_at) FILTER (WHERE published_at IS NOT NULL)
+                                                                                                 AS published_at,
+            first(url ORDER BY is_copy, article_id) FILTER (WHERE url IS NOT NULL)               AS url,
+            count(*)                                                                             AS copies
+        FROM stg_article_members
+        WHERE article_id IN ({_marks(members)})
+        GROUP BY canonical_id
+        """,
+        members,
+    ).fetchall()
+    rows = [
+        (cid, best[cid][0], title, site, published, url, n, best[cid][1])
+        for cid, title, site, published, url, n in clusters
+        if since is None or (published is not None and published >= since)
+    ]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return rows[:limit]
+
+
+def _marks(values: object) -> str:
+    return ", ".join("?" * len(values))  # type: ignore[arg-type]
 
 
 def _mentioning(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
-    """Every copy of every article that names `entity` (by its name or as written)."""
+    """Every copy of every article that names `entity`: by its name, else as written."""
+    # Entities by name first (an index-sized lookup); only a name no entity has ("Putin" for
+    # Vladimir Putin) is looked for among the mentions as written, a pass over every mention.
     rows = con.execute(
         """
-        WITH named AS (
-            SELECT DISTINCT coalesce(d.duplicate_of, mn.article_id) AS canonical_id
-            FROM mentions mn
-            JOIN entities e USING (entity_id)
-            LEFT JOIN duplicates d ON d.article_id = mn.article_id
-            WHERE lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity)
+        WITH by_name AS (
+            SELECT entity_id FROM entities WHERE lower(name) = lower($entity)
+        ),
+        named_articles AS (
+            SELECT article_id FROM article_entity_days WHERE entity_id IN (SELECT entity_id FROM by_name)
+            UNION
+            SELECT article_id FROM mentions
+            WHERE NOT EXISTS (SELECT 1 FROM by_name) AND lower(surface) = lower($entity)
+        ),
+        named AS (
+            SELECT DISTINCT coalesce(d.duplicate_of, n.article_id) AS canonical_id
+            FROM named_articles n LEFT JOIN duplicates d USING (article_id)
         )
         SELECT canonical_id FROM named
         UNION
@@ -162,6 +165,6 @@ def _texts(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, 
     if not article_ids:
         return {}
     rows = con.execute(
-        "SELECT article_id, title, text FROM articles WHERE list_contains($ids, article_id)", {"ids": article_ids}
+        f"SELECT article_id, title, text FROM articles WHERE article_id IN ({_marks(article_ids)})", article_ids
     ).fetchall()
     return {aid: (title, text) for aid, title, text in rows}
