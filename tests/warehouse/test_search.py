@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from tests.warehouse.test_writer import processed
+from warehouse.aggregates import update_entity_aggregates
 from warehouse.db import Writer
 from warehouse.search import search
 from warehouse.search_index import MARKER, NoSearchIndex, index_dir, open_index
@@ -141,13 +142,16 @@ def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
     try:  # a mention as enrichment records it: this test names the entity itself
         con.execute("INSERT INTO entities VALUES ('e1', 'Harbour Board', 'ORG', NULL, 'L1')")
         con.execute(
-            "INSERT INTO mentions SELECT article_id, 'e1', 'harbour board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
+            "INSERT INTO mentions SELECT article_id, 'e1', 'the Board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
         )
+        update_entity_aggregates(con, [aid for (aid,) in con.execute("SELECT article_id FROM articles").fetchall()])
     finally:
         con.close()
     assert {h.title for h in find(db, "ferry")} == {"Ferry vote", "Bridge"}
-    (hit,) = find(db, "ferry", entity="harbour board")
+    (hit,) = find(db, "ferry", entity="harbour board")  # by the entity's name
     assert hit.title == "Ferry vote" and hit.score == find(db, "ferry")[0].score
+    assert [h.title for h in find(db, "ferry", entity="THE BOARD")] == ["Ferry vote"]  # as written
+    assert find(db, "ferry", entity="Nobody Named") == []
 
 
 def test_newsflow_index_catches_up_and_newsflow_search_shows_snippets(db):
