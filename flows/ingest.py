@@ -408,6 +408,7 @@ def _ingest_files(
     progress.add(len(files) + len(missing), unchanged + len(missing))
     if missing:
         load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
+    writer.release()  # readers can open the warehouse while the first batches are extracted
     size = settings.batch_size
     jobs = (
         partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool)

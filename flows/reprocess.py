@@ -126,6 +126,7 @@ def reprocess(
             docs = select_documents(writer, selection)
             logger.info("load %s: %d stored documents to extract again", load_id, len(docs))
             writer.add_discovered(load_id, len(docs), 0)
+            writer.release()
             progress = Progress()
             progress.add(len(docs), 0)
 

@@ -70,6 +70,10 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         return _open_waiting(target, config, read_only=True, wait=READ_WAIT)
     target.parent.mkdir(parents=True, exist_ok=True)
     con = _open_waiting(target, config, read_only=False, wait=WRITE_WAIT)
+    # The Writer closes the file after every batch (see Writer.release). A checkpoint on each
+    # close would rewrite the tables' indexes every batch (0.85 s CPU at 100k articles, growing);
+    # the log stays instead, readers replay it, and DuckDB checkpoints when it passes its threshold.
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
     migrate(con)
     return con
 

@@ -14,17 +14,16 @@ import datetime as dt
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import tantivy
 
 MARKER = "indexed.json"
 # Bumped when the schema or the analyzer changes: an index of another version is rebuilt.
 INDEX_VERSION = 1
-CHUNK = 2000  # articles read from the warehouse and added per step
+CHUNK = 500  # articles fetched from the warehouse at a time
 WRITER_HEAP = 64_000_000  # tantivy's indexing buffer, bytes
 EPOCH = dt.date(1970, 1, 1)
 
@@ -99,7 +98,7 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
     """Index the articles of every load newer than the index's last one; returns how many were indexed.
 
     `connection()` gives the open warehouse; `release()` lets go of it while tantivy works, so
-    readers can open the file between chunks.
+    readers can open the file between loads.
     """
     con = connection()
     marker = _marker(folder)
@@ -108,10 +107,8 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
     folder.mkdir(parents=True, exist_ok=True)
     since = dt.datetime.fromisoformat(marker["started_at"]) if marker else None
     (latest,) = con.execute("SELECT max(started_at) FROM loads").fetchone()
-    ids = [aid for (aid,) in con.execute(
-        "SELECT a.article_id FROM articles a JOIN loads l USING (load_id)"
-        " WHERE $since IS NULL OR l.started_at > $since ORDER BY a.article_id",
-        {"since": since},
+    loads = [load_id for (load_id,) in con.execute(
+        "SELECT load_id FROM loads WHERE $since IS NULL OR started_at > $since ORDER BY started_at", {"since": since}
     ).fetchall()]
     # Articles a reprocess turned into rejections are gone from `articles`; their documents say which.
     gone = [aid for (aid,) in con.execute(
@@ -122,14 +119,23 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
     ).fetchall()]
     index = _open(folder)
     writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    indexed = 0
     try:
         for aid in gone:
             writer.delete_documents_by_term("article_id", aid)
-        for rows in _chunks(connection, ids, release):
-            for aid, title, text, published in rows:
-                if since is not None:  # a first build has nothing to replace
-                    writer.delete_documents_by_term("article_id", aid)
-                writer.add_document(document(aid, title, text, published))
+        for load_id in loads:
+            # One load's articles were written together, so DuckDB's zone maps on load_id skip
+            # the rest of the table: the read costs what the load wrote.
+            cursor = connection().execute(
+                "SELECT article_id, title, text, published_at FROM articles WHERE load_id = ?", [load_id]
+            )
+            while rows := cursor.fetchmany(CHUNK):
+                for aid, title, text, published in rows:
+                    if since is not None:  # a first build has nothing to replace
+                        writer.delete_documents_by_term("article_id", aid)
+                    writer.add_document(document(aid, title, text, published))
+                indexed += len(rows)
+            release()  # between loads, readers may open the warehouse
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -139,21 +145,4 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
         tmp = folder / f"{MARKER}.tmp"
         tmp.write_text(json.dumps({"version": INDEX_VERSION, "started_at": latest.isoformat()}), encoding="utf-8")
         os.replace(tmp, folder / MARKER)
-    return len(ids)
-
-
-def _chunks(
-    connection: Callable[[], duckdb.DuckDBPyConnection], ids: list[str], release: Callable[[], None]
-) -> Iterator[list[tuple]]:
-    for start in range(0, len(ids), CHUNK):
-        con = connection()
-        con.register("index_ids", pa.table({"article_id": pa.array(ids[start : start + CHUNK], pa.string())}))
-        try:
-            rows = con.execute(
-                "SELECT article_id, title, text, published_at FROM articles"
-                " WHERE article_id IN (SELECT article_id FROM index_ids)"
-            ).fetchall()
-        finally:
-            con.unregister("index_ids")
-        release()
-        yield rows
+    return indexed
