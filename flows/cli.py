@@ -33,7 +33,7 @@ from flows.files import argument, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan
 from transforms.records import Article, Rejection
-from warehouse.db import connect, read_rows
+from warehouse.db import WarehouseBusy, connect, read_rows
 from warehouse.inspect import EXPORT_FORMATS
 from warehouse.reports import OUTCOMES, REPROCESS_NOTE, LoadSummary, load_summary, site_health_table
 
@@ -459,12 +459,13 @@ def search(
 ) -> None:
     """Search the warehouse's articles, ranked by relevance; copies of one article count once."""
     from warehouse.search import search as run_search
+    from warehouse.search_index import NoSearchIndex
 
     con = _open_warehouse(db)
     try:
         hits = run_search(con, phrase, since=since.date() if since else None, entity=entity, limit=limit)
-    except duckdb.CatalogException:
-        errors.print("[red]no search index yet: run `newsflow ingest` first[/red]")
+    except NoSearchIndex as exc:
+        errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     finally:
         con.close()
@@ -476,6 +477,10 @@ def search(
         table.add_row(
             f"{hit.score:.2f}", str(hit.published_at or ""), hit.site_name or "", _cell(hit.title), str(hit.copies), hit.url or ""
         )
+        snippet = Text(" ".join(hit.snippet.split()), style="dim")
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start, end)
+        table.add_row("", "", "", snippet, "", "", end_section=True)
     console.print(table)
 
 
@@ -484,6 +489,22 @@ STATS_TABLES = (
     "loads", "documents", "articles", "articles_canonical", "duplicates", "rejects",
     "entities", "mentions", "quotes", "stories", "web_resources",
 )
+
+
+@app.command()
+def index(db: DbOption = None) -> None:
+    """Bring the search index up to date (a run does this itself; this catches up a warehouse made before the index)."""
+    from warehouse.db import Writer
+    from warehouse.lock import WarehouseBusy as WriterBusy, writer_lock
+
+    settings = Settings.from_env(db=db)
+    try:  # a writer like any run: it holds the warehouse's writer lock
+        with writer_lock(settings.db, "index", settings.lock_timeout, on_wait=errors.print), Writer(settings.db) as writer:
+            indexed = writer.update_search_index(None)
+    except (WarehouseBusy, WriterBusy) as exc:
+        errors.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"search index: {indexed} articles indexed")
 
 
 @app.command()
@@ -867,7 +888,7 @@ def _open_warehouse(db: Path | None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, or exit with a message when there is none."""
     try:
         return connect(db, read_only=True)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseBusy) as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
 

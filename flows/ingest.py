@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 
 from prefect import flow, get_client, get_run_logger, runtime, task
@@ -225,13 +226,17 @@ def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
     writer.write_batch(load_id, batch)
+    writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)
 
 
 @task(name="index_articles", cache_policy=NO_CACHE)
-def index_articles(writer: Writer) -> None:
-    """Rebuild the full-text search index so `newsflow search` sees this load's articles."""
-    writer.refresh_search_index()
+def index_articles(writer: Writer, load_id: str) -> int:
+    """Add the articles loads since the index's last one wrote to the search index; returns how many."""
+    indexed = writer.update_search_index(load_id)
+    writer.release()
+    get_run_logger().info("search index: %d articles indexed", indexed)
+    return indexed
 
 
 @task(name="check_site_health", cache_policy=NO_CACHE)
@@ -335,7 +340,7 @@ def ingest(
         if plan.web:
             _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
         fault_point("index")
-        index_articles(writer)
+        index_articles(writer, load_id)
         ratio = writer.reject_ratio(load_id)
         too_many = settings.max_reject_ratio is not None and ratio > settings.max_reject_ratio
         message = (
@@ -405,6 +410,7 @@ def _ingest_files(
     progress.add(len(files) + len(missing), unchanged + len(missing))
     if missing:
         load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
+    writer.release()  # readers can open the warehouse while the first batches are extracted
     size = settings.batch_size
     counters: deque[str | None] = deque()  # in job order, as pipelined yields the batches
 
@@ -434,6 +440,7 @@ def _ingest_web(
     )
     writer.add_discovered(load_id, found.inputs, found.settled)
     writer.note_web_discovery(load_id, found.listings, found.older, found.deferred, found.outside_range, found.undated)
+    writer.release()
     progress.add(found.inputs, found.settled + len(found.rejected))
     if found.rejected:
         load_batch(writer, load_id, spool_batch(found.rejected, spool))

@@ -83,6 +83,7 @@ def rewrite_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Replace what a spooled batch's documents came to, in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
     writer.reprocess_batch(load_id, batch)
+    writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)
 
 
@@ -122,6 +123,7 @@ def reprocess(
         docs = select_documents(writer, selection)
         logger.info("load %s: %d stored documents to extract again", load_id, len(docs))
         writer.add_discovered(load_id, len(docs), 0)
+        writer.release()
         progress = Progress()
         progress.add(len(docs), 0)
 
@@ -133,7 +135,7 @@ def reprocess(
 
         for batch_file in pipelined(jobs(), slots):
             progress.add(0, rewrite_batch(writer, load_id, batch_file))
-        index_articles(writer)
+        index_articles(writer, load_id)
         counts = writer.finish_load(load_id, "completed")
     logger.info("load %s done: %s", load_id, counts)
     return report_load(str(settings.db), load_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from transforms.entities import KnownNames
 from transforms.urls import host_of
 from transforms.site_health import SiteAlert
 from transforms.records import Article, HttpMeta, NotModified, Processed, Rejection
+from warehouse import search_index
+from warehouse.aggregates import update_entity_aggregates
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
 RECENT_STORIES = 200  # stories an undated article is compared with, besides those near the batch's dates
@@ -32,6 +35,10 @@ MEMBERS_COMPARED = 50  # articles per candidate story an article is compared wit
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
 # a fixed cap keeps the writer's memory flat however many documents a run holds.
 DEFAULT_MEMORY_LIMIT = "512MB"
+# How long an open waits for the file lock. A load holds it only while it writes a batch, so a
+# reader waits seconds at most; the writer waits longer for readers, whose queries may be long.
+READ_WAIT = float(os.environ.get("NEWSFLOW_READ_WAIT", "5"))
+WRITE_WAIT = float(os.environ.get("NEWSFLOW_WRITE_WAIT", "120"))
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -49,20 +56,46 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a writable open applies pending migrations first."""
+    """Open the warehouse; a writable open applies pending migrations first.
+
+    DuckDB locks the file: a read-only open waits up to READ_WAIT seconds for a writing load
+    (which holds it only while it writes a batch), a writable open up to WRITE_WAIT for readers;
+    then WarehouseBusy.
+    """
     target = db_path(path)
     config = {"memory_limit": os.environ.get("NEWSFLOW_DB_MEMORY", DEFAULT_MEMORY_LIMIT)}
     if read_only:
         if not target.exists():
             raise FileNotFoundError(f"no warehouse at {target}: run `newsflow ingest` first")
-        con = duckdb.connect(str(target), read_only=True, config=config)
-        load_fts(con)
-        return con
+        return _open_waiting(target, config, read_only=True, wait=READ_WAIT)
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target), config=config)
-    load_fts(con)
+    con = _open_waiting(target, config, read_only=False, wait=WRITE_WAIT)
+    # The Writer closes the file after every batch (see Writer.release). A checkpoint on each
+    # close would rewrite the tables' indexes every batch (0.85 s CPU at 100k articles, growing);
+    # the log stays instead until DuckDB's own threshold or the Writer's last close checkpoints.
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
     migrate(con)
     return con
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse file (a load writing it, or a reader when we write)."""
+
+
+def _open_waiting(target: Path, config: dict[str, str], *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    pause = 0.01
+    while True:
+        try:
+            return duckdb.connect(str(target), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                who = "a load is writing" if read_only else "another process has open"
+                raise WarehouseBusy(f"warehouse busy: {who} {target}; try again") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -197,17 +230,35 @@ class Writer:
     """The one process allowed to write the warehouse; one transaction per batch."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.con = connect(path)
+        self.path = db_path(path)
+        self._con: duckdb.DuckDBPyConnection | None = connect(self.path)
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.con.close()
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The open warehouse, opened again on demand after release()."""
+        if self._con is None:
+            self._con = connect(self.path)
+        return self._con
+
+    def release(self) -> None:
+        """Close the file between batches, so readers can open it while workers extract."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def close(self, checkpoint: bool = True) -> None:
+        """Close the warehouse; by default first move DuckDB's log into the file, so the file alone is whole (a copy of it too)."""
+        if checkpoint:
+            self.con.execute("CHECKPOINT")
+        self.release()
 
     def __enter__(self) -> Writer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # After a failure the log stays (DuckDB replays it on the next open): a checkpoint that
+        # failed too would hide the first error.
+        self.close(checkpoint=exc_type is None)
 
     # -- loads -------------------------------------------------------------------------------
 
@@ -453,6 +504,7 @@ class Writer:
             self._upsert_web_resources(load_id, fresh_rows, keep_outcome=False)
             self._upsert_web_resources(load_id, settled_rows, keep_outcome=True)
             self._insert_fetches(load_id, fresh_rows + settled_rows)
+            update_entity_aggregates(self.con, [p.doc_id for p in articles])
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
@@ -513,6 +565,7 @@ class Writer:
 
             copies = {v.article_id for v in verdicts} | {p.doc_id for p in reenrich if before[p.doc_id].copy}
             self._update_source_outcomes(rewrite, rejected, copies)
+            update_entity_aggregates(self.con, dropped + rewritten + [p.doc_id for p in reenrich])
             counts.unchanged = len(unchanged)
             counts.rejected = len(rejected) + len(unreadable)
             counts.duplicates = sum(p.doc_id in copies for p in rewrite + reenrich)
@@ -1004,16 +1057,12 @@ class Writer:
             story.wire_groups[aid] = group
         return list(stories.values())
 
-    def refresh_search_index(self) -> None:
-        """Rebuild the BM25 full-text index over articles' titles and texts.
-
-        DuckDB's fts index is a snapshot that cannot be updated in place, so it is rebuilt
-        after each load.
-        """
-        self.con.execute(
-            "PRAGMA create_fts_index('articles', 'article_id', 'title', 'text', stemmer = 'english',"
-            " stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
-        )
+    def update_search_index(self, load_id: str | None) -> int:
+        """Index the articles that loads since the index's last one added or changed; return how many, and record it in `load_id`'s row."""
+        indexed = search_index.update(lambda: self.con, search_index.index_dir(self.path), self.release)
+        if load_id is not None:
+            self.con.execute("UPDATE loads SET indexed = indexed + ? WHERE load_id = ?", [indexed, load_id])
+        return indexed
 
     def _insert_fingerprints(self, fps: Sequence[Fingerprint]) -> None:
         if not fps:
@@ -1245,13 +1294,6 @@ def _speaker_id(enriched, quote) -> str | None:  # type: ignore[no-untyped-def]
         if mention.name == quote.speaker:
             return entity_id(mention)
     return None
-
-
-def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's full-text-search extension from its PyPI package (no network: INSTALL would fetch)."""
-    path = resources.files("duckdb_extension_fts").joinpath(f"extensions/v{duckdb.__version__}/fts.duckdb_extension")
-    # LOAD takes no parameters; the path is the installed package's own file, not input.
-    con.execute(f"LOAD '{path}'")
 
 
 def _now() -> dt.datetime:

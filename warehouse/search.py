@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+import tantivy
+
+from warehouse.search_index import day_number, document, index_dir, open_index
+
+FIELDS = ["title", "text"]
+SNIPPET_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked article."""
+    """One ranked article, with a passage of its text around the matched words."""
 
     article_id: str
     score: float
@@ -19,6 +26,8 @@ class Hit:
     published_at: dt.date | None
     url: str | None
     copies: int
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # the matched words' [start, end) in `snippet`
 
 
 def search(
@@ -30,28 +39,132 @@ def search(
     limit: int = 20,
 ) -> list[Hit]:
     """Articles matching `phrase`, best first; copies of one article count once (its best score)."""
+    index = open_index(index_dir(warehouse_file(con)))
+    searcher = index.searcher()
+    # Lenient: a stray quote or operator in what a person typed is read as words, not an error.
+    query, _ = index.parse_query_lenient(phrase, FIELDS)
+    # The filters narrow the index's own search, so the best rows it returns are ones that pass.
+    # --since compares each row's own day; the warehouse then applies it to the article's day,
+    # which a copy may have supplied (a copy matches the same words, so it is found itself).
+    filters = []
+    if since is not None:
+        filters.append(tantivy.Query.range_query(index.schema, "day", tantivy.FieldType.Integer, lower_bound=day_number(since)))
+    if entity is not None:
+        filters.append(tantivy.Query.term_set_query(index.schema, "article_id", _mentioning(con, entity)))
+    # A filter adds nothing to the score: the ranking stays BM25 over title and text.
+    narrowed = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, query)] + [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+    )
+    # The index ranks article rows; copies collapse in the warehouse, so ask for more rows than
+    # wanted, and for more again while too few distinct articles come back.
+    wanted = max(limit * 5, 100)
+    while True:
+        found = searcher.search(narrowed, wanted).hits
+        scored = [(searcher.doc(address)["article_id"][0], score) for score, address in found]
+        rows = _ranked(con, scored, since, limit)
+        if len(rows) >= limit or len(found) < wanted:
+            break
+        wanted *= 4
+    texts = _texts(con, [row[-1] for row in rows])
+    snippets = tantivy.SnippetGenerator.create(searcher, query, index.schema, "text")
+    snippets.set_max_num_chars(SNIPPET_CHARS)
+    hits = []
+    for *fields, member in rows:
+        snippet = snippets.snippet_from_doc(document(member, *texts.get(member, (None, None))))
+        marks = tuple((r.start, r.end) for r in snippet.highlighted())
+        hits.append(Hit(*fields, snippet=snippet.fragment(), highlights=marks))
+    return hits
+
+
+def warehouse_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file a connection has open."""
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(path)
+
+
+def _ranked(con: duckdb.DuckDBPyConnection, scored: list[tuple[str, float]], since: dt.date | None, limit: int) -> list[tuple]:
+    """(article_id, score, title, site_name, published_at, url, copies, best-scoring member) of the best articles."""
+    if not scored:
+        return []
+    # Lists of ids as IN (?, ?, ...): DuckDB prunes the scan with constants, not with a joined table.
+    canonical = dict(con.execute(
+        "SELECT a.article_id, coalesce(d.duplicate_of, a.article_id) FROM articles a"
+        f" LEFT JOIN duplicates d USING (article_id) WHERE a.article_id IN ({_marks(scored)})",
+        [aid for aid, _ in scored],
+    ).fetchall())  # rows of articles gone from the warehouse since they were indexed drop out here
+    best: dict[str, tuple[float, str]] = {}
+    for aid, score in scored:
+        if aid in canonical and (canonical[aid] not in best or score > best[canonical[aid]][0]):
+            best[canonical[aid]] = (score, aid)
+    if not best:
+        return []
+    copies = [aid for (aid,) in con.execute(
+        f"SELECT article_id FROM duplicates WHERE duplicate_of IN ({_marks(best)})", list(best)
+    ).fetchall()]
+    members = [*best, *copies]
+    # articles_canonical's metadata for these articles only: the view itself groups every stored
+    # article before a filter on its ids applies. The rules are the view's.
+    clusters = con.execute(
+        f"""
+        SELECT
+            canonical_id,
+            first(title ORDER BY is_copy, article_id) FILTER (WHERE title IS NOT NULL)           AS title,
+            first(site_name ORDER BY is_copy, article_id) FILTER (WHERE site_name IS NOT NULL)   AS site_name,
+            first(published_at ORDER BY date_rank, is_copy, published_at) FILTER (WHERE published_at IS NOT NULL)
+                                                                                                 AS published_at,
+            first(url ORDER BY is_copy, article_id) FILTER (WHERE url IS NOT NULL)               AS url,
+            count(*)                                                                             AS copies
+        FROM stg_article_members
+        WHERE article_id IN ({_marks(members)})
+        GROUP BY canonical_id
+        """,
+        members,
+    ).fetchall()
+    rows = [
+        (cid, best[cid][0], title, site, published, url, n, best[cid][1])
+        for cid, title, site, published, url, n in clusters
+        if since is None or (published is not None and published >= since)
+    ]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return rows[:limit]
+
+
+def _marks(values: object) -> str:
+    return ", ".join("?" * len(values))  # type: ignore[arg-type]
+
+
+def _mentioning(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
+    """Every copy of every article that names `entity`: by its name, else as written."""
+    # Entities by name first (an index-sized lookup); only a name no entity has ("Putin" for
+    # Vladimir Putin) is looked for among the mentions as written, a pass over every mention.
     rows = con.execute(
         """
-        WITH scored AS (
-            SELECT m.canonical_id, fts_main_articles.match_bm25(m.article_id, $phrase) AS score
-            FROM stg_article_members m
+        WITH by_name AS (
+            SELECT entity_id FROM entities WHERE lower(name) = lower($entity)
         ),
-        best AS (
-            SELECT canonical_id AS article_id, max(score) AS score
-            FROM scored WHERE score IS NOT NULL GROUP BY canonical_id
+        named_articles AS (
+            SELECT article_id FROM article_entity_days WHERE entity_id IN (SELECT entity_id FROM by_name)
+            UNION
+            SELECT article_id FROM mentions
+            WHERE NOT EXISTS (SELECT 1 FROM by_name) AND lower(surface) = lower($entity)
+        ),
+        named AS (
+            SELECT DISTINCT coalesce(d.duplicate_of, n.article_id) AS canonical_id
+            FROM named_articles n LEFT JOIN duplicates d USING (article_id)
         )
-        SELECT c.article_id, b.score, c.title, c.site_name, c.published_at, c.url, c.copies
-        FROM best b
-        JOIN articles_canonical c USING (article_id)
-        WHERE ($since IS NULL OR c.published_at >= $since)
-          AND ($entity IS NULL OR c.article_id IN (
-                SELECT s.canonical_id FROM stg_article_members s
-                JOIN mentions mn ON mn.article_id = s.article_id
-                JOIN entities e USING (entity_id)
-                WHERE lower(e.name) = lower($entity) OR lower(mn.surface) = lower($entity)))
-        ORDER BY b.score DESC, c.article_id
-        LIMIT $limit
+        SELECT canonical_id FROM named
+        UNION
+        SELECT d.article_id FROM duplicates d JOIN named n ON d.duplicate_of = n.canonical_id
         """,
-        {"phrase": phrase, "since": since, "entity": entity, "limit": limit},
+        {"entity": entity},
     ).fetchall()
-    return [Hit(*row) for row in rows]
+    return [aid for (aid,) in rows]
+
+
+def _texts(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    if not article_ids:
+        return {}
+    rows = con.execute(
+        f"SELECT article_id, title, text FROM articles WHERE article_id IN ({_marks(article_ids)})", article_ids
+    ).fetchall()
+    return {aid: (title, text) for aid, title, text in rows}

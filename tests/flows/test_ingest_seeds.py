@@ -217,11 +217,9 @@ def test_story_timeline_shows_outlets_and_lags(warehouse):
 
 
 def test_search_ranks_articles_by_a_phrase_and_filters_by_entity(warehouse):
-    from warehouse.db import load_fts
     from warehouse.search import search
 
     _, con = warehouse
-    load_fts(con)
     hits = search(con, "dual containment")
     assert hits and "Shoigu" in (hits[0].title or "") + con.execute(
         "SELECT text FROM articles WHERE article_id = ?", [hits[0].article_id]
