@@ -261,11 +261,21 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
                 bar.update(job, rate=f"{rate:.1f} docs/s", eta=f"{(total - done) / rate:.0f} s left" if total > done else "")
 
         ingest_module.progress_listener = advance
+        # Prefect turns SIGTERM into an exception for the run, marks it crashed, then sends the signal
+        # again to the handler it found: this one, so the command ends with its line, not killed silently.
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             with prefect_api(), _logs_above(bar.console):
                 return run()
         finally:
+            signal.signal(signal.SIGTERM, previous)
             ingest_module.progress_listener = None
+
+
+def _terminated(signum: int, frame: object) -> None:
+    from prefect.exceptions import TerminationSignal
+
+    raise TerminationSignal(signum)
 
 
 def _console_logs_without_tracebacks() -> None:
@@ -307,7 +317,7 @@ def run_failures(label: str) -> Iterator[None]:
     except WarehouseBusy as exc:
         _fail(exc, f"{label} did not start: {exc}", 75)  # EX_TEMPFAIL: try again later
     except TerminationSignal as exc:
-        _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: the load is marked aborted", 128 + exc.signal)
+        _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: a load it had started is marked aborted", 128 + exc.signal)
     except KeyboardInterrupt as exc:
         _fail(exc, f"{label} stopped by Ctrl-C: the load is marked aborted", 130)
     except Exception as exc:

@@ -47,7 +47,13 @@ def writing(settings: Settings, load_id: str, kind: str, flow_run_id: str | None
             record_process(writer.con, load_id, lock.holder.pid, lock.holder.host)
             try:
                 with spool_folder(settings.spool) as spool:
-                    yield writer, lock, spool
+                    try:
+                        yield writer, lock, spool
+                    except BaseException:
+                        # Before the spool goes: batches in flight are dropped at once, rather than
+                        # finishing (a SIGTERM must end the run in seconds) or failing on a missing spool.
+                        stop_workers()
+                        raise
             except BaseException as exc:
                 _end_failed(writer, lock, load_id, exc)
                 raise
@@ -71,8 +77,6 @@ def describe(exc: BaseException) -> str:
 def _end_failed(writer: Writer, lock: WriterLock, load_id: str, exc: BaseException) -> None:
     """Record why the load ended; when the warehouse cannot take it (a full disk), leave it in the lock file."""
     stopped = stop_reason(exc)
-    if stopped:
-        stop_workers()  # the pool would otherwise finish the batches it holds before the run can end
     status, message = ("aborted", stopped) if stopped else ("failed", describe(exc)[:1000])
     try:
         writer.finish_load(load_id, status, message)

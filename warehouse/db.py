@@ -450,7 +450,7 @@ class Writer:
             self._insert_fetches(load_id, [row])
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
@@ -508,7 +508,7 @@ class Writer:
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
         return counts
 
@@ -573,9 +573,17 @@ class Writer:
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self._rollback()
             raise
         return counts
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction; one whose COMMIT failed (e.g. a full disk) is gone already,
+        and that failure, not "no transaction is active", is what the caller must see."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.TransactionException:
+            pass
 
     def _add_counts(self, load_id: str, counts: BatchCounts) -> None:
         self.con.execute(
