@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.transforms.test_html import BODY, TODAY, article, doc, page
+from tests.transforms.test_html import TODAY, article, doc, page
 from transforms import html_metadata as meta
 from transforms.html import extract_html
 from transforms.records import PublicationDate, Rejection
