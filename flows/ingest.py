@@ -303,7 +303,7 @@ def task_runner(settings: Settings) -> TaskRunner:
         from prefect_dask import DaskTaskRunner  # imports distributed (~1.5 s): only runs on a cluster pay for it
 
         return DaskTaskRunner(address=settings.dask_address)
-    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=watch_parent)
+    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=watch_parent, initargs=(os.getpid(),))
 
 
 # Chosen when this module is imported, so deployments and served runs follow NEWSFLOW_DASK_ADDRESS

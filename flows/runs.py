@@ -105,14 +105,16 @@ def stop_workers() -> None:
         child.terminate()
 
 
-def watch_parent() -> None:
-    """Worker initializer: end this worker when the process that started it is gone.
+def watch_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started it (`parent`) is gone.
 
     A killed flow process cannot stop its pool; without this its workers run their batch to the
     end and wait for work forever. (PR_SET_PDEATHSIG would fire when the *thread* that spawned
-    the worker ends, and the pool spawns workers from whichever thread submits.)
+    the worker ends, and the pool spawns workers from whichever thread submits.) The parent's pid
+    comes as an argument: a worker still starting when its parent died must see that at once.
     """
-    parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)
 
     def poll() -> None:
         while os.getppid() == parent:

@@ -174,7 +174,7 @@ class Killed:
     run: Run
     rerun: Run
     db: Path
-    leftovers: list[int]  # processes of the killed run still alive 20 s after the kill
+    leftovers: list[int]  # processes of the killed run still alive 60 s after the kill (a worker still importing cannot look sooner)
     spool_after_kill: list[str]
 
 
@@ -215,7 +215,7 @@ def killed_runs(faults: Faults) -> tuple[Path, dict[str, Killed]]:
     return clean_db, killed
 
 
-def wait_for_none(mark: str, timeout: float = 20) -> list[int]:
+def wait_for_none(mark: str, timeout: float = 60) -> list[int]:
     """The processes still carrying `mark` once they had `timeout` seconds to notice their parent died."""
     deadline = time.monotonic() + timeout
     while (alive := processes_marked(mark)) and time.monotonic() < deadline:
