@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import load_fts
 from warehouse.search import search
 
 # Every table a load fills, compared whole; columns that name the load or the time of writing are left out.
@@ -22,7 +21,6 @@ SEARCHES = ("bridge", "strike docks", "flooding river shelters", "tram airport c
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     """Every row of every loaded table (sorted), and the ids `search` returns for a few phrases."""
     con = duckdb.connect(str(db), read_only=True)
-    load_fts(con)
     try:
         tables = {}
         for table in TABLES:
