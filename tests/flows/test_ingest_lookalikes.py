@@ -222,11 +222,9 @@ def test_story_timeline_shows_outlets_and_lags(warehouse):
 
 
 def test_search_ranks_articles_by_a_phrase_and_filters_by_entity(warehouse):
-    from warehouse.db import load_fts
     from warehouse.search import search
 
     _, con = warehouse
-    load_fts(con)
     hits = search(con, "double plunder")
     assert hits and hits[0].published_at == dt.date(2025, 3, 18)
     assert len({h.article_id for h in hits}) == len(hits)  # copies count once
