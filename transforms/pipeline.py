@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -47,9 +46,9 @@ def process_batch(
     outlet_of: Callable[[str], str],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    annotate_articles: bool = True,
 ) -> list[Processed]:
-    """Run a batch through sniff -> extract -> article steps -> fingerprint -> NLP annotation.
+    """Run a batch through sniff -> extract -> article steps -> fingerprint (no NLP: the enrich
+    stage annotates after dedup, canonical articles only).
 
     Batch-level because template lines (a line repeated across one outlet's files) are only
     visible across documents, and because spaCy is fastest on batches.
@@ -80,18 +79,4 @@ def process_batch(
                 raw_zlib=zlib.compress(raw.data, 6),
             )
         )
-    if annotate_articles:
-        processed = _annotated(processed)
     return processed
-
-
-def _annotated(processed: list[Processed]) -> list[Processed]:
-    """Attach the NLP pass's findings to each article (entities, key phrases, or why not)."""
-    from transforms.nlp import annotate  # loads spaCy: only where articles are annotated
-
-    index = [i for i, p in enumerate(processed) if isinstance(p.outcome, Article)]
-    notes = annotate([processed[i].outcome for i in index])  # type: ignore[misc]
-    out = list(processed)
-    for i, note in zip(index, notes):
-        out[i] = dataclasses.replace(out[i], annotation=note)
-    return out

@@ -16,19 +16,16 @@ import numpy as np
 import pyarrow as pa
 
 from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
-from transforms.enrich import Enriched, entity_id, enrich_batch, quote_id
-# Versions are looked up when rows are written (records.EXTRACTOR_VERSION, nlp.MODEL_VERSION),
-# not bound at import, so a test can stand in for an upgrade by changing them.
-from transforms import nlp, records
-from transforms.stories import WINDOW as STORY_WINDOW, Story, anchors, place, story_doc
-from transforms.entities import KnownNames
+from transforms.enrich import Annotated, StoredArticle
+# Versions are looked up when rows are written (records.EXTRACTOR_VERSION, the enrichment
+# version), not bound at import, so a test can stand in for an upgrade by changing them.
+from transforms import records
 from transforms.urls import host_of
 from transforms.site_health import SiteAlert
 from transforms.records import Article, HttpMeta, NotModified, Processed, Rejection
+from warehouse import enrichment
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
-RECENT_STORIES = 200  # stories an undated article is compared with, besides those near the batch's dates
-MEMBERS_COMPARED = 50  # articles per candidate story an article is compared with
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
 # a fixed cap keeps the writer's memory flat however many documents a run holds.
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -152,7 +149,8 @@ class FileState:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """Which stored documents a reprocess run takes: by default, those the running extractor
-    (or NLP model) has not processed; the other fields narrow the choice."""
+    has not processed (enrichment is the enrich stage's: see select_to_enrich); the other fields
+    narrow the choice."""
 
     everything: bool = False  # every document, whatever version processed it
     load_id: str | None = None  # documents first stored by this load
@@ -178,7 +176,6 @@ class _Stored:
     article: bool
     copy: bool  # the article is judged a copy of another
     rejection: tuple[str, str, str | None] | None  # (stage, reason, detail) of its latest reject
-    enrichment_current: bool  # enriched by the running NLP model, or skipped (e.g. language_de)
     in_story: bool
 
     @property
@@ -187,8 +184,6 @@ class _Stored:
         return 0 if self.article and not self.copy else 1 if self.article else 2
 
 
-# Tables whose rows describe one article's enrichment; they are replaced with it.
-_ENRICHMENT_TABLES = ("enrichment", "mentions", "quotes", "keywords", "article_agencies")
 # `articles` columns that say which run wrote a row rather than what was extracted.
 _ARTICLE_STAMPS = frozenset({"article_id", "doc_id", "extractor_version", "load_id"})
 
@@ -361,13 +356,8 @@ class Writer:
                    list_filter(h.headers, lambda x: x.name = 'content-type')[1].value
             FROM documents d
             LEFT JOIN loads l ON l.load_id = d.load_id
-            LEFT JOIN articles a ON a.article_id = d.doc_id
-            LEFT JOIN enrichment e ON e.article_id = d.doc_id
             LEFT JOIN http_responses h ON h.url = d.source_uri AND h.content_sha256 = d.content_sha256
-            WHERE ($everything
-                   OR d.extractor_version IS DISTINCT FROM $extractor
-                   OR (a.article_id IS NOT NULL AND (e.article_id IS NULL
-                       OR (e.status = 'enriched' AND e.model IS DISTINCT FROM $model))))
+            WHERE ($everything OR d.extractor_version IS DISTINCT FROM $extractor)
               AND ($load_id IS NULL OR d.load_id = $load_id)
               AND ($prefix IS NULL OR starts_with(d.source_uri, $prefix))
               AND ($since IS NULL OR l.started_at >= $since)
@@ -376,7 +366,6 @@ class Writer:
             {
                 "everything": selection.everything,
                 "extractor": records.EXTRACTOR_VERSION,
-                "model": nlp.MODEL_VERSION,
                 "load_id": selection.load_id,
                 "prefix": selection.source_prefix,
                 "since": selection.since,
@@ -415,7 +404,8 @@ class Writer:
     # -- the batch write ---------------------------------------------------------------------
 
     def write_batch(self, load_id: str, batch: Sequence[Processed]) -> BatchCounts:
-        """Deduplicate a batch against the warehouse and load it in one transaction."""
+        """Deduplicate a batch against the warehouse and load it in one transaction (no NLP: the
+        enrich stage enriches and places the articles loaded)."""
         counts = BatchCounts()
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -439,8 +429,6 @@ class Writer:
             self._insert_blobs(fresh)
             self._insert_documents(load_id, fresh)
             self._insert_articles(load_id, articles)
-            enriched = self._insert_enrichment(load_id, articles)
-            self._place_stories(load_id, articles, enriched, verdicts)
             self._insert_fingerprints(fingerprints)
             self._insert_duplicates(load_id, verdicts)
             self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
@@ -465,8 +453,8 @@ class Writer:
 
         An article keeps its id (its document's), so references to it survive, and keeps its
         story (stories are never split or merged). What derives from its text is rebuilt:
-        fingerprint, duplicate verdict, enrichment. A document that comes out as stored, with
-        enrichment by the running model, is unchanged: only its version stamp moves.
+        fingerprint and duplicate verdict here; its enrichment is dropped, for the enrich stage to
+        redo. A document that comes out as stored is unchanged: only its version stamp moves.
         """
         counts = BatchCounts()
         self.con.execute("BEGIN TRANSACTION")
@@ -476,16 +464,12 @@ class Writer:
             before = self._stored_outcomes(items)
             same = self._same_articles(items)
             unchanged: list[Processed] = []
-            reenrich: list[Processed] = []  # the same article, enriched by an older model
             rewrite: list[Processed] = []  # a changed article, or one that was a rejection
             rejected: list[Processed] = []  # a rejection that was an article, or another rejection
             for p in items:
                 was = before[p.doc_id]
                 if isinstance(p.outcome, Article):
-                    if p.doc_id not in same:
-                        rewrite.append(p)
-                    else:
-                        (unchanged if was.enrichment_current else reenrich).append(p)
+                    (unchanged if p.doc_id in same else rewrite).append(p)
                 elif was.article or was.rejection != (p.outcome.stage, p.outcome.reason, p.outcome.detail):
                     rejected.append(p)
                 else:
@@ -496,33 +480,60 @@ class Writer:
             stories = self._stories_of(dropped + rewritten)
 
             self._delete_article_rows(("fingerprints", "minhash_bands", "duplicates"), dropped + rewritten)
-            self._delete_article_rows(_ENRICHMENT_TABLES, dropped + rewritten + [p.doc_id for p in reenrich])
+            enrichment.delete_enrichment(self, dropped + rewritten)
             self._delete_article_rows(("story_members", "articles"), dropped)
             self._reroot_copies_of(load_id, dropped)
             if rewrite:
                 self._append("INSERT OR REPLACE INTO articles SELECT * FROM rows", _article_columns(load_id, rewrite))
             verdicts = self._judge_again(load_id, rewrite)
             counts.verdicts = verdicts
-            enriched = self._insert_enrichment(load_id, rewrite + reenrich)
-            unplaced = [p for p in rewrite + reenrich if not before[p.doc_id].in_story]
-            self._place_stories(load_id, unplaced, enriched, verdicts)
             self._redate_story_members([p for p in rewrite if before[p.doc_id].in_story])
-            self._refresh_stories(load_id, stories | self._stories_of([p.doc_id for p in unplaced]))
+            self.refresh_stories(load_id, stories)
             self._insert_rejects(load_id, rejected + unreadable)
-            self._stamp_versions(items, [p for p in unchanged + reenrich if isinstance(p.outcome, Article)])
+            self._stamp_versions(items, [p for p in unchanged if isinstance(p.outcome, Article)])
 
-            copies = {v.article_id for v in verdicts} | {p.doc_id for p in reenrich if before[p.doc_id].copy}
+            copies = {v.article_id for v in verdicts}
             self._update_source_outcomes(rewrite, rejected, copies)
             counts.unchanged = len(unchanged)
             counts.rejected = len(rejected) + len(unreadable)
-            counts.duplicates = sum(p.doc_id in copies for p in rewrite + reenrich)
-            counts.loaded = len(rewrite) + len(reenrich) - counts.duplicates
+            counts.duplicates = sum(p.doc_id in copies for p in rewrite)
+            counts.loaded = len(rewrite) - counts.duplicates
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return counts
+
+    # -- the enrich stage (its SQL lives in warehouse/enrichment.py) ---------------------------
+
+    def select_to_enrich(self, *, everything: bool, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
+        """(is_copy, article_id) of the next articles to enrich, canonical ones first."""
+        return enrichment.select_to_enrich(self, everything=everything, after=after, limit=limit)
+
+    def stored_articles(self, article_ids: Sequence[str]) -> list[StoredArticle]:
+        """Loaded articles read back for the enrich stage's workers."""
+        return enrichment.stored_articles(self, article_ids)
+
+    def write_enrichment(self, load_id: str, batch: Sequence[Annotated]) -> tuple[int, int]:
+        """Load a batch's enrichment and place its articles in stories, in one transaction; (enriched, skipped)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            counts = enrichment.write_enrichment(self, load_id, batch)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def in_stories(self, article_ids: Sequence[str]) -> set[str]:
+        """Those of the articles already placed in a story."""
+        if not article_ids:
+            return set()
+        return {a for (a,) in self._select(
+            "SELECT sm.article_id FROM story_members sm JOIN rows USING (article_id)",
+            {"article_id": pa.array(list(article_ids), pa.string())},
+        )}
 
     def _add_counts(self, load_id: str, counts: BatchCounts) -> None:
         self.con.execute(
@@ -544,12 +555,10 @@ class Writer:
                 GROUP BY ALL
             )
             SELECT r.doc_id, a.article_id IS NOT NULL, d.article_id IS NOT NULL, lr.why,
-                   e.article_id IS NOT NULL AND (e.status = 'skipped' OR e.model IS NOT DISTINCT FROM $model),
                    sm.article_id IS NOT NULL
             FROM rows r
             LEFT JOIN articles a ON a.article_id = r.doc_id
             LEFT JOIN duplicates d ON d.article_id = r.doc_id
-            LEFT JOIN enrichment e ON e.article_id = r.doc_id
             LEFT JOIN story_members sm ON sm.article_id = r.doc_id
             LEFT JOIN last_reject lr ON lr.source_uri = r.source_uri AND lr.content_sha256 = r.content_sha256
             """,
@@ -558,11 +567,10 @@ class Writer:
                 "source_uri": pa.array([p.source for p in items], pa.string()),
                 "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
             },
-            {"model": nlp.MODEL_VERSION},
         )
         return {
-            doc: _Stored(article, copy, tuple(why) if why else None, current, in_story)
-            for doc, article, copy, why, current, in_story in rows
+            doc: _Stored(article, copy, tuple(why) if why else None, in_story)
+            for doc, article, copy, why, in_story in rows
         }
 
     def _same_articles(self, items: Sequence[Processed]) -> set[str]:
@@ -645,7 +653,7 @@ class Writer:
             },
         )
 
-    def _refresh_stories(self, load_id: str, story_ids: set[str]) -> None:
+    def refresh_stories(self, load_id: str, story_ids: set[str]) -> None:
         """Recount stories whose members changed and widen or narrow their dates; drop stories left empty."""
         if not story_ids:
             return
@@ -810,197 +818,6 @@ class Writer:
             "INSERT INTO articles SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM articles)",
             _article_columns(load_id, items),
         )
-
-    def known_names(self) -> KnownNames:
-        """People's full names already in the warehouse, and each name's majority type."""
-        people = [n for (n,) in self.con.execute(
-            "SELECT name FROM entities WHERE type = 'PERSON' AND contains(name, ' ') ORDER BY name"
-        ).fetchall()]
-        types = dict(self.con.execute(
-            "SELECT name, arg_max(type, n) FROM ("
-            " SELECT e.name, e.type, count(*) AS n FROM mentions m JOIN entities e USING (entity_id)"
-            " GROUP BY ALL) GROUP BY name"
-        ).fetchall())
-        return KnownNames(people=frozenset(people), types=types)
-
-    def _insert_enrichment(self, load_id: str, items: Sequence[Processed]) -> list[Enriched]:
-        """Entities, mentions, quotes, key phrases and agencies of newly loaded articles."""
-        if not items:
-            return []
-        enriched = enrich_batch(
-            [(p.doc_id, p.outcome, p.annotation) for p in items], self.known_names()  # type: ignore[misc]
-        )
-        self._append(
-            "INSERT INTO enrichment SELECT * FROM rows ANTI JOIN enrichment USING (article_id)",
-            {
-                "article_id": pa.array([e.article_id for e in enriched], pa.string()),
-                "status": pa.array(["skipped" if e.skipped else "enriched" for e in enriched], pa.string()),
-                "reason": pa.array([e.skipped for e in enriched], pa.string()),
-                "model": pa.array([None if e.skipped else nlp.MODEL_VERSION for e in enriched], pa.string()),
-                "load_id": pa.array([load_id] * len(enriched), pa.string()),
-            },
-        )
-        mentions = [(e.article_id, m) for e in enriched for m in e.mentions]
-        entities = {entity_id(m): m for _, m in mentions}
-        if entities:
-            self._append(
-                "INSERT INTO entities SELECT * FROM rows ANTI JOIN entities USING (entity_id)",
-                {
-                    "entity_id": pa.array(list(entities), pa.string()),
-                    "name": pa.array([m.name for m in entities.values()], pa.string()),
-                    "type": pa.array([m.type for m in entities.values()], pa.string()),
-                    "country_code": pa.array([m.country_code for m in entities.values()], pa.string()),
-                    "first_load_id": pa.array([load_id] * len(entities), pa.string()),
-                },
-            )
-            self._append(
-                "INSERT INTO mentions SELECT * FROM rows",
-                {
-                    "article_id": pa.array([a for a, _ in mentions], pa.string()),
-                    "entity_id": pa.array([entity_id(m) for _, m in mentions], pa.string()),
-                    "surface": pa.array([m.surface for _, m in mentions], pa.string()),
-                    "start_char": pa.array([m.start for _, m in mentions], pa.int32()),
-                    "end_char": pa.array([m.end for _, m in mentions], pa.int32()),
-                    "load_id": pa.array([load_id] * len(mentions), pa.string()),
-                },
-            )
-        quotes = [(e, q) for e in enriched for q in e.quotes]
-        if quotes:
-            speakers = [_speaker_id(e, q) for e, q in quotes]
-            self._append(
-                "INSERT INTO quotes SELECT * FROM rows ANTI JOIN quotes USING (quote_id)",
-                {
-                    "quote_id": pa.array([quote_id(e.article_id, q) for e, q in quotes], pa.string()),
-                    "article_id": pa.array([e.article_id for e, _ in quotes], pa.string()),
-                    "text": pa.array([q.text for _, q in quotes], pa.string()),
-                    "speaker_entity_id": pa.array(speakers, pa.string()),
-                    "speaker_text": pa.array([q.speaker_text for _, q in quotes], pa.string()),
-                    "cue": pa.array([q.cue for _, q in quotes], pa.string()),
-                    "start_char": pa.array([q.start for _, q in quotes], pa.int32()),
-                    "end_char": pa.array([q.end for _, q in quotes], pa.int32()),
-                    "load_id": pa.array([load_id] * len(quotes), pa.string()),
-                },
-            )
-        keywords = [(e.article_id, phrase, score) for e in enriched for phrase, score in e.keywords]
-        if keywords:
-            self._append(
-                "INSERT INTO keywords SELECT * FROM rows",
-                {
-                    "article_id": pa.array([k[0] for k in keywords], pa.string()),
-                    "phrase": pa.array([k[1] for k in keywords], pa.string()),
-                    "score": pa.array([k[2] for k in keywords], pa.float64()),
-                    "load_id": pa.array([load_id] * len(keywords), pa.string()),
-                },
-            )
-        agencies = [(e.article_id, a) for e in enriched for a in e.agencies]
-        if agencies:
-            self._append(
-                "INSERT INTO article_agencies SELECT * FROM rows",
-                {
-                    "article_id": pa.array([a for a, _ in agencies], pa.string()),
-                    "agency": pa.array([g for _, g in agencies], pa.string()),
-                    "load_id": pa.array([load_id] * len(agencies), pa.string()),
-                },
-            )
-        return enriched
-
-    def _place_stories(
-        self, load_id: str, items: Sequence[Processed], enriched: Sequence[Enriched], verdicts: Sequence[Verdict]
-    ) -> None:
-        """Put newly loaded articles into stories (existing ones first) and record wire groups."""
-        if not items:
-            return
-        copies = {v.article_id: v.duplicate_of for v in verdicts}
-        entity_types = {e.article_id: {m.key: m.type for m in e.mentions} for e in enriched}
-        docs = []
-        for p in items:
-            art: Article = p.outcome  # type: ignore[assignment]
-            dateline = art.dateline
-            docs.append(
-                story_doc(
-                    p.doc_id,  # type: ignore[arg-type]
-                    art.title,
-                    art.text,
-                    art.published.value if art.published and art.published.precision == "day" else None,
-                    (dateline.month, dateline.day) if dateline and dateline.month and dateline.day else None,
-                    entity_types.get(p.doc_id, {}),  # type: ignore[arg-type]
-                    copies.get(p.doc_id),  # type: ignore[arg-type]
-                )
-            )
-        dates = [d.published for d in docs if d.published is not None]
-        keys = sorted({k for d in docs for k in (anchors(d.entities) or d.entities)})
-        placements, touched = place(docs, self._candidate_stories(dates, keys))
-        self._append(
-            "INSERT INTO story_members SELECT * FROM rows ANTI JOIN story_members USING (article_id)",
-            {
-                "article_id": pa.array([x.article_id for x in placements], pa.string()),
-                "story_id": pa.array([x.story_id for x in placements], pa.string()),
-                "evidence": pa.array([x.evidence for x in placements], pa.string()),
-                "score": pa.array([x.score for x in placements], pa.float64()),
-                "published_on": pa.array([x.published_on for x in placements], pa.date32()),
-                "wire_group_id": pa.array([x.wire_group_id for x in placements], pa.string()),
-                "containment": pa.array([x.containment for x in placements], pa.float64()),
-                "load_id": pa.array([load_id] * len(placements), pa.string()),
-            },
-        )
-        # New stories are inserted whole; a story joined is recounted from story_members below, as
-        # `touched` holds at most MEMBERS_COMPARED of its earlier articles.
-        self._append(
-            "INSERT INTO stories SELECT * FROM rows ON CONFLICT (story_id) DO NOTHING",
-            {
-                "story_id": pa.array([s.story_id for s in touched], pa.string()),
-                "label": pa.array([s.label for s in touched], pa.string()),
-                "first_published_at": pa.array([s.first for s in touched], pa.date32()),
-                "last_published_at": pa.array([s.last for s in touched], pa.date32()),
-                "article_count": pa.array([len(s.members) for s in touched], pa.int32()),
-                "created_load_id": pa.array([load_id] * len(touched), pa.string()),
-                "updated_load_id": pa.array([load_id] * len(touched), pa.string()),
-            },
-        )
-        self._refresh_stories(load_id, {s.story_id for s in touched})
-
-    def _candidate_stories(self, dates: Sequence[dt.date], keys: Sequence[str]) -> list[Story]:
-        """Stories a batch may join: near the batch's dates or among the most recent, naming one of its entities."""
-        lo = min(dates) - STORY_WINDOW if dates else None
-        hi = max(dates) + STORY_WINDOW if dates else None
-        if not keys:
-            return []
-        ids = [sid for (sid,) in self._select(
-            "WITH near AS ("
-            " SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
-            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_load_id DESC LIMIT $recent))"
-            " SELECT DISTINCT sm.story_id FROM near JOIN story_members sm USING (story_id)"
-            " JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)"
-            " JOIN rows r ON r.key = e.type || ':' || coalesce(e.country_code, e.name)",
-            {"key": pa.array(list(keys), pa.string())},
-            {"lo": lo, "hi": hi, "recent": RECENT_STORIES},
-        )]
-        if not ids:
-            return []
-        members = self._select(
-            "SELECT s.story_id, s.label, s.first_published_at, s.last_published_at, sm.article_id, a.title, a.text,"
-            " sm.published_on, a.dateline_month, a.dateline_day, sm.wire_group_id, d.duplicate_of"
-            " FROM rows r JOIN stories s USING (story_id) JOIN story_members sm USING (story_id)"
-            " JOIN articles a USING (article_id) LEFT JOIN duplicates d USING (article_id)"
-            " QUALIFY row_number() OVER (PARTITION BY s.story_id ORDER BY sm.article_id) <= $cap",
-            {"story_id": pa.array(ids, pa.string())},
-            {"cap": MEMBERS_COMPARED},
-        )
-        article_ids = [row[4] for row in members]
-        keys: dict[str, dict[str, str]] = {}
-        for aid, key, kind in self._select(
-            "SELECT m.article_id, e.type || ':' || coalesce(e.country_code, e.name), e.type"
-            " FROM rows r JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)",
-            {"article_id": pa.array(article_ids, pa.string())},
-        ):
-            keys.setdefault(aid, {})[key] = kind
-        stories: dict[str, Story] = {}
-        for sid, label, first, last, aid, title, text, day, month, mday, group, dup in members:
-            story = stories.setdefault(sid, Story(sid, label, first, last))
-            dateline = (month, mday) if month and mday else None
-            story.add(story_doc(aid, title, text, day, dateline, keys.get(aid, {}), dup), None)
-            story.wire_groups[aid] = group
-        return list(stories.values())
 
     def refresh_search_index(self) -> None:
         """Rebuild the BM25 full-text index over articles' titles and texts.
@@ -1175,11 +992,11 @@ class Writer:
             },
         )
 
-    def _append(self, sql: str, columns: dict[str, pa.Array]) -> None:
+    def _append(self, sql: str, columns: dict[str, pa.Array], params: dict[str, object] | None = None) -> None:
         """Run an INSERT ... FROM rows with `rows` bound to an Arrow table: one bulk statement."""
         self.con.register("rows", pa.table(columns))
         try:
-            self.con.execute(sql)
+            self.con.execute(sql, params)
         finally:
             self.con.unregister("rows")
 
@@ -1233,16 +1050,6 @@ def _as_fingerprints(rows: Sequence[tuple]) -> list[Fingerprint]:
         Fingerprint(aid, exact, signatures[i], url, dup, stored_bands[i])
         for i, (aid, exact, url, _, dup) in enumerate(rows)
     ]
-
-
-def _speaker_id(enriched, quote) -> str | None:  # type: ignore[no-untyped-def]
-    """The entity id of a quote's speaker, when the speaker resolved to one of the article's mentions."""
-    if quote.speaker is None:
-        return None
-    for mention in enriched.mentions:
-        if mention.name == quote.speaker:
-            return entity_id(mention)
-    return None
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
