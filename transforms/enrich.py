@@ -8,7 +8,6 @@ resolve against "Zhang Youxia" loaded last week.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
