@@ -20,7 +20,7 @@ import pyarrow as pa
 from transforms import nlp
 from transforms.enrich import Annotated, Enriched, StoredArticle, enrich_batch, enrichment_version, entity_id, names_to_look_up, quote_id
 from transforms.entities import KnownNames
-from transforms.records import Article, Dateline, PublicationDate
+from transforms.records import Article, Dateline, Processed, PublicationDate
 from transforms.stories import WINDOW, Story, StoryDoc, TextFeatures, anchors, label_of, place, stored_doc
 
 if TYPE_CHECKING:
@@ -456,3 +456,66 @@ def _by_ids(w: Writer, sql: str, ids: Sequence[str]) -> list[tuple]:
                 raise ValueError(f"not an id of ours: {i!r}")
         out += w.con.execute(sql.format(ids=", ".join(f"'{i}'" for i in chunk))).fetchall()
     return out
+
+
+def stories_of(w: Writer, article_ids: Sequence[str]) -> set[str]:
+    if not article_ids:
+        return set()
+    return {sid for (sid,) in w._select(
+        "SELECT DISTINCT sm.story_id FROM story_members sm JOIN rows USING (article_id)",
+        {"article_id": pa.array(list(article_ids), pa.string())},
+    )}
+
+
+def redate_story_members(w: Writer, items: Sequence[Processed]) -> None:
+    """A re-extracted article's own publication day (when it has one) becomes its date in its story."""
+    days = {
+        p.doc_id: art.published.value
+        for p in items
+        if (art := p.outcome).published is not None and art.published.precision == "day"
+    }
+    if not days:
+        return
+    w._append(
+        "UPDATE story_members sm SET published_on = r.published_on FROM rows r"
+        " WHERE sm.article_id = r.article_id AND sm.published_on IS DISTINCT FROM r.published_on",
+        {
+            "article_id": pa.array(list(days), pa.string()),
+            "published_on": pa.array(list(days.values()), pa.date32()),
+        },
+    )
+
+
+def refresh_stories(w: Writer, load_id: str, story_ids: set[str]) -> None:
+    """Recount stories whose members changed and widen or narrow their dates; drop stories left empty."""
+    if not story_ids:
+        return
+    columns = {
+        "story_id": pa.array(sorted(story_ids), pa.string()),
+        "load_id": pa.array([load_id] * len(story_ids), pa.string()),
+    }
+    w._append(
+        "UPDATE stories s SET first_published_at = m.first, last_published_at = m.last,"
+        " article_count = m.n, updated_load_id = m.load_id"
+        " FROM (SELECT r.story_id, any_value(r.load_id) AS load_id, min(sm.published_on) AS first,"
+        "       max(sm.published_on) AS last, count(*)::INTEGER AS n"
+        "       FROM rows r JOIN story_members sm USING (story_id) GROUP BY r.story_id) m"
+        " WHERE s.story_id = m.story_id"
+        " AND (s.first_published_at, s.last_published_at, s.article_count) IS DISTINCT FROM (m.first, m.last, m.n)",
+        columns,
+    )
+    w._append(
+        "DELETE FROM stories WHERE story_id IN (SELECT story_id FROM rows)"
+        " AND story_id NOT IN (SELECT story_id FROM story_members)",
+        columns,
+    )
+
+
+def in_stories(w: Writer, article_ids: Sequence[str]) -> set[str]:
+    """Those of the articles already placed in a story."""
+    if not article_ids:
+        return set()
+    return {a for (a,) in w._select(
+        "SELECT sm.article_id FROM story_members sm JOIN rows USING (article_id)",
+        {"article_id": pa.array(list(article_ids), pa.string())},
+    )}

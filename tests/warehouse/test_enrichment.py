@@ -10,7 +10,8 @@ from tests.warehouse.test_writer import OTHER, STORY, enrich, processed, rows
 from transforms.enrich import enrichment_version
 from transforms.records import PublicationDate
 from warehouse import enrichment
-from warehouse.db import Writer, _article_columns, connect, migrations
+from warehouse.db import Writer, connect, migrations
+from warehouse.loads import article_columns
 
 DAY = PublicationDate(dt.date(2024, 3, 5), "jsonld")
 PEOPLE = (
@@ -104,7 +105,7 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
     con.execute("INSERT INTO loads (load_id, started_at, status) VALUES ('L0', now(), 'completed')")
-    con.register("rows", pa.table(_article_columns("L0", [original, copy])))
+    con.register("rows", pa.table(article_columns("L0", [original, copy])))
     con.execute("INSERT INTO articles SELECT * FROM rows")
     con.unregister("rows")
     con.execute("INSERT INTO duplicates VALUES (?, ?, 'near', 0.9, 'L0')", [copy.doc_id, original.doc_id])
