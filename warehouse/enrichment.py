@@ -21,7 +21,7 @@ from transforms import nlp
 from transforms.enrich import Annotated, Enriched, StoredArticle, enrich_batch, enrichment_version, entity_id, names_to_look_up, quote_id
 from transforms.entities import KnownNames
 from transforms.records import Article, Dateline, Processed, PublicationDate
-from transforms.stories import WINDOW, Story, StoryDoc, TextFeatures, anchors, label_of, place, stored_doc
+from transforms.stories import WINDOW, Placement, Story, StoryDoc, TextFeatures, anchors, label_of, place, stored_doc
 
 if TYPE_CHECKING:
     from warehouse.db import Writer
@@ -86,7 +86,8 @@ def stored_articles(w: Writer, article_ids: Sequence[str]) -> list[StoredArticle
 def write_enrichment(w: Writer, load_id: str, batch: Sequence[Annotated]) -> tuple[int, int]:
     """Replace the batch's enrichment, place the articles not yet in a story; (enriched, skipped)."""
     ids = [a.stored.article_id for a in batch]
-    delete_enrichment(w, ids)
+    # Re-enrichment replaces rows; a new article has none, and deleting by a non-key column scans.
+    delete_enrichment(w, [aid for (aid,) in _by_ids(w, "SELECT article_id FROM enrichment WHERE article_id IN ({ids})", ids)])
     canonical = [a for a in batch if a.annotation is not None]
     known = known_names(w, *names_to_look_up([a.annotation for a in canonical]))
     enriched = enrich_batch([(a.stored.article_id, a.stored.article, a.annotation) for a in canonical], known)
@@ -174,19 +175,16 @@ def _insert_enrichment(w: Writer, load_id: str, enriched: Sequence[Enriched]) ->
         entities = {entity_id(m): m for _, m in mentions}
         counts = Counter(entity_id(m) for _, m in mentions)
         w._append(
-            "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions)"
-            " SELECT r.*, 0 FROM rows r ANTI JOIN entities USING (entity_id)",
+            "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions) SELECT * FROM rows"
+            " ON CONFLICT (entity_id) DO UPDATE SET mentions = coalesce(entities.mentions, 0) + excluded.mentions",
             {
                 "entity_id": pa.array(list(entities), pa.string()),
                 "name": pa.array([m.name for m in entities.values()], pa.string()),
                 "type": pa.array([m.type for m in entities.values()], pa.string()),
                 "country_code": pa.array([m.country_code for m in entities.values()], pa.string()),
                 "first_load_id": pa.array([load_id] * len(entities), pa.string()),
+                "mentions": pa.array([counts[e] for e in entities], pa.int64()),
             },
-        )
-        w._append(
-            "UPDATE entities SET mentions = coalesce(entities.mentions, 0) + r.n FROM rows r WHERE entities.entity_id = r.entity_id",
-            {"entity_id": pa.array(list(counts), pa.string()), "n": pa.array(list(counts.values()), pa.int64())},
         )
         w._append(
             "INSERT INTO mentions SELECT * FROM rows",
@@ -202,7 +200,7 @@ def _insert_enrichment(w: Writer, load_id: str, enriched: Sequence[Enriched]) ->
     quotes = [(e, q) for e in enriched for q in e.quotes]
     if quotes:
         w._append(
-            "INSERT INTO quotes SELECT * FROM rows ANTI JOIN quotes USING (quote_id)",
+            "INSERT INTO quotes SELECT * FROM rows ON CONFLICT (quote_id) DO NOTHING",
             {
                 "quote_id": pa.array([quote_id(e.article_id, q) for e, q in quotes], pa.string()),
                 "article_id": pa.array([e.article_id for e, _ in quotes], pa.string()),
@@ -304,40 +302,38 @@ def _place(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched]])
             "load_id": pa.array([load_id] * len(placements), pa.string()),
         },
     )
-    # New stories are inserted whole; a story joined is recounted from story_members, as
-    # `touched` holds at most MEMBERS_COMPARED of its earlier articles.
+    # One upsert per story, by primary key: a new story is inserted, a story joined counts its
+    # new articles, widens its dates and keeps a few of them for later comparisons (recounting
+    # from story_members would scan it; placement only ever adds members).
+    new: dict[str, list[Placement]] = {}
+    for x in placements:
+        new.setdefault(x.story_id, []).append(x)
+    labels = {s.story_id: s.label for s in touched}
+    days = {sid: [x.published_on for x in xs if x.published_on is not None] for sid, xs in new.items()}
     w._append(
         "INSERT INTO stories (story_id, label, first_published_at, last_published_at, article_count,"
-        " created_load_id, updated_load_id, sample_members)"
-        " SELECT * FROM rows ON CONFLICT (story_id) DO NOTHING",
+        " created_load_id, updated_load_id, sample_members) SELECT * FROM rows"
+        " ON CONFLICT (story_id) DO UPDATE SET article_count = stories.article_count + excluded.article_count,"
+        " first_published_at = least(stories.first_published_at, excluded.first_published_at),"
+        " last_published_at = greatest(stories.last_published_at, excluded.last_published_at),"
+        " updated_load_id = excluded.updated_load_id,"
+        " sample_members = list_slice(stories.sample_members || excluded.sample_members, 1, $cap)",
         {
-            "story_id": pa.array([s.story_id for s in touched], pa.string()),
-            "label": pa.array([s.label for s in touched], pa.string()),
-            "first_published_at": pa.array([s.first for s in touched], pa.date32()),
-            "last_published_at": pa.array([s.last for s in touched], pa.date32()),
-            "article_count": pa.array([len(s.members) for s in touched], pa.int32()),
-            "created_load_id": pa.array([load_id] * len(touched), pa.string()),
-            "updated_load_id": pa.array([load_id] * len(touched), pa.string()),
-            "sample_members": pa.array([[], ] * len(touched), pa.list_(pa.string())),
-        },
-    )
-    by_story: dict[str, list[str]] = {}
-    for x in placements:
-        by_story.setdefault(x.story_id, []).append(x.article_id)
-    w._append(
-        "UPDATE stories SET sample_members = list_slice(stories.sample_members || r.ids, 1, $cap)"
-        " FROM rows r WHERE stories.story_id = r.story_id AND len(stories.sample_members) < $cap",
-        {
-            "story_id": pa.array(list(by_story), pa.string()),
-            "ids": pa.array(list(by_story.values()), pa.list_(pa.string())),
+            "story_id": pa.array(list(new), pa.string()),
+            "label": pa.array([labels[sid] for sid in new], pa.string()),
+            "first_published_at": pa.array([min(days[sid], default=None) for sid in new], pa.date32()),
+            "last_published_at": pa.array([max(days[sid], default=None) for sid in new], pa.date32()),
+            "article_count": pa.array([len(xs) for xs in new.values()], pa.int32()),
+            "created_load_id": pa.array([load_id] * len(new), pa.string()),
+            "updated_load_id": pa.array([load_id] * len(new), pa.string()),
+            "sample_members": pa.array([[x.article_id for x in xs][:MEMBERS_COMPARED] for xs in new.values()], pa.list_(pa.string())),
         },
         {"cap": MEMBERS_COMPARED},
     )
-    w.refresh_stories(load_id, set(by_story))
     _note_entity_stories(w, [(d, x.story_id, x.published_on) for d, x in zip(_in_order(docs, placements), placements)])
 
 
-def _in_order(docs: Sequence[StoryDoc], placements: Sequence) -> list[StoryDoc]:  # type: ignore[type-arg]
+def _in_order(docs: Sequence[StoryDoc], placements: Sequence[Placement]) -> list[StoryDoc]:
     by_id = {d.article_id: d for d in docs}
     return [by_id[p.article_id] for p in placements]
 
@@ -513,9 +509,4 @@ def refresh_stories(w: Writer, load_id: str, story_ids: set[str]) -> None:
 
 def in_stories(w: Writer, article_ids: Sequence[str]) -> set[str]:
     """Those of the articles already placed in a story."""
-    if not article_ids:
-        return set()
-    return {a for (a,) in w._select(
-        "SELECT sm.article_id FROM story_members sm JOIN rows USING (article_id)",
-        {"article_id": pa.array(list(article_ids), pa.string())},
-    )}
+    return {aid for (aid,) in _by_ids(w, "SELECT article_id FROM story_members WHERE article_id IN ({ids})", list(article_ids))}
