@@ -7,15 +7,14 @@ Generates a corpus with benchmarks/generate_corpus.py into a temporary folder (o
 then measures, in one run:
   1. each stage on its own, in this one process, batch by batch (`--batch-size` files, as the flow
      cuts them), with docs/s and ms/doc per stage:
-       - read + sniff + extract: flows.files.read + process_batch(..., annotate_articles=False);
-       - NLP annotation: transforms.nlp.annotate over the batch's articles (it passes the English
-         ones through nlp.pipe, as process_batch does); the model's load time is reported apart;
-       - enrich_batch with an empty KnownNames();
-       - story placement: story_doc + place over the batch, each batch starting with no stories;
-       - the warehouse write: Writer.write_batch on a fresh DuckDB file. It runs dedup, enrichment
-         (against the warehouse's known names) and story placement (against the stored candidate
-         stories) itself; timing hooks around its enrich_batch / story_doc / place calls and its
-         enrichment and story steps split it into those and the rest;
+       - ingest: flows.files.read + process_batch (extract, fingerprint), then Writer.write_batch
+         (dedup and load, no NLP) on a fresh DuckDB file;
+       - enrich: the articles the batch loaded read back (Writer.select_to_enrich/stored_articles),
+         annotate_stored (spaCy on canonical articles, text features on all; the model's load time
+         is reported apart), Writer.write_enrichment (known names, enrich_batch, candidate stories,
+         place: timing hooks split it), its cost per article printed batch by batch as the
+         warehouse fills;
+       - index: the FTS rebuild, once;
      then the serial sum (one process doing everything) and the same over 2 cores if spread perfectly;
   2. `newsflow ingest CORPUS` end to end under a real temporary Prefect server (as bench_ingest.py
      runs it, with NEWSFLOW_BATCH_SIZE=--batch-size): docs/s and articles/s from the warehouse's
@@ -49,12 +48,11 @@ sys.path.insert(0, str(HERE))
 
 import warehouse.db as db_module  # noqa: E402
 from flows.files import SourceFile, discover, outlet_of, read  # noqa: E402
-from transforms.enrich import enrich_batch  # noqa: E402
-from transforms.entities import KnownNames  # noqa: E402
+from transforms.enrich import annotate_stored  # noqa: E402
 from transforms.pipeline import process_batch  # noqa: E402
-from transforms.records import Article, Processed, Rejection  # noqa: E402
+from transforms.records import Processed, Rejection  # noqa: E402
 from transforms.sniff import DEFAULT_MAX_BYTES  # noqa: E402
-from transforms.stories import place, story_doc  # noqa: E402
+from warehouse import enrichment  # noqa: E402
 
 TARGET = 12.0  # articles/s, the whole pipeline, enrichment included, on a 2-core machine
 
@@ -122,14 +120,13 @@ class _Clock:
 
 
 @contextmanager
-def _writer_hooks(clock: _Clock) -> Iterator[None]:
-    """Time the compute and steps inside Writer.write_batch (patched in warehouse.db, restored after)."""
+def _enrich_hooks(clock: _Clock) -> Iterator[None]:
+    """Time the steps inside Writer.write_enrichment (patched in warehouse.enrichment, restored after)."""
     patched = [
-        (db_module, "enrich_batch", "write: enrich_batch"),
-        (db_module, "story_doc", "write: story_doc+place"),
-        (db_module, "place", "write: story_doc+place"),
-        (db_module.Writer, "_insert_enrichment", "write: enrichment step"),
-        (db_module.Writer, "_place_stories", "write: stories step"),
+        (enrichment, "known_names", "enrich write: known names"),
+        (enrichment, "enrich_batch", "enrich write: enrich_batch"),
+        (enrichment, "_candidate_stories", "enrich write: candidate stories"),
+        (enrichment, "place", "enrich write: place"),
     ]
     saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patched]
     for owner, attr, name in patched:
@@ -142,19 +139,17 @@ def _writer_hooks(clock: _Clock) -> Iterator[None]:
 
 
 def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, float]:
-    """Run every stage batch by batch in this process; print and return seconds per stage."""
-    from transforms.nlp import annotate, load_model
+    """Run every stage batch by batch in this process, as the flow cuts them; print and return seconds per stage."""
+    from transforms.nlp import load_model
 
     clock = _Clock()
     n_docs = len(files)
-    rss_before_model = _peak_rss()
     started = time.perf_counter()
     nlp = load_model()
     model_load = time.perf_counter() - started
     rss_model = _peak_rss()
-    n_en = 0
-    per_batch: list[tuple[int, float, float, float]] = []  # docs, write s, of it enrich_batch s, stories s
-    with db_module.Writer(db) as writer, _writer_hooks(clock):
+    per_batch: list[tuple[int, int, float, float]] = []  # stored articles before, batch articles, write s, candidates s
+    with db_module.Writer(db) as writer, _enrich_hooks(clock):
         writer.start_load("bench-stages")
         for start in range(0, len(files), batch_size):
             chunk = files[start : start + batch_size]
@@ -166,96 +161,69 @@ def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, floa
                         failed[file.uri] = outcome
                     else:
                         raws.append(outcome)
-                extracted = {p.source: p for p in process_batch(raws, outlet_of, annotate_articles=False)}
+                extracted = {p.source: p for p in process_batch(raws, outlet_of)}
             batch = [
                 Processed(f.uri, failed[f.uri], size=f.size, mtime_ns=f.mtime_ns)
                 if f.uri in failed
                 else dataclasses.replace(extracted[f.uri], mtime_ns=f.mtime_ns)
                 for f in chunk
             ]
-            index = [i for i, p in enumerate(batch) if isinstance(p.outcome, Article)]
-            articles: list[Article] = [batch[i].outcome for i in index]  # type: ignore[misc]
-            with clock.time("nlp", len(articles)):
-                notes = annotate(articles)
-            n_en += sum(1 for note in notes if note.skipped is None)
-            for i, note in zip(index, notes):
-                batch[i] = dataclasses.replace(batch[i], annotation=note)
-
-            items = [(batch[i].doc_id, batch[i].outcome, batch[i].annotation) for i in index]
-            with clock.time("enrich", len(items)):
-                enriched = enrich_batch(items, KnownNames())  # type: ignore[arg-type]
-            types = {e.article_id: {m.key: m.type for m in e.mentions} for e in enriched}
-            with clock.time("stories", len(items)):
-                docs = [
-                    story_doc(
-                        aid,
-                        art.title,
-                        art.text,
-                        art.published.value if art.published and art.published.precision == "day" else None,
-                        (art.dateline.month, art.dateline.day)
-                        if art.dateline and art.dateline.month and art.dateline.day
-                        else None,
-                        types.get(aid, {}),
-                    )
-                    for aid, art, _ in items
-                ]
-                place(docs, [])
-
-            before = (clock.seconds["write: enrich_batch"], clock.seconds["write: story_doc+place"])
-            with clock.time("write", len(batch)):
+            with clock.time("load", len(batch)):
                 writer.write_batch("bench-stages", batch)
+            # The enrich stage over what this batch loaded (and nothing else lacks enrichment).
+            with clock.time("enrich select+read"):
+                chosen = writer.select_to_enrich(everything=False, after=None, limit=10**9)
+                stored = writer.stored_articles([aid for _, aid in chosen])
+            with clock.time("nlp", len(stored)):
+                annotated = annotate_stored(stored)
+            (stored_before,) = writer.con.execute("SELECT count(*) FROM story_members").fetchone()
+            candidates_before = clock.seconds["enrich write: candidate stories"]
+            with clock.time("enrich write", len(annotated)):
+                writer.write_enrichment("bench-stages", annotated)
             per_batch.append((
-                len(batch),
-                clock.seconds["write"] - sum(b[1] for b in per_batch),
-                clock.seconds["write: enrich_batch"] - before[0],
-                clock.seconds["write: story_doc+place"] - before[1],
+                stored_before, len(annotated), clock.seconds["enrich write"] - sum(b[2] for b in per_batch),
+                clock.seconds["enrich write: candidate stories"] - candidates_before,
             ))
         with clock.time("search index (once per load)"):
             writer.update_search_index("bench-stages")
         counts = writer.finish_load("bench-stages", "completed")
+        (enriched,) = writer.con.execute("SELECT count(*) FROM enrichment WHERE status = 'enriched'").fetchone()
 
     s = clock.seconds
     n = clock.items
     print(
         f"\n1. stages, one process, {n_docs} files in batches of {batch_size}"
-        f" ({n['nlp']} articles, {n_en} of them English and annotated;"
-        f" warehouse: {counts['loaded']} loaded, {counts['duplicates']} duplicates, {counts['rejected']} rejected)"
+        f" (warehouse: {counts['loaded']} loaded, {counts['duplicates']} duplicates, {counts['rejected']} rejected;"
+        f" {enriched} articles annotated, copies and other languages not)"
     )
     print(f"   spaCy model load (once per process): {model_load:.2f} s, pipes {nlp.pipe_names}")
     print(f"   {'stage':<44}{'items':>7}{'s':>9}{'items/s':>10}{'ms/item':>9}{'corpus docs/s':>15}")
     rows = [
-        ("read + sniff + extract", "extract", "extract"),
-        ("NLP annotate (nlp.pipe, English articles)", "nlp", "nlp"),
-        ("enrich_batch (empty KnownNames)", "enrich", "enrich"),
-        ("story_doc + place (no prior stories)", "stories", "stories"),
-        ("Writer.write_batch (inclusive)", "write", "write"),
-        ("  of it: enrichment step (query+enrich+insert)", "write: enrichment step", "write"),
-        ("    of that: enrich_batch", "write: enrich_batch", "write"),
-        ("  of it: stories step (candidates+place+insert)", "write: stories step", "write"),
-        ("    of that: story_doc + place", "write: story_doc+place", "write"),
+        ("ingest: read + sniff + extract", "extract", "extract"),
+        ("ingest: Writer.write_batch (dedup + load)", "load", "load"),
+        ("enrich: select + read back", "enrich select+read", "nlp"),
+        ("enrich: annotate_stored (spaCy + features)", "nlp", "nlp"),
+        ("enrich: Writer.write_enrichment", "enrich write", "enrich write"),
+        ("  of it: known names", "enrich write: known names", "enrich write"),
+        ("  of it: enrich_batch", "enrich write: enrich_batch", "enrich write"),
+        ("  of it: candidate stories", "enrich write: candidate stories", "enrich write"),
+        ("  of it: place", "enrich write: place", "enrich write"),
     ]
     for label, key, count_key in rows:
         _row(label, n[count_key], s[key], n_docs)
-    rest = s["write"] - s["write: enrichment step"] - s["write: stories step"]
-    _row("  write minus enrichment and stories steps", n["write"], rest, n_docs)
-    _row("search index update (once per load)", 1, s["search index (once per load)"], n_docs)
-    # The writer works against what is already stored: its cost per document as the warehouse fills.
+    _row("index: search index update (once per load)", 1, s["search index (once per load)"], n_docs)
+    # The enrich write works against what is already stored: its cost per article as the warehouse fills.
     print(
-        "   write ms/doc batch by batch (of it enrich_batch / story_doc+place): "
-        + ", ".join(f"{1000 * w / k:.1f} ({1000 * e / k:.1f}/{1000 * st / k:.1f})" for k, w, e, st in per_batch)
+        "   enrich write ms/article batch by batch [articles in stories before the batch] (of it candidate stories): "
+        + ", ".join(f"[{before}] {1000 * w / k:.1f} ({1000 * c / k:.1f})" for before, k, w, c in per_batch if k)
     )
-    # What one input costs in the real pipeline: extraction and NLP in a worker, the write
-    # (enrichment and stories inside it) in the flow's process, the index once at the end.
-    serial = s["extract"] + s["nlp"] + s["write"] + s["search index (once per load)"]
+    serial = s["extract"] + s["load"] + s["enrich select+read"] + s["nlp"] + s["enrich write"] + s["search index (once per load)"]
     print(
-        f"   serial sum (extract + NLP + write + index, one process, model load excluded):"
+        f"   serial sum (all stages, one process, model load excluded):"
         f" {serial:.1f} s = {n_docs / serial:.1f} docs/s;"
         f" spread perfectly over 2 cores: {2 * n_docs / serial:.1f} docs/s"
     )
-    print(
-        f"   peak RSS of this process: {rss_before_model / 1e6:.0f} MB before the model,"
-        f" {rss_model / 1e6:.0f} MB after loading it, {_peak_rss() / 1e6:.0f} MB at the end"
-    )
+    print(f"   peak RSS of this process: {rss_model / 1e6:.0f} MB after loading the model, {_peak_rss() / 1e6:.0f} MB at the end")
     return {**s, "serial": serial}
 
 

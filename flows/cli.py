@@ -99,6 +99,10 @@ def ingest(
         Optional[str],
         typer.Option(metavar="FIRST..LAST", help="Fetch the feed and sitemap entries dated in this range of days, e.g. 2026-01-01..2026-01-31 (ignores since and max_articles)."),
     ] = None,
+    enrich: Annotated[
+        bool,
+        typer.Option("--enrich/--no-enrich", help="Enrich the articles loaded (entities, quotes, stories); --no-enrich loads clean, deduplicated articles only, for `newsflow enrich` later."),
+    ] = True,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -134,6 +138,7 @@ def ingest(
                 allow_private_networks=allow_private_networks,
                 max_reject_ratio=max_reject_ratio,
                 backfill=backfill,
+                enrich=enrich,
             ),
         )
     except ingest_module.TooManyRejects as exc:
@@ -229,6 +234,40 @@ def reprocess(
         ),
     )
     print_summary(summary)
+
+
+@app.command()
+def enrich(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every article, not only those lacking enrichment at the running model and rules (e.g. after a rules change).")
+    ] = False,
+    db: DbOption = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Articles per enrichment task.")] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    dask: Annotated[
+        Optional[str],
+        typer.Option("--dask", metavar="ADDRESS", help="Annotate on the Dask cluster whose scheduler is at ADDRESS (default: $NEWSFLOW_DASK_ADDRESS, else local processes)."),
+    ] = None,
+) -> None:
+    """Enrich loaded articles (entities, quotes, key phrases, stories) that lack it, e.g. after `ingest --no-enrich`."""
+    _set_log_level(quiet, verbose)
+    warehouse = Settings.from_env(db=db).db
+    if not warehouse.exists():
+        errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
+        raise typer.Exit(1)
+    use_project_prefect_home(warehouse)
+    from flows import enrich as enrich_module  # imports Prefect (after its home is chosen)
+    from flows import ingest as ingest_module
+
+    flow = enrich_module.enrich.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
+    summary = _run_with_progress(
+        "enrich", quiet, lambda: flow(db=str(db) if db else None, everything=everything, batch_size=batch_size)
+    )
+    console.print(
+        f"Enrich {summary.load_id} ({summary.status}): {summary.enrichment['enriched']} articles enriched,"
+        f" {summary.enrichment['skipped']} skipped (copies of an article enriched instead, other languages)"
+    )
 
 
 def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) -> LoadSummary:
@@ -419,7 +458,7 @@ def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders t
             _print_json(_rejection_json(raw))
             continue
         # One document per batch, so no template lines are learned across the given files.
-        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes, annotate_articles=False)
+        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes)
         outcome = processed.outcome
         _print_json(_article_json(outcome) if isinstance(outcome, Article) else _rejection_json(outcome))
 
@@ -859,6 +898,11 @@ def print_summary(summary: LoadSummary) -> None:
     console.print(outcomes)
     if reprocessing:
         console.print(REPROCESS_NOTE)
+    if summary.enrichment.get("enriched") or summary.enrichment.get("skipped"):
+        console.print(
+            f"Enrich stage: {summary.enrichment['enriched']} articles enriched, {summary.enrichment['skipped']} skipped"
+            " (copies of an article enriched instead, other languages)"
+        )
     if not summary.balanced:
         errors.print("[red]outcome counts do not add up[/red]")
     if summary.rejects_by_reason:

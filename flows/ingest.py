@@ -1,12 +1,17 @@
 """The `ingest` flow.
 
-files:  discover_files -> skip_unchanged -> extract_files (process pool or Dask) -> load_batch
-web:    discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool or Dask) -> load_batch
-then:   index_articles -> check_site_health -> report_load
+Three stages, each bounded by its new work:
+ingest: files: discover_files -> skip_unchanged -> extract_files (process pool or Dask) -> load_batch
+        web:   discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool or Dask) -> load_batch
+        (extract, deduplicate, load: no NLP)
+enrich: select_articles -> read_articles -> annotate_articles (pool or Dask) -> load_enrichment
+        (flows/enrich.py; skipped with enrich=False, `newsflow enrich` catches up later)
+index:  index_articles
+then:   check_site_health -> report_load
 
-Only extract_files and extract_pages are submitted to the task runner; they get paths and plain
-records and hand batches back through files in the spool folder. Every other task runs in the
-flow's process, which alone holds the warehouse's Writer.
+Only extract_files, extract_pages and annotate_articles are submitted to the task runner; they
+get paths and plain records and hand batches back through files in the spool folder. Every
+other task runs in the flow's process, which alone holds the warehouse's Writer.
 """
 
 from __future__ import annotations
@@ -319,11 +324,15 @@ def ingest(
     allow_private_networks: bool | None = None,
     max_reject_ratio: float | None = None,
     backfill: str | None = None,
+    enrich: bool = True,
 ) -> LoadSummary:
     """Ingest files, folders, URLs, URL lists and a sources file (or one group of it); with none, the bundled sample corpus.
 
     `backfill` ("2026-01-01..2026-01-31"): feeds and sitemaps fetch the entries dated in that range.
+    `enrich=False` loads clean, deduplicated articles only; `newsflow enrich` enriches them later.
     """
+    from flows.enrich import enrich_stage  # flows.enrich builds on this module's tasks
+
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes, max_reject_ratio=max_reject_ratio)
     plan = settings.plan(paths or ([] if sources else [str(EXAMPLES)]), sources, allow_private_networks, backfill, group)
     logger = get_run_logger()
@@ -339,6 +348,8 @@ def ingest(
             _ingest_files(writer, load_id, plan.local_paths, settings, spool, slots, progress)
         if plan.web:
             _ingest_web(writer, load_id, plan, settings, spool, slots, progress)
+        if enrich:
+            enrich_stage(writer, load_id, settings, spool, slots)
         fault_point("index")
         index_articles(writer, load_id)
         ratio = writer.reject_ratio(load_id)

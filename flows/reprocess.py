@@ -2,11 +2,12 @@
 
 select_documents -> read_stored (in the flow: the warehouse's raw_blobs) -> extract_stored (pool or Dask)
                  -> rewrite_batch
-then:            index_articles -> report_load
+then:            the enrich stage (flows/enrich.py: what was rewritten, and anything else lacking
+                 enrichment at the running version) -> index_articles -> report_load
 
-By default it takes the documents the running extractor (EXTRACTOR_VERSION) has not processed,
-and the articles an older NLP model (nlp.MODEL_VERSION) enriched; `all_documents` takes every
-document. A run is a load of kind `reprocess`; its counts add up like an ingest's.
+By default it takes the documents the running extractor (EXTRACTOR_VERSION) has not processed;
+`all_documents` takes every document. A run is a load of kind `reprocess`; its counts add up
+like an ingest's.
 """
 
 from __future__ import annotations
@@ -107,12 +108,15 @@ def reprocess(
     since: str | None = None,
     batch_size: int | None = None,
     max_bytes: int | None = None,
+    enrich: bool = True,
 ) -> LoadSummary:
     """Extract stored documents again (no network) and replace what they came to; ids are kept.
 
     `load`: only documents first stored by that load; `source`: only those whose path or URL
     starts with it; `since` (ISO date or 36h, 7d, 2w): only those stored since.
     """
+    from flows.enrich import enrich_stage  # flows.enrich builds on flows.ingest's tasks, as this module does
+
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes)
     selection = Selection(all_documents, load, source_prefix(source), parse_since(since))
     logger = get_run_logger()
@@ -135,6 +139,8 @@ def reprocess(
 
         for batch_file in pipelined(jobs(), slots):
             progress.add(0, rewrite_batch(writer, load_id, batch_file))
+        if enrich:
+            enrich_stage(writer, load_id, settings, spool, slots)
         index_articles(writer, load_id)
         counts = writer.finish_load(load_id, "completed")
     logger.info("load %s done: %s", load_id, counts)

@@ -1,7 +1,9 @@
-"""Batch enrichment after NLP: normalized mentions, quotes with speakers, key phrases, agencies.
+"""The enrich stage's records: the NLP pass over stored articles (in a worker), then batch
+enrichment (normalized mentions, quotes with speakers, key phrases, agencies).
 
-Runs where the warehouse's known names are at hand (the writer), because "Zhang" in today's
-article may only resolve against "Zhang Youxia" loaded last week.
+annotate_stored runs on the extraction pool or Dask cluster; enrich_batch runs where the
+warehouse's known names are at hand (the writer), because "Zhang" in today's article may only
+resolve against "Zhang Youxia" loaded last week.
 """
 
 from __future__ import annotations
@@ -10,9 +12,56 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from transforms.entities import KnownNames, resolve_mentions
+from transforms import nlp
+from transforms.entities import KnownNames, lookup_keys, resolve_mentions
 from transforms.quotes import find_quotes
-from transforms.records import Annotation, Article, Mention, Quote
+from transforms.records import Annotation, Article, EntitySpan, Mention, Quote
+from transforms.stories import TextFeatures, text_features
+
+# Bumped whenever our own enrichment rules (entity resolution, quotes, key phrases, story
+# features) change what they produce: stored enrichment says which model and rules made it,
+# and `newsflow enrich` redoes what an older version made.
+RULES_VERSION = "1"
+
+
+def enrichment_version() -> str:
+    """The running enrichment version: the NLP model and our rules (looked up when called, so a
+    test can stand in for an upgrade)."""
+    return f"{nlp.MODEL_VERSION}+rules.{RULES_VERSION}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A loaded article as the enrich stage reads it back from the warehouse."""
+
+    article_id: str
+    article: Article
+    duplicate_of: str | None = None  # a copy is not annotated: it follows its canonical article
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """A stored article after the worker's pass: NLP findings (None for a copy) and text features."""
+
+    stored: StoredArticle
+    annotation: Annotation | None
+    features: TextFeatures
+
+
+def annotate_stored(items: Sequence[StoredArticle]) -> list[Annotated]:
+    """The NLP pass over canonical articles and text features of every article (runs in a worker)."""
+    canonical = [i for i, s in enumerate(items) if s.duplicate_of is None]
+    notes: list[Annotation | None] = [None] * len(items)
+    if canonical:
+        for i, note in zip(canonical, nlp.annotate([items[i].article for i in canonical])):
+            notes[i] = note
+    return [Annotated(s, note, text_features(s.article.text)) for s, note in zip(items, notes)]
+
+
+def names_to_look_up(notes: Sequence[Annotation | None]) -> tuple[set[str], set[str]]:
+    """The warehouse names a batch's resolution can use: (exact names, casefolded first/last words)."""
+    spans: list[EntitySpan] = [s for note in notes if note is not None for s in note.spans]
+    return lookup_keys(spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -430,6 +430,21 @@ def resolve_mentions(
     return [_mentions(items, votes, wide, known) for items in batch]
 
 
+def lookup_keys(spans: Iterable[EntitySpan]) -> tuple[set[str], set[str]]:
+    """What of the warehouse's names can matter to these spans: the same cleaned names, and
+    full names whose first or last word (casefolded) is a one-word name here."""
+    names: set[str] = set()
+    words: set[str] = set()
+    for span in spans:
+        item = _prepare(span)
+        if item is None or item.code is not None:
+            continue
+        names.add(item.name)
+        if len(item.name.split()) == 1:
+            words.add(item.name.casefold())
+    return names, words
+
+
 def _prepare(span: EntitySpan) -> _Item | None:
     """The span's cleaned name; a country's code and common name; None for labels not kept."""
     if span.label not in ENTITY_LABELS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -47,13 +46,13 @@ def process_batch(
     outlet_of: Callable[[str], str],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    annotate_articles: bool = True,
     on_document: Callable[[], object] | None = None,
 ) -> list[Processed]:
-    """Run a batch through sniff -> extract -> article steps -> fingerprint -> NLP annotation.
+    """Run a batch through sniff -> extract -> article steps -> fingerprint (no NLP: the enrich
+    stage annotates after dedup, canonical articles only).
 
     Batch-level because template lines (a line repeated across one outlet's files) are only
-    visible across documents, and because spaCy is fastest on batches. `on_document` is called
+    visible across documents. `on_document` is called
     once per document as soon as its outcome is final (a progress count; it must not raise).
     """
     decoded = [sniff(raw, max_bytes=max_bytes) for raw in raws]
@@ -70,7 +69,7 @@ def process_batch(
         else:
             outcome = run_steps(item, templates.get(outlet_of(item.source), frozenset()))
         is_article = isinstance(outcome, Article)
-        if on_document is not None and not (is_article and annotate_articles):
+        if on_document is not None:
             on_document()
         processed.append(
             Processed(
@@ -84,18 +83,4 @@ def process_batch(
                 raw_zlib=zlib.compress(raw.data, 6),
             )
         )
-    if annotate_articles:
-        processed = _annotated(processed, on_document)
     return processed
-
-
-def _annotated(processed: list[Processed], on_document: Callable[[], object] | None = None) -> list[Processed]:
-    """Attach the NLP pass's findings to each article (entities, key phrases, or why not)."""
-    from transforms.nlp import annotate  # loads spaCy: only where articles are annotated
-
-    index = [i for i, p in enumerate(processed) if isinstance(p.outcome, Article)]
-    notes = annotate([processed[i].outcome for i in index], on_article=on_document)  # type: ignore[misc]
-    out = list(processed)
-    for i, note in zip(index, notes):
-        out[i] = dataclasses.replace(out[i], annotation=note)
-    return out

@@ -144,7 +144,6 @@ class Processed:
     fingerprint: Fingerprint | None = None
     raw_zlib: bytes | None = None  # the raw bytes, compressed, for the warehouse's blob store
     http: HttpMeta | None = None  # for fetched URLs
-    annotation: Annotation | None = None  # the NLP pass's findings, for articles
 
     @property
     def doc_id(self) -> str | None:

@@ -28,6 +28,12 @@ STRONG_SCORE = 0.55
 WIRE_CONTAINMENT = 0.6  # share of the shorter text found in the other: the same wire copy
 ENTITY_WEIGHTS = {"PERSON": 3.0, "ORG": 2.0, "EVENT": 2.0, "FAC": 1.5, "LOC": 1.0, "GPE": 0.5, "NORP": 0.5}
 SHINGLE = 5
+# Stored per article at enrichment, so placement never rebuilds members' texts: the heaviest
+# MAX_TERMS terms, and the word 5-grams whose hash is a multiple of a sampling rate chosen so at
+# most MAX_SHINGLES remain. Both are consistent samples: two texts keep the same shared words
+# and shingles, so an article compared in its own batch or a year later scores the same.
+MAX_TERMS = 100
+MAX_SHINGLES = 128
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # A compact English stop list: function words carry no topic.
@@ -52,9 +58,19 @@ class StoryDoc:
     dateline: tuple[int, int] | None  # (month, day) printed in its dateline, without a year
     entities: Mapping[str, float]  # entity key -> weight (by type)
     terms: Mapping[str, float]  # content word -> 1 + log(count)
-    shingles: frozenset[int]  # hashed word 5-grams, for wire containment
+    shingles: frozenset[int]  # hashed word 5-grams (those sampled at `rate`), for wire containment
     duplicate_of: str | None = None
     norm: float = 0.0  # of `terms`, kept so that comparing two articles costs one pass
+    rate: int = 1  # the shingle sampling rate: hashes kept are multiples of it
+
+
+@dataclass(frozen=True, slots=True)
+class TextFeatures:
+    """What placement needs from an article's text, compact enough to store beside it."""
+
+    terms: Mapping[str, float]  # content word -> 1 + log(count), the MAX_TERMS heaviest
+    shingles: frozenset[int]  # hashed word 5-grams whose hash is a multiple of `rate`
+    rate: int
 
 
 @dataclass
@@ -94,6 +110,21 @@ class Placement:
     containment: float | None  # of its text in the wire group's first article
 
 
+def text_features(text: str) -> TextFeatures:
+    """The compact term vector and shingle sample of a text (what enrichment stores per article)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    counts = Counter(w for w in words if w not in _STOP and len(w) > 2)
+    # Heaviest first; among equal weights a hash decides, so two texts keep the same shared words.
+    kept = sorted(counts, key=lambda w: (-counts[w], zlib.crc32(w.encode())))[:MAX_TERMS]
+    terms = {w: 1 + math.log(counts[w]) for w in kept}
+    hashes = {zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(max(len(words) - SHINGLE + 1, 0))}
+    rate = 1
+    while len(hashes) > MAX_SHINGLES:
+        rate *= 2
+        hashes = {h for h in hashes if h % rate == 0}
+    return TextFeatures(terms, frozenset(hashes), rate)
+
+
 def story_doc(
     article_id: str,
     title: str | None,
@@ -104,16 +135,30 @@ def story_doc(
     duplicate_of: str | None = None,
 ) -> StoryDoc:
     """The features clustering needs from one article (entity_types: entity key -> type)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    counts = Counter(w for w in words if w not in _STOP and len(w) > 2)
-    terms = {w: 1 + math.log(n) for w, n in counts.items()}
-    shingles = frozenset(
-        zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(max(len(words) - SHINGLE + 1, 0))
-    )
+    return stored_doc(article_id, label_of(title, text), published, dateline, entity_types, text_features(text), duplicate_of)
+
+
+def stored_doc(
+    article_id: str,
+    label: str,
+    published: dt.date | None,
+    dateline: tuple[int, int] | None,
+    entity_types: Mapping[str, str],
+    features: TextFeatures,
+    duplicate_of: str | None = None,
+) -> StoryDoc:
+    """An article as clustering sees it, from its stored features (no text needed)."""
     entities = {key: ENTITY_WEIGHTS.get(kind, 1.0) for key, kind in entity_types.items()}
-    label = title or " ".join(text.split()[:12]) + "…"
-    norm = math.sqrt(sum(v * v for v in terms.values()))
-    return StoryDoc(article_id, label, published, dateline, entities, terms, shingles, duplicate_of, norm)
+    norm = math.sqrt(sum(v * v for v in features.terms.values()))
+    return StoryDoc(
+        article_id, label, published, dateline, entities, features.terms, features.shingles, duplicate_of, norm,
+        features.rate,
+    )
+
+
+def label_of(title: str | None, text: str) -> str:
+    """A story label for an article: its title, or for an untitled one its first words."""
+    return title or " ".join(text.split()[:12]) + "…"
 
 
 def place(new: Sequence[StoryDoc], stories: Sequence[Story]) -> tuple[list[Placement], list[Story]]:
@@ -255,8 +300,13 @@ def entity_overlap(entities: Mapping[str, float], named: set[str]) -> float:
     return sum(w for key, w in entities.items() if key in named) / total
 
 
-def containment(a: frozenset[int], b: frozenset[int]) -> float:
-    """Share of the smaller shingle set found in the other."""
+def containment(a: frozenset[int], b: frozenset[int], rate_a: int = 1, rate_b: int = 1) -> float:
+    """Share of the smaller shingle set found in the other (both thinned to the coarser sample)."""
+    rate = max(rate_a, rate_b)
+    if rate_a != rate:
+        a = frozenset(h for h in a if h % rate == 0)
+    if rate_b != rate:
+        b = frozenset(h for h in b if h % rate == 0)
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
@@ -266,7 +316,7 @@ def _wire_group(doc: StoryDoc, story: Story) -> tuple[str, float | None]:
     """The wire group of the story member whose text best contains this one's, or a new group."""
     best_member, best = None, 0.0
     for member in story.members:
-        share = containment(doc.shingles, member.shingles)
+        share = containment(doc.shingles, member.shingles, doc.rate, member.rate)
         if share > best:
             best_member, best = member, share
     if best_member is not None and best >= WIRE_CONTAINMENT:

@@ -1,37 +1,35 @@
-"""The DuckDB warehouse: migrations on open, the single writer, read-only access for queries."""
+"""The DuckDB warehouse: migrations on open, the single writer, read-only access for queries.
+
+The Writer's per-table work lives with each family of tables' SQL: loads and documents
+(warehouse/loads.py), dedup state (dedup_state.py), web and file state (web_state.py), enrichment
+and stories (enrichment.py), the search index (search.py).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from transforms.dedup import BANDS, NUM_PERM, Fingerprint, Verdict, band_hashes, find_duplicates
-from transforms.enrich import Enriched, entity_id, enrich_batch, quote_id
-# Versions are looked up when rows are written (records.EXTRACTOR_VERSION, nlp.MODEL_VERSION),
-# not bound at import, so a test can stand in for an upgrade by changing them.
-from transforms import nlp, records
-from transforms.stories import WINDOW as STORY_WINDOW, Story, anchors, place, story_doc
-from transforms.entities import KnownNames
-from transforms.urls import host_of
-from transforms.site_health import SiteAlert
-from transforms.records import Article, HttpMeta, NotModified, Processed, Rejection
-from warehouse import search_index
+from transforms.dedup import Verdict, find_duplicates
+from transforms.enrich import Annotated
+from transforms.records import Article, NotModified, Processed, Rejection
+from warehouse import dedup_state, enrichment, loads, search_index, web_state
 from warehouse.aggregates import update_entity_aggregates
+# Names other code imports from here: each lives with its tables' SQL now.
+from warehouse.loads import Selection, StoredDocument, article_columns, now
+from warehouse.web_state import FileState, WebRow, WebState
+
+__all__ = ["BatchCounts", "FileState", "Selection", "StoredDocument", "WarehouseBusy", "WebState", "Writer", "connect",
+           "db_path", "migrate", "migrations", "read_rows"]
 
 DEFAULT_DB = Path("data/newsflow.duckdb")
-RECENT_STORIES = 200  # stories an undated article is compared with, besides those near the batch's dates
-MEMBERS_COMPARED = 50  # articles per candidate story an article is compared with
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
 # a fixed cap keeps the writer's memory flat however many documents a run holds.
 DEFAULT_MEMORY_LIMIT = "512MB"
@@ -113,7 +111,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         try:
             con.execute(sql)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, _now()]
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now()]
             )
             con.execute("COMMIT")
         except Exception:
@@ -132,98 +130,6 @@ class BatchCounts:
     unchanged: int = 0
     rejected: int = 0
     verdicts: list[Verdict] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _WebRow:
-    """One fetched URL as the web tables record it."""
-
-    url: str
-    meta: HttpMeta
-    sha256: str | None
-    size: int
-    outcome: str  # loaded | duplicate | rejected | listing
-    reason: str | None
-    fetch_outcome: str  # ok | not_modified | the fetch's rejection reason
-
-    @classmethod
-    def of(cls, p: Processed, copies: set[str]) -> _WebRow:
-        """The web row of a processed page."""
-        assert p.http is not None
-        if isinstance(p.outcome, NotModified):
-            return cls(p.source, p.http, None, 0, "loaded", None, "not_modified")
-        if isinstance(p.outcome, Rejection):
-            # Refused before or while fetching; a page that arrived but failed extraction fetched fine.
-            fetch_outcome = p.outcome.reason if p.outcome.stage in ("discover", "fetch") else "ok"
-            return cls(p.source, p.http, p.sha256, p.size or 0, "rejected", p.outcome.reason, fetch_outcome)
-        outcome = "duplicate" if p.doc_id in copies else "loaded"
-        return cls(p.source, p.http, p.sha256, p.size or 0, outcome, None, "ok")
-
-
-@dataclass(frozen=True, slots=True)
-class WebState:
-    """A URL as last fetched."""
-
-    kind: str
-    etag: str | None
-    last_modified: str | None
-    outcome: str  # loaded | duplicate | rejected | listing
-    reason: str | None
-    content_sha256: str | None
-    fetched_at: dt.datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """A source file as last recorded."""
-
-    size: int | None
-    mtime_ns: int | None
-    sha256: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which stored documents a reprocess run takes: by default, those the running extractor
-    (or NLP model) has not processed; the other fields narrow the choice."""
-
-    everything: bool = False  # every document, whatever version processed it
-    load_id: str | None = None  # documents first stored by this load
-    source_prefix: str | None = None  # documents whose path or URL starts with this
-    since: dt.datetime | None = None  # documents first stored by a load started at or after this
-
-
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
-    """A stored document to re-extract, with what its HTTP response said (for fetched pages)."""
-
-    doc_id: str
-    source_uri: str
-    content_sha256: str
-    final_url: str | None = None  # after redirects
-    content_type: str | None = None  # the Content-Type header, which may name the charset
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    """What the warehouse holds for a document before it is reprocessed."""
-
-    article: bool
-    copy: bool  # the article is judged a copy of another
-    rejection: tuple[str, str, str | None] | None  # (stage, reason, detail) of its latest reject
-    enrichment_current: bool  # enriched by the running NLP model, or skipped (e.g. language_de)
-    in_story: bool
-
-    @property
-    def judging_order(self) -> int:
-        """Originals are judged before copies, copies before new articles: clusters keep their roots."""
-        return 0 if self.article and not self.copy else 1 if self.article else 2
-
-
-# Tables whose rows describe one article's enrichment; they are replaced with it.
-_ENRICHMENT_TABLES = ("enrichment", "mentions", "quotes", "keywords", "article_agencies")
-# `articles` columns that say which run wrote a row rather than what was extracted.
-_ARTICLE_STAMPS = frozenset({"article_id", "doc_id", "extractor_version", "load_id"})
 
 
 class Writer:
@@ -260,213 +166,56 @@ class Writer:
         # failed too would hide the first error.
         self.close(checkpoint=exc_type is None)
 
-    # -- loads -------------------------------------------------------------------------------
+    # What the Writer does per table family lives with those tables' SQL; these are its methods.
+    start_load = loads.start_load
+    add_discovered = loads.add_discovered
+    note_web_discovery = loads.note_web_discovery
+    reject_ratio = loads.reject_ratio
+    finish_load = loads.finish_load
+    record_site_health = loads.record_site_health
+    record_site_alerts = loads.record_site_alerts
+    stored_body = loads.stored_body
+    stored_bodies = loads.stored_bodies
+    documents_to_reprocess = loads.documents_to_reprocess
+    known_documents = loads.known_documents
+    _add_counts = loads.add_counts
+    _stored_outcomes = loads.stored_outcomes
+    _same_articles = loads.same_articles
+    _delete_article_rows = loads.delete_article_rows
+    _stamp_versions = loads.stamp_versions
+    _insert_blobs = loads.insert_blobs
+    _insert_documents = loads.insert_documents
+    _insert_articles = loads.insert_articles
+    _insert_rejects = loads.insert_rejects
 
-    def start_load(self, load_id: str, flow_run_id: str | None = None, kind: str = "ingest") -> None:
-        """Record a load (`ingest` or `reprocess`) as running."""
-        self.con.execute(
-            "INSERT INTO loads (load_id, started_at, status, flow_run_id, kind) VALUES (?, ?, 'running', ?, ?)",
-            [load_id, _now(), flow_run_id, kind],
-        )
+    _candidates = dedup_state.candidates
+    _insert_fingerprints = dedup_state.insert_fingerprints
+    _insert_duplicates = dedup_state.insert_duplicates
+    _stored_fingerprints = dedup_state.stored_fingerprints
+    _reroot_copies_of = dedup_state.reroot_copies_of
+    _judge_again = dedup_state.judge_again
 
-    def add_discovered(self, load_id: str, discovered: int, unchanged: int) -> None:
-        """Count inputs found, and those skipped as unchanged before any reading."""
-        self.con.execute(
-            "UPDATE loads SET discovered = discovered + ?, unchanged = unchanged + ? WHERE load_id = ?",
-            [discovered, unchanged, load_id],
-        )
+    file_states = web_state.file_states
+    web_states = web_state.web_states
+    write_listing = web_state.write_listing
+    _upsert_source_files = web_state.upsert_source_files
+    _update_source_outcomes = web_state.update_source_outcomes
+    _insert_http_responses = web_state.insert_http_responses
+    _upsert_web_resources = web_state.upsert_web_resources
+    _insert_fetches = web_state.insert_fetches
 
-    def note_web_discovery(
-        self, load_id: str, listings: int, older: int, deferred: int, outside_range: int, undated: int
-    ) -> None:
-        """Count feeds and sitemaps read, and listed entries left out (too old, over the per-run cap,
-        outside a backfill's range or undated in a backfill)."""
-        self.con.execute(
-            "UPDATE loads SET listings = listings + ?, skipped_older = skipped_older + ?, deferred = deferred + ?,"
-            " skipped_outside_range = skipped_outside_range + ?, skipped_undated = skipped_undated + ?"
-            " WHERE load_id = ?",
-            [listings, older, deferred, outside_range, undated, load_id],
-        )
+    select_to_enrich = enrichment.select_to_enrich
+    stored_articles = enrichment.stored_articles
+    in_stories = enrichment.in_stories
+    refresh_stories = enrichment.refresh_stories
+    _stories_of = enrichment.stories_of
+    _redate_story_members = enrichment.redate_story_members
 
-    def reject_ratio(self, load_id: str) -> float:
-        """Share of a load's inputs that were read (not unchanged) and rejected."""
-        (ratio,) = self.con.execute(
-            "SELECT rejected / greatest(discovered - unchanged, 1) FROM loads WHERE load_id = ?", [load_id]
-        ).fetchone()
-        return float(ratio)
-
-    def finish_load(self, load_id: str, status: str, message: str | None = None) -> dict[str, int]:
-        """Mark a load finished and return its counts."""
-        self.con.execute(
-            "UPDATE loads SET finished_at = ?, status = ?, message = ? WHERE load_id = ?",
-            [_now(), status, message, load_id],
-        )
-        row = self.con.execute(
-            "SELECT discovered, loaded, duplicates, unchanged, rejected FROM loads WHERE load_id = ?",
-            [load_id],
-        ).fetchone()
-        return dict(zip(("discovered", "loaded", "duplicates", "unchanged", "rejected"), row))
-
-    def record_site_health(self, load_id: str) -> None:
-        """Record each site's extraction health in a load beside its previous 7 days (site_health_checks)."""
-        self.con.execute(
-            """
-            INSERT INTO site_health_checks
-            WITH this_load AS (SELECT started_at FROM loads WHERE load_id = $load),
-            sites AS (
-                SELECT site_name, articles, with_title, with_day_date, with_author, median_words
-                FROM site_health_by_load WHERE load_id = $load
-            ),
-            baseline AS (
-                SELECT
-                    p.site_name,
-                    count(DISTINCT p.load_id)    AS loads,
-                    count(*)                     AS articles,
-                    avg(p.has_title::INTEGER)    AS with_title,
-                    avg(p.has_day_date::INTEGER) AS with_day_date,
-                    avg(p.has_author::INTEGER)   AS with_author,
-                    median(p.word_count)         AS median_words
-                FROM stg_article_health p, this_load t
-                WHERE p.started_at < t.started_at
-                  AND p.started_at >= t.started_at - INTERVAL 7 DAY
-                  AND p.site_name IN (SELECT site_name FROM sites)
-                GROUP BY p.site_name
-            )
-            SELECT
-                $load, s.site_name, s.articles, s.with_title, s.with_day_date, s.with_author, s.median_words,
-                coalesce(b.loads, 0), coalesce(b.articles, 0),
-                b.with_title, b.with_day_date, b.with_author, b.median_words, $now
-            FROM sites s
-            LEFT JOIN baseline b USING (site_name)
-            """,
-            {"load": load_id, "now": _now()},
-        )
-
-    def record_site_alerts(self, load_id: str, alerts: Sequence[SiteAlert]) -> None:
-        """Keep a load's template-change alerts, so SQL users see what the run warned about."""
-        if not alerts:
-            return
-        self._append(
-            "INSERT INTO site_alerts SELECT * FROM rows",
-            {
-                "load_id": pa.array([load_id] * len(alerts), pa.string()),
-                "site_name": pa.array([a.site for a in alerts], pa.string()),
-                "field": pa.array([a.field for a in alerts], pa.string()),
-                "baseline": pa.array([a.baseline for a in alerts], pa.float64()),
-                "observed": pa.array([a.observed for a in alerts], pa.float64()),
-                "articles": pa.array([a.articles for a in alerts], pa.int32()),
-                "baseline_articles": pa.array([a.baseline_articles for a in alerts], pa.int32()),
-                "raised_at": pa.array([_now()] * len(alerts), pa.timestamp("us", tz="UTC")),
-            },
-        )
-
-    # -- unchanged detection -----------------------------------------------------------------
-
-    def file_states(self, uris: Sequence[str]) -> dict[str, FileState]:
-        """Recorded size, mtime and hash for those of `uris` seen before."""
-        if not uris:
-            return {}
-        rows = self._select(
-            "SELECT s.source_uri, s.size, s.mtime_ns, s.content_sha256"
-            " FROM source_files s JOIN rows USING (source_uri)",
-            {"source_uri": pa.array(list(uris), pa.string())},
-        )
-        return {uri: FileState(size, mtime, sha) for uri, size, mtime, sha in rows}
-
-    def web_states(self, urls: Sequence[str]) -> dict[str, WebState]:
-        """What the last fetch of each of `urls` returned, for those fetched before."""
-        if not urls:
-            return {}
-        rows = self._select(
-            "SELECT w.url, w.kind, w.etag, w.last_modified, w.outcome, w.reason, w.content_sha256, w.fetched_at"
-            " FROM web_resources w JOIN rows USING (url)",
-            {"url": pa.array(list(urls), pa.string())},
-        )
-        return {url: WebState(*rest) for url, *rest in rows}
-
-    def stored_body(self, content_sha256: str) -> bytes | None:
-        """Raw bytes kept for a content hash, decompressed."""
-        return self.stored_bodies([content_sha256]).get(content_sha256)
-
-    def stored_bodies(self, hashes: Sequence[str]) -> dict[str, bytes]:
-        """Raw bytes kept for those of `hashes` stored, decompressed."""
-        if not hashes:
-            return {}
-        rows = self._select(
-            "SELECT b.content_sha256, b.compression, b.data FROM raw_blobs b JOIN rows USING (content_sha256)",
-            {"content_sha256": pa.array(list(hashes), pa.string())},
-        )
-        bodies = {}
-        for sha, compression, data in rows:
-            try:
-                bodies[sha] = zlib.decompress(data) if compression == "zlib" else bytes(data)
-            except zlib.error:
-                continue  # a damaged blob reads as missing: the caller records that, the run goes on
-        return bodies
-
-    def documents_to_reprocess(self, selection: Selection) -> list[StoredDocument]:
-        """Stored documents a reprocess run takes, in path/URL order (an outlet's documents together)."""
-        rows = self.con.execute(
-            """
-            SELECT d.doc_id, d.source_uri, d.content_sha256, h.final_url,
-                   list_filter(h.headers, lambda x: x.name = 'content-type')[1].value
-            FROM documents d
-            LEFT JOIN loads l ON l.load_id = d.load_id
-            LEFT JOIN articles a ON a.article_id = d.doc_id
-            LEFT JOIN enrichment e ON e.article_id = d.doc_id
-            LEFT JOIN http_responses h ON h.url = d.source_uri AND h.content_sha256 = d.content_sha256
-            WHERE ($everything
-                   OR d.extractor_version IS DISTINCT FROM $extractor
-                   OR (a.article_id IS NOT NULL AND (e.article_id IS NULL
-                       OR (e.status = 'enriched' AND e.model IS DISTINCT FROM $model))))
-              AND ($load_id IS NULL OR d.load_id = $load_id)
-              AND ($prefix IS NULL OR starts_with(d.source_uri, $prefix))
-              AND ($since IS NULL OR l.started_at >= $since)
-            ORDER BY d.source_uri, d.doc_id
-            """,
-            {
-                "everything": selection.everything,
-                "extractor": records.EXTRACTOR_VERSION,
-                "model": nlp.MODEL_VERSION,
-                "load_id": selection.load_id,
-                "prefix": selection.source_prefix,
-                "since": selection.since,
-            },
-        ).fetchall()
-        return [StoredDocument(*row) for row in rows]
-
-    def write_listing(self, load_id: str, url: str, meta: HttpMeta, body: bytes | None) -> None:
-        """Record a feed or sitemap fetch (a body, or a 304) in one transaction."""
-        sha256 = hashlib.sha256(body).hexdigest() if body is not None else None
-        row = _WebRow(url, meta, sha256, len(body) if body is not None else 0, "listing", None,
-                      "ok" if body is not None else "not_modified")
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            if body is not None:
-                self._insert_blobs([Processed(url, NotModified(url), sha256=sha256, size=len(body),
-                                              raw_zlib=zlib.compress(body, 6))])
-                self._insert_http_responses(load_id, [row])
-            self._upsert_web_resources(load_id, [row], keep_outcome=body is None)
-            self._insert_fetches(load_id, [row])
-            self.con.execute("COMMIT")
-        except BaseException:
-            self._rollback()
-            raise
-
-    def known_documents(self, doc_ids: Sequence[str]) -> set[str]:
-        """Those of `doc_ids` already stored."""
-        if not doc_ids:
-            return set()
-        rows = self._select(
-            "SELECT d.doc_id FROM documents d JOIN rows USING (doc_id)",
-            {"doc_id": pa.array(list(doc_ids), pa.string())},
-        )
-        return {doc for (doc,) in rows}
-
-    # -- the batch write ---------------------------------------------------------------------
+    # -- the batch writes: one transaction each ------------------------------------------------
 
     def write_batch(self, load_id: str, batch: Sequence[Processed]) -> BatchCounts:
-        """Deduplicate a batch against the warehouse and load it in one transaction."""
+        """Deduplicate a batch against the warehouse and load it in one transaction (no NLP: the
+        enrich stage enriches and places the articles loaded)."""
         counts = BatchCounts()
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -490,21 +239,18 @@ class Writer:
             self._insert_blobs(fresh)
             self._insert_documents(load_id, fresh)
             self._insert_articles(load_id, articles)
-            enriched = self._insert_enrichment(load_id, articles)
-            self._place_stories(load_id, articles, enriched, verdicts)
             self._insert_fingerprints(fingerprints)
             self._insert_duplicates(load_id, verdicts)
             self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
             self._upsert_source_files(
                 load_id, [p for p in fresh if p.http is None], [p for p in touched if p.http is None], copies
             )
-            fresh_rows = [_WebRow.of(p, copies) for p in fresh if p.http is not None]
-            settled_rows = [_WebRow.of(p, copies) for p in [*touched, *not_modified] if p.http is not None]
+            fresh_rows = [WebRow.of(p, copies) for p in fresh if p.http is not None]
+            settled_rows = [WebRow.of(p, copies) for p in [*touched, *not_modified] if p.http is not None]
             self._insert_http_responses(load_id, fresh_rows)
             self._upsert_web_resources(load_id, fresh_rows, keep_outcome=False)
             self._upsert_web_resources(load_id, settled_rows, keep_outcome=True)
             self._insert_fetches(load_id, fresh_rows + settled_rows)
-            update_entity_aggregates(self.con, [p.doc_id for p in articles])
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
@@ -517,8 +263,8 @@ class Writer:
 
         An article keeps its id (its document's), so references to it survive, and keeps its
         story (stories are never split or merged). What derives from its text is rebuilt:
-        fingerprint, duplicate verdict, enrichment. A document that comes out as stored, with
-        enrichment by the running model, is unchanged: only its version stamp moves.
+        fingerprint and duplicate verdict here; its enrichment is dropped, for the enrich stage to
+        redo. A document that comes out as stored is unchanged: only its version stamp moves.
         """
         counts = BatchCounts()
         self.con.execute("BEGIN TRANSACTION")
@@ -528,16 +274,12 @@ class Writer:
             before = self._stored_outcomes(items)
             same = self._same_articles(items)
             unchanged: list[Processed] = []
-            reenrich: list[Processed] = []  # the same article, enriched by an older model
             rewrite: list[Processed] = []  # a changed article, or one that was a rejection
             rejected: list[Processed] = []  # a rejection that was an article, or another rejection
             for p in items:
                 was = before[p.doc_id]
                 if isinstance(p.outcome, Article):
-                    if p.doc_id not in same:
-                        rewrite.append(p)
-                    else:
-                        (unchanged if was.enrichment_current else reenrich).append(p)
+                    (unchanged if p.doc_id in same else rewrite).append(p)
                 elif was.article or was.rejection != (p.outcome.stage, p.outcome.reason, p.outcome.detail):
                     rejected.append(p)
                 else:
@@ -548,34 +290,45 @@ class Writer:
             stories = self._stories_of(dropped + rewritten)
 
             self._delete_article_rows(("fingerprints", "minhash_bands", "duplicates"), dropped + rewritten)
-            self._delete_article_rows(_ENRICHMENT_TABLES, dropped + rewritten + [p.doc_id for p in reenrich])
+            enrichment.delete_enrichment(self, dropped + rewritten)
             self._delete_article_rows(("story_members", "articles"), dropped)
             self._reroot_copies_of(load_id, dropped)
             if rewrite:
-                self._append("INSERT OR REPLACE INTO articles SELECT * FROM rows", _article_columns(load_id, rewrite))
+                self._append("INSERT OR REPLACE INTO articles SELECT * FROM rows", article_columns(load_id, rewrite))
             verdicts = self._judge_again(load_id, rewrite)
             counts.verdicts = verdicts
-            enriched = self._insert_enrichment(load_id, rewrite + reenrich)
-            unplaced = [p for p in rewrite + reenrich if not before[p.doc_id].in_story]
-            self._place_stories(load_id, unplaced, enriched, verdicts)
             self._redate_story_members([p for p in rewrite if before[p.doc_id].in_story])
-            self._refresh_stories(load_id, stories | self._stories_of([p.doc_id for p in unplaced]))
+            self.refresh_stories(load_id, stories)
             self._insert_rejects(load_id, rejected + unreadable)
-            self._stamp_versions(items, [p for p in unchanged + reenrich if isinstance(p.outcome, Article)])
+            self._stamp_versions(items, [p for p in unchanged if isinstance(p.outcome, Article)])
 
-            copies = {v.article_id for v in verdicts} | {p.doc_id for p in reenrich if before[p.doc_id].copy}
+            copies = {v.article_id for v in verdicts}
             self._update_source_outcomes(rewrite, rejected, copies)
-            update_entity_aggregates(self.con, dropped + rewritten + [p.doc_id for p in reenrich])
+            # Their mentions were dropped with their enrichment (the enrich stage writes them anew).
+            update_entity_aggregates(self.con, dropped + rewritten)
             counts.unchanged = len(unchanged)
             counts.rejected = len(rejected) + len(unreadable)
-            counts.duplicates = sum(p.doc_id in copies for p in rewrite + reenrich)
-            counts.loaded = len(rewrite) + len(reenrich) - counts.duplicates
+            counts.duplicates = sum(p.doc_id in copies for p in rewrite)
+            counts.loaded = len(rewrite) - counts.duplicates
             self._add_counts(load_id, counts)
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
         return counts
+
+    def write_enrichment(self, load_id: str, batch: Sequence[Annotated]) -> tuple[int, int]:
+        """Load a batch's enrichment and place its articles in stories, in one transaction; (enriched, skipped)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            counts = enrichment.write_enrichment(self, load_id, batch)
+            update_entity_aggregates(self.con, [a.article_id for a in batch])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return counts
+
 
     def _rollback(self) -> None:
         """Roll back the open transaction; one whose COMMIT failed (e.g. a full disk) is gone already,
@@ -585,486 +338,6 @@ class Writer:
         except duckdb.TransactionException:
             pass
 
-    def _add_counts(self, load_id: str, counts: BatchCounts) -> None:
-        self.con.execute(
-            "UPDATE loads SET loaded = loaded + ?, duplicates = duplicates + ?,"
-            " unchanged = unchanged + ?, rejected = rejected + ? WHERE load_id = ?",
-            [counts.loaded, counts.duplicates, counts.unchanged, counts.rejected, load_id],
-        )
-
-    def _stored_outcomes(self, items: Sequence[Processed]) -> dict[str, _Stored]:
-        """What each document came to before: article or rejection, copy, enrichment, story."""
-        if not items:
-            return {}
-        rows = self._select(
-            """
-            WITH last_reject AS (
-                SELECT x.source_uri, x.content_sha256, arg_max([x.stage, x.reason, x.detail], l.started_at) AS why
-                FROM rejects x JOIN loads l USING (load_id)
-                JOIN rows r ON x.source_uri = r.source_uri AND x.content_sha256 = r.content_sha256
-                GROUP BY ALL
-            )
-            SELECT r.doc_id, a.article_id IS NOT NULL, d.article_id IS NOT NULL, lr.why,
-                   e.article_id IS NOT NULL AND (e.status = 'skipped' OR e.model IS NOT DISTINCT FROM $model),
-                   sm.article_id IS NOT NULL
-            FROM rows r
-            LEFT JOIN articles a ON a.article_id = r.doc_id
-            LEFT JOIN duplicates d ON d.article_id = r.doc_id
-            LEFT JOIN enrichment e ON e.article_id = r.doc_id
-            LEFT JOIN story_members sm ON sm.article_id = r.doc_id
-            LEFT JOIN last_reject lr ON lr.source_uri = r.source_uri AND lr.content_sha256 = r.content_sha256
-            """,
-            {
-                "doc_id": pa.array([p.doc_id for p in items], pa.string()),
-                "source_uri": pa.array([p.source for p in items], pa.string()),
-                "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
-            },
-            {"model": nlp.MODEL_VERSION},
-        )
-        return {
-            doc: _Stored(article, copy, tuple(why) if why else None, current, in_story)
-            for doc, article, copy, why, current, in_story in rows
-        }
-
-    def _same_articles(self, items: Sequence[Processed]) -> set[str]:
-        """Ids of the re-extracted articles identical to their stored rows (stamps aside)."""
-        articles = [p for p in items if isinstance(p.outcome, Article)]
-        if not articles:
-            return set()
-        columns = _article_columns("", articles)
-        # Column names are the table's own, not input.
-        same = " AND ".join(f"r.{c} IS NOT DISTINCT FROM a.{c}" for c in columns if c not in _ARTICLE_STAMPS)
-        found = self._select(f"SELECT r.article_id FROM rows r JOIN articles a USING (article_id) WHERE {same}", columns)
-        return {aid for (aid,) in found}
-
-    def _delete_article_rows(self, tables: Sequence[str], article_ids: Sequence[str]) -> None:
-        if not article_ids:
-            return
-        for table in tables:  # our own table names, not input
-            self._append(
-                f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM rows)",
-                {"article_id": pa.array(list(article_ids), pa.string())},
-            )
-
-    def _reroot_copies_of(self, load_id: str, gone: Sequence[str]) -> None:
-        """Judge again, from their stored fingerprints, the copies of articles that are no longer articles."""
-        if not gone:
-            return
-        orphans = [aid for (aid,) in self._select(
-            "SELECT d.article_id FROM duplicates d JOIN rows r ON d.duplicate_of = r.article_id",
-            {"article_id": pa.array(list(gone), pa.string())},
-        )]
-        if not orphans:
-            return
-        self._delete_article_rows(("duplicates",), orphans)
-        fps = self._stored_fingerprints(orphans)
-        known = [c for c in self._candidates(fps) if c.article_id not in set(orphans)]
-        self._insert_duplicates(load_id, find_duplicates(fps, known))
-
-    def _judge_again(self, load_id: str, items: Sequence[Processed]) -> list[Verdict]:
-        """Fingerprint and judge re-extracted articles against the warehouse; keep clusters one level deep."""
-        fps = [p.fingerprint for p in items if p.fingerprint is not None]
-        ids = {fp.article_id for fp in fps}
-        # An original is never judged a copy of its own copies.
-        known = [c for c in self._candidates(fps) if c.duplicate_of not in ids]
-        verdicts = find_duplicates(fps, known)
-        self._insert_fingerprints(fps)
-        self._insert_duplicates(load_id, verdicts)
-        if verdicts:  # the copies of an article now judged a copy follow it to its original
-            self._append(
-                "UPDATE duplicates d SET duplicate_of = r.duplicate_of FROM rows r WHERE d.duplicate_of = r.article_id",
-                {
-                    "article_id": pa.array([v.article_id for v in verdicts], pa.string()),
-                    "duplicate_of": pa.array([v.duplicate_of for v in verdicts], pa.string()),
-                },
-            )
-        return verdicts
-
-    def _stories_of(self, article_ids: Sequence[str]) -> set[str]:
-        if not article_ids:
-            return set()
-        return {sid for (sid,) in self._select(
-            "SELECT DISTINCT sm.story_id FROM story_members sm JOIN rows USING (article_id)",
-            {"article_id": pa.array(list(article_ids), pa.string())},
-        )}
-
-    def _redate_story_members(self, items: Sequence[Processed]) -> None:
-        """A re-extracted article's own publication day (when it has one) becomes its date in its story."""
-        days = {
-            p.doc_id: art.published.value
-            for p in items
-            if (art := p.outcome).published is not None and art.published.precision == "day"
-        }
-        if not days:
-            return
-        self._append(
-            "UPDATE story_members sm SET published_on = r.published_on FROM rows r"
-            " WHERE sm.article_id = r.article_id AND sm.published_on IS DISTINCT FROM r.published_on",
-            {
-                "article_id": pa.array(list(days), pa.string()),
-                "published_on": pa.array(list(days.values()), pa.date32()),
-            },
-        )
-
-    def _refresh_stories(self, load_id: str, story_ids: set[str]) -> None:
-        """Recount stories whose members changed and widen or narrow their dates; drop stories left empty."""
-        if not story_ids:
-            return
-        columns = {
-            "story_id": pa.array(sorted(story_ids), pa.string()),
-            "load_id": pa.array([load_id] * len(story_ids), pa.string()),
-        }
-        self._append(
-            "UPDATE stories s SET first_published_at = m.first, last_published_at = m.last,"
-            " article_count = m.n, updated_load_id = m.load_id,"
-            " updated_seq = (SELECT coalesce(max(updated_seq), 0) + 1 FROM stories)"
-            " FROM (SELECT r.story_id, any_value(r.load_id) AS load_id, min(sm.published_on) AS first,"
-            "       max(sm.published_on) AS last, count(*)::INTEGER AS n"
-            "       FROM rows r JOIN story_members sm USING (story_id) GROUP BY r.story_id) m"
-            " WHERE s.story_id = m.story_id"
-            " AND (s.first_published_at, s.last_published_at, s.article_count) IS DISTINCT FROM (m.first, m.last, m.n)",
-            columns,
-        )
-        self._append(
-            "DELETE FROM stories WHERE story_id IN (SELECT story_id FROM rows)"
-            " AND story_id NOT IN (SELECT story_id FROM story_members)",
-            columns,
-        )
-
-    def _stamp_versions(self, items: Sequence[Processed], kept: Sequence[Processed]) -> None:
-        """Record the running extractor on every reprocessed document, and on the articles kept as they were."""
-        if items:
-            self._append(
-                "UPDATE documents d SET extractor_version = r.extractor_version, media_type = r.media_type,"
-                " encoding = r.encoding FROM rows r WHERE d.doc_id = r.doc_id",
-                {
-                    "doc_id": pa.array([p.doc_id for p in items], pa.string()),
-                    "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(items), pa.string()),
-                    "media_type": pa.array([p.media_type for p in items], pa.string()),
-                    "encoding": pa.array([p.encoding for p in items], pa.string()),
-                },
-            )
-        if kept:
-            self._append(
-                "UPDATE articles a SET extractor_version = r.extractor_version FROM rows r"
-                " WHERE a.article_id = r.article_id AND a.extractor_version IS DISTINCT FROM r.extractor_version",
-                {
-                    "article_id": pa.array([p.doc_id for p in kept], pa.string()),
-                    "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(kept), pa.string()),
-                },
-            )
-
-    def _update_source_outcomes(self, rewritten: Sequence[Processed], rejected: Sequence[Processed], copies: set[str]) -> None:
-        """What a file or URL came to, where its current content is a document whose outcome changed."""
-        items = [*rewritten, *rejected]
-        if not items:
-            return
-        columns = {
-            "source_uri": pa.array([p.source for p in items], pa.string()),
-            "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
-            "outcome": pa.array(
-                ["rejected" if isinstance(p.outcome, Rejection) else "duplicate" if p.doc_id in copies else "loaded" for p in items],
-                pa.string(),
-            ),
-            "reason": pa.array([p.outcome.reason if isinstance(p.outcome, Rejection) else None for p in items], pa.string()),
-        }
-        self._append(
-            "UPDATE web_resources w SET outcome = r.outcome, reason = r.reason FROM rows r"
-            " WHERE w.url = r.source_uri AND w.content_sha256 = r.content_sha256",
-            columns,
-        )
-        self._append(
-            "UPDATE source_files s SET outcome = r.outcome FROM rows r"
-            " WHERE s.source_uri = r.source_uri AND s.content_sha256 = r.content_sha256",
-            columns,
-        )
-
-    def _stored_fingerprints(self, article_ids: Sequence[str]) -> list[Fingerprint]:
-        """Stored fingerprints of articles, in the order their documents were first loaded."""
-        return _as_fingerprints(self._select(
-            "SELECT f.article_id, f.exact_key, f.url_key, f.minhash, dup.duplicate_of"
-            " FROM rows r JOIN fingerprints f USING (article_id) LEFT JOIN duplicates dup USING (article_id)"
-            " JOIN documents doc ON doc.doc_id = f.article_id LEFT JOIN loads l ON l.load_id = doc.load_id"
-            " ORDER BY l.started_at, f.article_id",
-            {"article_id": pa.array(list(article_ids), pa.string())},
-        ))
-
-    def _candidates(self, batch: Sequence[Fingerprint]) -> list[Fingerprint]:
-        """Stored articles that share a URL key, exact key or LSH band with the batch."""
-        if not batch:
-            return []
-        bands = np.stack([fp.band_values() for fp in batch])
-        probe_bands = pa.table(
-            {
-                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int16), len(batch))),
-                "band_hash": pa.array(bands.ravel()),
-            }
-        )
-        probe_keys = pa.table(
-            {
-                "exact_key": pa.array([fp.exact_key for fp in batch], pa.string()),
-                "url_key": pa.array([fp.url_key for fp in batch], pa.string()),
-            }
-        )
-        self.con.register("probe_bands", probe_bands)
-        self.con.register("probe_keys", probe_keys)
-        try:
-            rows = self.con.execute(
-                """
-                WITH hits AS (
-                    SELECT DISTINCT m.article_id FROM minhash_bands m
-                    JOIN probe_bands p ON m.band = p.band AND m.band_hash = p.band_hash
-                    UNION
-                    SELECT f.article_id FROM fingerprints f JOIN probe_keys k ON f.exact_key = k.exact_key
-                    UNION
-                    SELECT f.article_id FROM fingerprints f JOIN probe_keys k ON f.url_key = k.url_key
-                )
-                SELECT f.article_id, f.exact_key, f.url_key, f.minhash, d.duplicate_of
-                FROM hits h
-                JOIN fingerprints f USING (article_id)
-                LEFT JOIN duplicates d USING (article_id)
-                """
-            ).fetchall()
-        finally:
-            self.con.unregister("probe_bands")
-            self.con.unregister("probe_keys")
-        return _as_fingerprints(rows)
-
-    def _insert_blobs(self, items: Sequence[Processed]) -> None:
-        unique: dict[str, Processed] = {}
-        for p in items:
-            if p.sha256 is not None and p.raw_zlib is not None:
-                unique.setdefault(p.sha256, p)
-        if not unique:
-            return
-        self._append(
-            "INSERT INTO raw_blobs SELECT * FROM rows WHERE content_sha256 NOT IN (SELECT content_sha256 FROM raw_blobs)",
-            {
-                "content_sha256": pa.array(list(unique), pa.string()),
-                "compression": pa.array(["zlib"] * len(unique), pa.string()),
-                "bytes": pa.array([p.size for p in unique.values()], pa.int64()),
-                "data": pa.array([p.raw_zlib for p in unique.values()], pa.binary()),
-            },
-        )
-
-    def _insert_documents(self, load_id: str, items: Sequence[Processed]) -> None:
-        readable = {p.doc_id: p for p in items if p.doc_id is not None}
-        if not readable:
-            return
-        self._append(
-            "INSERT INTO documents SELECT * FROM rows WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
-            {
-                "doc_id": pa.array(list(readable), pa.string()),
-                "source_uri": pa.array([p.source for p in readable.values()], pa.string()),
-                "content_sha256": pa.array([p.sha256 for p in readable.values()], pa.string()),
-                "media_type": pa.array([p.media_type for p in readable.values()], pa.string()),
-                "encoding": pa.array([p.encoding for p in readable.values()], pa.string()),
-                "bytes": pa.array([p.size or 0 for p in readable.values()], pa.int64()),
-                "load_id": pa.array([load_id] * len(readable), pa.string()),
-                "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(readable), pa.string()),
-            },
-        )
-
-    def _insert_articles(self, load_id: str, items: Sequence[Processed]) -> None:
-        if not items:
-            return
-        self._append(
-            "INSERT INTO articles SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM articles)",
-            _article_columns(load_id, items),
-        )
-
-    def known_names(self) -> KnownNames:
-        """People's full names already in the warehouse, and each name's majority type."""
-        people = [n for (n,) in self.con.execute(
-            "SELECT name FROM entities WHERE type = 'PERSON' AND contains(name, ' ') ORDER BY name"
-        ).fetchall()]
-        types = dict(self.con.execute(
-            "SELECT name, arg_max(type, n) FROM ("
-            " SELECT e.name, e.type, count(*) AS n FROM mentions m JOIN entities e USING (entity_id)"
-            " GROUP BY ALL) GROUP BY name"
-        ).fetchall())
-        return KnownNames(people=frozenset(people), types=types)
-
-    def _insert_enrichment(self, load_id: str, items: Sequence[Processed]) -> list[Enriched]:
-        """Entities, mentions, quotes, key phrases and agencies of newly loaded articles."""
-        if not items:
-            return []
-        enriched = enrich_batch(
-            [(p.doc_id, p.outcome, p.annotation) for p in items], self.known_names()  # type: ignore[misc]
-        )
-        self._append(
-            "INSERT INTO enrichment SELECT * FROM rows ANTI JOIN enrichment USING (article_id)",
-            {
-                "article_id": pa.array([e.article_id for e in enriched], pa.string()),
-                "status": pa.array(["skipped" if e.skipped else "enriched" for e in enriched], pa.string()),
-                "reason": pa.array([e.skipped for e in enriched], pa.string()),
-                "model": pa.array([None if e.skipped else nlp.MODEL_VERSION for e in enriched], pa.string()),
-                "load_id": pa.array([load_id] * len(enriched), pa.string()),
-            },
-        )
-        mentions = [(e.article_id, m) for e in enriched for m in e.mentions]
-        entities = {entity_id(m): m for _, m in mentions}
-        if entities:
-            self._append(
-                "INSERT INTO entities SELECT * FROM rows ANTI JOIN entities USING (entity_id)",
-                {
-                    "entity_id": pa.array(list(entities), pa.string()),
-                    "name": pa.array([m.name for m in entities.values()], pa.string()),
-                    "type": pa.array([m.type for m in entities.values()], pa.string()),
-                    "country_code": pa.array([m.country_code for m in entities.values()], pa.string()),
-                    "first_load_id": pa.array([load_id] * len(entities), pa.string()),
-                },
-            )
-            self._append(
-                "INSERT INTO mentions SELECT * FROM rows",
-                {
-                    "article_id": pa.array([a for a, _ in mentions], pa.string()),
-                    "entity_id": pa.array([entity_id(m) for _, m in mentions], pa.string()),
-                    "surface": pa.array([m.surface for _, m in mentions], pa.string()),
-                    "start_char": pa.array([m.start for _, m in mentions], pa.int32()),
-                    "end_char": pa.array([m.end for _, m in mentions], pa.int32()),
-                    "load_id": pa.array([load_id] * len(mentions), pa.string()),
-                },
-            )
-        quotes = [(e, q) for e in enriched for q in e.quotes]
-        if quotes:
-            speakers = [_speaker_id(e, q) for e, q in quotes]
-            self._append(
-                "INSERT INTO quotes SELECT * FROM rows ANTI JOIN quotes USING (quote_id)",
-                {
-                    "quote_id": pa.array([quote_id(e.article_id, q) for e, q in quotes], pa.string()),
-                    "article_id": pa.array([e.article_id for e, _ in quotes], pa.string()),
-                    "text": pa.array([q.text for _, q in quotes], pa.string()),
-                    "speaker_entity_id": pa.array(speakers, pa.string()),
-                    "speaker_text": pa.array([q.speaker_text for _, q in quotes], pa.string()),
-                    "cue": pa.array([q.cue for _, q in quotes], pa.string()),
-                    "start_char": pa.array([q.start for _, q in quotes], pa.int32()),
-                    "end_char": pa.array([q.end for _, q in quotes], pa.int32()),
-                    "load_id": pa.array([load_id] * len(quotes), pa.string()),
-                },
-            )
-        keywords = [(e.article_id, phrase, score) for e in enriched for phrase, score in e.keywords]
-        if keywords:
-            self._append(
-                "INSERT INTO keywords SELECT * FROM rows",
-                {
-                    "article_id": pa.array([k[0] for k in keywords], pa.string()),
-                    "phrase": pa.array([k[1] for k in keywords], pa.string()),
-                    "score": pa.array([k[2] for k in keywords], pa.float64()),
-                    "load_id": pa.array([load_id] * len(keywords), pa.string()),
-                },
-            )
-        agencies = [(e.article_id, a) for e in enriched for a in e.agencies]
-        if agencies:
-            self._append(
-                "INSERT INTO article_agencies SELECT * FROM rows",
-                {
-                    "article_id": pa.array([a for a, _ in agencies], pa.string()),
-                    "agency": pa.array([g for _, g in agencies], pa.string()),
-                    "load_id": pa.array([load_id] * len(agencies), pa.string()),
-                },
-            )
-        return enriched
-
-    def _place_stories(
-        self, load_id: str, items: Sequence[Processed], enriched: Sequence[Enriched], verdicts: Sequence[Verdict]
-    ) -> None:
-        """Put newly loaded articles into stories (existing ones first) and record wire groups."""
-        if not items:
-            return
-        copies = {v.article_id: v.duplicate_of for v in verdicts}
-        entity_types = {e.article_id: {m.key: m.type for m in e.mentions} for e in enriched}
-        docs = []
-        for p in items:
-            art: Article = p.outcome  # type: ignore[assignment]
-            dateline = art.dateline
-            docs.append(
-                story_doc(
-                    p.doc_id,  # type: ignore[arg-type]
-                    art.title,
-                    art.text,
-                    art.published.value if art.published and art.published.precision == "day" else None,
-                    (dateline.month, dateline.day) if dateline and dateline.month and dateline.day else None,
-                    entity_types.get(p.doc_id, {}),  # type: ignore[arg-type]
-                    copies.get(p.doc_id),  # type: ignore[arg-type]
-                )
-            )
-        dates = [d.published for d in docs if d.published is not None]
-        keys = sorted({k for d in docs for k in (anchors(d.entities) or d.entities)})
-        placements, touched = place(docs, self._candidate_stories(dates, keys))
-        self._append(
-            "INSERT INTO story_members SELECT * FROM rows ANTI JOIN story_members USING (article_id)",
-            {
-                "article_id": pa.array([x.article_id for x in placements], pa.string()),
-                "story_id": pa.array([x.story_id for x in placements], pa.string()),
-                "evidence": pa.array([x.evidence for x in placements], pa.string()),
-                "score": pa.array([x.score for x in placements], pa.float64()),
-                "published_on": pa.array([x.published_on for x in placements], pa.date32()),
-                "wire_group_id": pa.array([x.wire_group_id for x in placements], pa.string()),
-                "containment": pa.array([x.containment for x in placements], pa.float64()),
-                "load_id": pa.array([load_id] * len(placements), pa.string()),
-            },
-        )
-        # New stories are inserted whole; a story joined is recounted from story_members below, as
-        # `touched` holds at most MEMBERS_COMPARED of its earlier articles.
-        self._append(
-            "INSERT INTO stories SELECT *, (SELECT coalesce(max(updated_seq), 0) + 1 FROM stories) FROM rows"
-            " ON CONFLICT (story_id) DO NOTHING",
-            {
-                "story_id": pa.array([s.story_id for s in touched], pa.string()),
-                "label": pa.array([s.label for s in touched], pa.string()),
-                "first_published_at": pa.array([s.first for s in touched], pa.date32()),
-                "last_published_at": pa.array([s.last for s in touched], pa.date32()),
-                "article_count": pa.array([len(s.members) for s in touched], pa.int32()),
-                "created_load_id": pa.array([load_id] * len(touched), pa.string()),
-                "updated_load_id": pa.array([load_id] * len(touched), pa.string()),
-            },
-        )
-        self._refresh_stories(load_id, {s.story_id for s in touched})
-
-    def _candidate_stories(self, dates: Sequence[dt.date], keys: Sequence[str]) -> list[Story]:
-        """Stories a batch may join: near the batch's dates or among the most recent, naming one of its entities."""
-        lo = min(dates) - STORY_WINDOW if dates else None
-        hi = max(dates) + STORY_WINDOW if dates else None
-        if not keys:
-            return []
-        ids = [sid for (sid,) in self._select(
-            "WITH near AS ("
-            " SELECT story_id FROM stories WHERE ($lo IS NOT NULL AND last_published_at >= $lo AND first_published_at <= $hi)"
-            " UNION SELECT story_id FROM (SELECT story_id FROM stories ORDER BY updated_seq DESC, story_id LIMIT $recent))"
-            " SELECT DISTINCT sm.story_id FROM near JOIN story_members sm USING (story_id)"
-            " JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)"
-            " JOIN rows r ON r.key = e.type || ':' || coalesce(e.country_code, e.name)",
-            {"key": pa.array(list(keys), pa.string())},
-            {"lo": lo, "hi": hi, "recent": RECENT_STORIES},
-        )]
-        if not ids:
-            return []
-        members = self._select(
-            "SELECT s.story_id, s.label, s.first_published_at, s.last_published_at, sm.article_id, a.title, a.text,"
-            " sm.published_on, a.dateline_month, a.dateline_day, sm.wire_group_id, d.duplicate_of"
-            " FROM rows r JOIN stories s USING (story_id) JOIN story_members sm USING (story_id)"
-            " JOIN articles a USING (article_id) LEFT JOIN duplicates d USING (article_id)"
-            " QUALIFY row_number() OVER (PARTITION BY s.story_id ORDER BY sm.article_id) <= $cap",
-            {"story_id": pa.array(ids, pa.string())},
-            {"cap": MEMBERS_COMPARED},
-        )
-        article_ids = [row[4] for row in members]
-        keys: dict[str, dict[str, str]] = {}
-        for aid, key, kind in self._select(
-            "SELECT m.article_id, e.type || ':' || coalesce(e.country_code, e.name), e.type"
-            " FROM rows r JOIN mentions m USING (article_id) JOIN entities e USING (entity_id)",
-            {"article_id": pa.array(article_ids, pa.string())},
-        ):
-            keys.setdefault(aid, {})[key] = kind
-        stories: dict[str, Story] = {}
-        for sid, label, first, last, aid, title, text, day, month, mday, group, dup in members:
-            story = stories.setdefault(sid, Story(sid, label, first, last))
-            dateline = (month, mday) if month and mday else None
-            story.add(story_doc(aid, title, text, day, dateline, keys.get(aid, {}), dup), None)
-            story.wire_groups[aid] = group
-        return list(stories.values())
-
     def update_search_index(self, load_id: str | None) -> int:
         """Index the articles that loads since the index's last one added or changed; return how many, and record it in `load_id`'s row."""
         indexed = search_index.update(lambda: self.con, search_index.index_dir(self.path), self.release)
@@ -1072,173 +345,11 @@ class Writer:
             self.con.execute("UPDATE loads SET indexed = indexed + ? WHERE load_id = ?", [indexed, load_id])
         return indexed
 
-    def _insert_fingerprints(self, fps: Sequence[Fingerprint]) -> None:
-        if not fps:
-            return
-        signatures = np.stack([fp.minhash for fp in fps]).astype(np.uint32)
-        self._append(
-            "INSERT INTO fingerprints SELECT * FROM rows",
-            {
-                "article_id": pa.array([fp.article_id for fp in fps], pa.string()),
-                "exact_key": pa.array([fp.exact_key for fp in fps], pa.string()),
-                "url_key": pa.array([fp.url_key for fp in fps], pa.string()),
-                "minhash": pa.FixedSizeListArray.from_arrays(pa.array(signatures.ravel()), NUM_PERM),
-            },
-        )
-        bands = np.stack([fp.band_values() for fp in fps])
-        self._append(
-            "INSERT INTO minhash_bands SELECT * FROM rows",
-            {
-                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int16), len(fps))),
-                "band_hash": pa.array(bands.ravel()),
-                "article_id": pa.array(np.repeat([fp.article_id for fp in fps], BANDS).tolist(), pa.string()),
-            },
-        )
-
-    def _insert_duplicates(self, load_id: str, verdicts: Sequence[Verdict]) -> None:
-        if not verdicts:
-            return
-        self._append(
-            "INSERT INTO duplicates SELECT * FROM rows",
-            {
-                "article_id": pa.array([v.article_id for v in verdicts], pa.string()),
-                "duplicate_of": pa.array([v.duplicate_of for v in verdicts], pa.string()),
-                "method": pa.array([v.method for v in verdicts], pa.string()),
-                "similarity": pa.array([v.similarity for v in verdicts], pa.float64()),
-                "load_id": pa.array([load_id] * len(verdicts), pa.string()),
-            },
-        )
-
-    def _insert_rejects(self, load_id: str, items: Sequence[Processed]) -> None:
-        if not items:
-            return
-        rejections: list[Rejection] = [p.outcome for p in items]  # type: ignore[misc]
-        self._append(
-            "INSERT INTO rejects SELECT * FROM rows",
-            {
-                "load_id": pa.array([load_id] * len(items), pa.string()),
-                "source_uri": pa.array([r.source for r in rejections], pa.string()),
-                "stage": pa.array([r.stage for r in rejections], pa.string()),
-                "reason": pa.array([r.reason for r in rejections], pa.string()),
-                "detail": pa.array([r.detail for r in rejections], pa.string()),
-                "content_sha256": pa.array([p.sha256 for p in items], pa.string()),
-            },
-        )
-
-    def _upsert_source_files(
-        self, load_id: str, fresh: Sequence[Processed], touched: Sequence[Processed], copies: set[str]
-    ) -> None:
-        def outcome(p: Processed) -> str:
-            if isinstance(p.outcome, Rejection):
-                return "rejected"
-            return "duplicate" if p.doc_id in copies else "loaded"
-
-        # Unreadable inputs are not remembered, so the next run tries them again.
-        readable = [p for p in fresh if p.sha256 is not None]
-        if readable:
-            self._append(
-                "INSERT OR REPLACE INTO source_files SELECT * FROM rows",
-                {
-                    "source_uri": pa.array([p.source for p in readable], pa.string()),
-                    "size": pa.array([p.size for p in readable], pa.int64()),
-                    "mtime_ns": pa.array([p.mtime_ns for p in readable], pa.int64()),
-                    "content_sha256": pa.array([p.sha256 for p in readable], pa.string()),
-                    "outcome": pa.array([outcome(p) for p in readable], pa.string()),
-                    "load_id": pa.array([load_id] * len(readable), pa.string()),
-                },
-            )
-        if touched:
-            self._append(
-                "UPDATE source_files s SET size = r.size, mtime_ns = r.mtime_ns, content_sha256 = r.content_sha256"
-                " FROM rows r WHERE s.source_uri = r.source_uri",
-                {
-                    "source_uri": pa.array([p.source for p in touched], pa.string()),
-                    "size": pa.array([p.size for p in touched], pa.int64()),
-                    "mtime_ns": pa.array([p.mtime_ns for p in touched], pa.int64()),
-                    "content_sha256": pa.array([p.sha256 for p in touched], pa.string()),
-                },
-            )
-
-    def _insert_http_responses(self, load_id: str, rows: Sequence[_WebRow]) -> None:
-        rows = [r for r in rows if r.sha256 is not None and r.meta.status is not None]
-        if not rows:
-            return
-        self._append(
-            "INSERT INTO http_responses SELECT r.* FROM (SELECT DISTINCT ON (url, content_sha256) * FROM rows) r"
-            " ANTI JOIN http_responses h ON h.url = r.url AND h.content_sha256 = r.content_sha256",
-            {
-                "url": pa.array([r.url for r in rows], pa.string()),
-                "content_sha256": pa.array([r.sha256 for r in rows], pa.string()),
-                "final_url": pa.array([r.meta.final_url or r.url for r in rows], pa.string()),
-                "status": pa.array([r.meta.status for r in rows], pa.int16()),
-                "headers": pa.array(
-                    [[{"name": k, "value": v} for k, v in r.meta.headers] for r in rows],
-                    pa.list_(pa.struct([("name", pa.string()), ("value", pa.string())])),
-                ),
-                "fetched_at": pa.array([r.meta.fetched_at or _now() for r in rows], pa.timestamp("us", tz="UTC")),
-                "load_id": pa.array([load_id] * len(rows), pa.string()),
-            },
-        )
-
-    def _upsert_web_resources(self, load_id: str, rows: Sequence[_WebRow], *, keep_outcome: bool) -> None:
-        """Remember each URL's validators and outcome.
-
-        With `keep_outcome` (a 304, or the same bytes again) the URL keeps the outcome its
-        content came to, and only when we asked, what it answered and its validators change.
-        """
-        if not rows:
-            return
-        headers = [r.meta.headers_dict() for r in rows]
-        columns = {
-            "url": pa.array([r.url for r in rows], pa.string()),
-            "kind": pa.array([r.meta.kind for r in rows], pa.string()),
-            "final_url": pa.array([r.meta.final_url for r in rows], pa.string()),
-            "status": pa.array([r.meta.status for r in rows], pa.int16()),
-            "etag": pa.array([h.get("etag") for h in headers], pa.string()),
-            "last_modified": pa.array([h.get("last-modified") for h in headers], pa.string()),
-            "content_sha256": pa.array([r.sha256 for r in rows], pa.string()),
-            "outcome": pa.array([r.outcome for r in rows], pa.string()),
-            "reason": pa.array([r.reason for r in rows], pa.string()),
-            "fetched_at": pa.array([r.meta.fetched_at or _now() for r in rows], pa.timestamp("us", tz="UTC")),
-            "load_id": pa.array([load_id] * len(rows), pa.string()),
-        }
-        if keep_outcome:
-            sql = (
-                "INSERT INTO web_resources SELECT * FROM rows ON CONFLICT (url) DO UPDATE SET"
-                " status = excluded.status, fetched_at = excluded.fetched_at, load_id = excluded.load_id,"
-                " etag = coalesce(excluded.etag, web_resources.etag),"
-                " last_modified = coalesce(excluded.last_modified, web_resources.last_modified),"
-                " final_url = coalesce(excluded.final_url, web_resources.final_url)"
-            )
-        else:
-            sql = "INSERT OR REPLACE INTO web_resources SELECT * FROM rows"
-        self._append(sql, columns)
-
-    def _insert_fetches(self, load_id: str, rows: Sequence[_WebRow]) -> None:
-        if not rows:
-            return
-        self._append(
-            "INSERT INTO fetches SELECT * FROM rows",
-            {
-                "load_id": pa.array([load_id] * len(rows), pa.string()),
-                "url": pa.array([r.url for r in rows], pa.string()),
-                "host": pa.array([host_of(r.url) for r in rows], pa.string()),
-                "kind": pa.array([r.meta.kind for r in rows], pa.string()),
-                "status": pa.array([r.meta.status for r in rows], pa.int16()),
-                "outcome": pa.array([r.fetch_outcome for r in rows], pa.string()),
-                "requests": pa.array([r.meta.requests for r in rows], pa.int16()),
-                "redirects": pa.array([r.meta.redirects for r in rows], pa.int16()),
-                "bytes": pa.array([r.size for r in rows], pa.int64()),
-                "elapsed_ms": pa.array([r.meta.elapsed * 1000 for r in rows], pa.float64()),
-                "fetched_at": pa.array([r.meta.fetched_at for r in rows], pa.timestamp("us", tz="UTC")),
-            },
-        )
-
-    def _append(self, sql: str, columns: dict[str, pa.Array]) -> None:
+    def _append(self, sql: str, columns: dict[str, pa.Array], params: dict[str, object] | None = None) -> None:
         """Run an INSERT ... FROM rows with `rows` bound to an Arrow table: one bulk statement."""
         self.con.register("rows", pa.table(columns))
         try:
-            self.con.execute(sql)
+            self.con.execute(sql, params)
         finally:
             self.con.unregister("rows")
 
@@ -1249,63 +360,6 @@ class Writer:
             return self.con.execute(sql, params).fetchall()
         finally:
             self.con.unregister("rows")
-
-
-def _article_columns(load_id: str, items: Sequence[Processed]) -> dict[str, pa.Array]:
-    """The `articles` columns of extracted articles, in table order."""
-    arts: list[Article] = [p.outcome for p in items]  # type: ignore[misc]
-    dates = [a.published for a in arts]
-    datelines = [a.dateline for a in arts]
-    return {
-        "article_id": pa.array([p.doc_id for p in items], pa.string()),
-        "doc_id": pa.array([p.doc_id for p in items], pa.string()),
-        "source_uri": pa.array([a.source for a in arts], pa.string()),
-        "url": pa.array([a.url for a in arts], pa.string()),
-        "title": pa.array([a.title for a in arts], pa.string()),
-        "byline": pa.array([a.byline for a in arts], pa.string()),
-        "authors": pa.array([list(a.authors) for a in arts], pa.list_(pa.string())),
-        "agencies": pa.array([list(a.agencies) for a in arts], pa.list_(pa.string())),
-        "site_name": pa.array([a.site_name for a in arts], pa.string()),
-        "published_at": pa.array([d.value if d else None for d in dates], pa.date32()),
-        "date_source": pa.array([d.source if d else None for d in dates], pa.string()),
-        "date_precision": pa.array([d.precision if d else None for d in dates], pa.string()),
-        "dateline_place": pa.array([d.place if d else None for d in datelines], pa.string()),
-        "dateline_text": pa.array([d.date_text if d else None for d in datelines], pa.string()),
-        "dateline_month": pa.array([d.month if d else None for d in datelines], pa.int8()),
-        "dateline_day": pa.array([d.day if d else None for d in datelines], pa.int8()),
-        "language": pa.array([a.language for a in arts], pa.string()),
-        "media_type": pa.array([a.media_type for a in arts], pa.string()),
-        "text": pa.array([a.text for a in arts], pa.string()),
-        "word_count": pa.array([a.word_count for a in arts], pa.int32()),
-        "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(arts), pa.string()),
-        "load_id": pa.array([load_id] * len(arts), pa.string()),
-    }
-
-
-def _as_fingerprints(rows: Sequence[tuple]) -> list[Fingerprint]:
-    """Fingerprints from (article_id, exact_key, url_key, minhash, duplicate_of) rows."""
-    if not rows:
-        return []
-    signatures = np.array([sig for *_, sig, _ in rows], dtype=np.uint32)
-    stored_bands = band_hashes(signatures)
-    return [
-        Fingerprint(aid, exact, signatures[i], url, dup, stored_bands[i])
-        for i, (aid, exact, url, _, dup) in enumerate(rows)
-    ]
-
-
-def _speaker_id(enriched, quote) -> str | None:  # type: ignore[no-untyped-def]
-    """The entity id of a quote's speaker, when the speaker resolved to one of the article's mentions."""
-    if quote.speaker is None:
-        return None
-    for mention in enriched.mentions:
-        if mention.name == quote.speaker:
-            return entity_id(mention)
-    return None
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def read_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Iterable[object] | None = None) -> tuple[list[str], list[tuple]]:

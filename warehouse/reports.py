@@ -12,7 +12,7 @@ OUTCOMES = ("discovered", "loaded", "duplicates", "unchanged", "rejected")
 # What the outcome counts mean for a reprocess load.
 REPROCESS_NOTE = (
     "Stored documents extracted again, without the network: loaded and duplicates are documents whose "
-    "article was written again (changed, newly accepted, or enriched by a newer model); unchanged ones "
+    "article was written again (changed or newly accepted; the enrich stage then enriches it again); unchanged ones "
     "came out as stored; rejected ones are rejected now (newly, or for another reason) or could not be "
     "read back (raw_missing: they keep what they had)."
 )
@@ -40,6 +40,8 @@ class LoadSummary:
         default_factory=list
     )
     status_codes: list[tuple[int | None, int]] = field(default_factory=list)
+    # The enrich stage: articles enriched, and those skipped with a reason (copies, other languages).
+    enrichment: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -78,6 +80,7 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         "SELECT method, count(*) FROM duplicates WHERE load_id = ? GROUP BY method ORDER BY method",
         [load_id],
     ).fetchall()
+    enriched, skipped = con.execute("SELECT enriched, enrich_skipped FROM loads WHERE load_id = ?", [load_id]).fetchone()
     return LoadSummary(
         load_id=load_id,
         status=status,
@@ -91,6 +94,7 @@ def load_summary(con: duckdb.DuckDBPyConnection, load_id: str) -> LoadSummary:
         web=dict(zip(WEB_COUNTS, (n or 0 for n in web))),
         fetch_by_host=hosts,
         status_codes=statuses,
+        enrichment={"enriched": enriched or 0, "skipped": skipped or 0},
     )
 
 
@@ -152,6 +156,12 @@ def to_markdown(summary: LoadSummary) -> str:
     ]
     if summary.kind == "reprocess":
         lines += ["", REPROCESS_NOTE]
+    if summary.enrichment.get("enriched") or summary.enrichment.get("skipped"):
+        lines += [
+            "",
+            f"Enrich stage: {summary.enrichment['enriched']} articles enriched, {summary.enrichment['skipped']} skipped"
+            " (copies of an article enriched instead, other languages).",
+        ]
     if summary.alerts:
         lines += ["", "## Alerts", "", "Extraction fell sharply against the site's previous 7 days (a template change?):", ""]
         lines += [f"- {alert.describe()}" for alert in summary.alerts]

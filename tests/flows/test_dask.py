@@ -77,10 +77,12 @@ def test_a_dask_run_fills_the_warehouse_exactly_as_the_process_pool_does(prefect
     pool_summary = ingest(paths=[str(EXAMPLES)], db=str(on_pool), batch_size=BATCH_SIZE)
     assert pool_summary.counts == {"discovered": 31, "loaded": 22, "duplicates": 4, "unchanged": 0, "rejected": 5}
 
-    # The extraction really ran on the cluster's workers, spread over both, and nothing else did:
-    # the tasks that hold the warehouse's Writer (skip_unchanged, load_batch, ...) stayed in the flow's process.
+    # The extraction and the enrich stage's NLP pass (26 articles, canonical first) really ran on
+    # the cluster's workers, spread over both, and nothing else did: the tasks that hold the
+    # warehouse's Writer (skip_unchanged, load_batch, load_enrichment, ...) stayed in the flow's process.
     ran = [(task["key"].rsplit("-", 1)[0], task["worker"]) for task in stream.data]
-    assert sorted(name for name, _ in ran) == ["check_worker"] + ["extract_files"] * BATCHES
+    annotated = -(-26 // BATCH_SIZE)
+    assert sorted(name for name, _ in ran) == ["annotate_articles"] * annotated + ["check_worker"] + ["extract_files"] * BATCHES
     assert {worker for name, worker in ran if name == "extract_files"} == set(local_cluster.scheduler_info["workers"])
 
     dask_rows, pool_rows = warehouse_rows(on_dask), warehouse_rows(on_pool)

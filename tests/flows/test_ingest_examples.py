@@ -162,17 +162,25 @@ def test_cli_ingest_prints_the_summary_tables(prefect_server, tmp_path):
     assert "loaded" in result.stdout and "Extraction health by site" in result.stdout
 
 
-def test_articles_in_other_languages_are_marked_not_enriched_with_the_reason(first_run):
+def test_articles_in_other_languages_and_copies_are_marked_not_enriched_with_the_reason(first_run):
     db, _ = first_run
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute(
             "SELECT a.language, e.status, e.reason FROM enrichment e JOIN articles a USING (article_id)"
+            " ANTI JOIN duplicates d USING (article_id)"
         ).fetchall()
+        copies = con.execute(
+            "SELECT DISTINCT e.status, e.reason, (SELECT count(*) FROM mentions m WHERE m.article_id = e.article_id)"
+            " FROM enrichment e JOIN duplicates d USING (article_id)"
+        ).fetchall()
+        copy_count = con.execute("SELECT count(*) FROM duplicates").fetchone()[0]
         total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     finally:
         con.close()
-    assert len(rows) == total  # every article has its enrichment status: none is skipped silently
+    assert len(rows) + copy_count == total  # every article has its enrichment status: none is skipped silently
+    # A copy is not annotated again: it points at its canonical article, which is.
+    assert copy_count > 0 and copies == [("skipped", "duplicate", 0)]
     assert {(lang, status, reason) for lang, status, reason in rows if lang != "en"} == {
         ("de", "skipped", "language_de"),
         ("es", "skipped", "language_es"),

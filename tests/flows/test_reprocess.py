@@ -15,6 +15,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.enrich import enrich
 from flows.ingest import ingest
 from flows.reprocess import raw_document, reprocess
 from tests.conftest import EXAMPLES
@@ -23,6 +24,7 @@ from transforms import html, nlp, plaintext, records
 from warehouse.db import StoredDocument
 
 in_process = reprocess.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
+enrich_in_process = enrich.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))
 
 # Columns that say which run wrote a row, not what it holds.
 RUN_COLUMNS = {"load_id", "first_load_id", "created_load_id", "updated_load_id"}
@@ -183,18 +185,24 @@ def test_articles_a_new_extractor_rejects_leave_and_come_back_under_the_same_ids
     assert broken_invariants(db) == {}
 
 
-def test_a_newer_nlp_model_re_enriches_articles_without_changing_their_extraction(db, monkeypatch):
-    enriched = query(db, "SELECT count(*) FROM enrichment WHERE status = 'enriched'")[0][0]
-    before = contents(db, ignoring={"model"})
+def test_a_newer_nlp_model_is_caught_up_by_enrich_without_reextracting(db, monkeypatch):
+    (articles,) = query(db, "SELECT count(*) FROM articles")[0]
+    before = contents(db, ignoring={"model", "version"})
     monkeypatch.setattr(nlp, "MODEL_VERSION", "en_core_web_sm-3.8.1")
 
-    summary = in_process(db=str(db))
+    assert in_process(db=str(db), enrich=False).counts["discovered"] == 0  # extraction is not what changed
+    summary = enrich_in_process(db=str(db))
 
-    assert summary.counts["discovered"] == enriched and summary.counts["unchanged"] == 0
-    assert summary.counts["loaded"] + summary.counts["duplicates"] == enriched
+    assert summary.kind == "enrich" and summary.status == "completed"
+    assert summary.enrichment["enriched"] + summary.enrichment["skipped"] == articles
     assert query(db, "SELECT DISTINCT model FROM enrichment WHERE status = 'enriched'") == [("en_core_web_sm-3.8.1",)]
-    assert contents(db, ignoring={"model"}) == before  # the same model in fact: the same entities, quotes, stories
-    assert in_process(db=str(db)).counts["discovered"] == 0
+    assert contents(db, ignoring={"model", "version"}) == before  # the same model in fact: the same entities, quotes, stories
+    assert enrich_in_process(db=str(db)).enrichment == {"enriched": 0, "skipped": 0}
+    # --all re-enriches every article again, idempotently.
+    again = enrich_in_process(db=str(db), everything=True)
+    assert again.enrichment["enriched"] + again.enrichment["skipped"] == articles
+    assert contents(db, ignoring={"model", "version"}) == before
+    assert broken_invariants(db) == {}
 
 
 def test_a_document_whose_raw_bytes_are_gone_stays_and_the_run_says_so(db):

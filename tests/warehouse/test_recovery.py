@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 
-from tests.warehouse.test_writer import STORY, processed
 from warehouse.db import Writer
 from warehouse.lock import Holder
 from warehouse.recovery import record_process, settle_interrupted
@@ -33,13 +32,3 @@ def test_the_reason_a_run_left_in_the_lock_file_is_the_reason_given(tmp_path):
         (settled,) = settle_interrupted(writer.con, "L2", last)
     assert settled.message.startswith("interrupted: OSError: No space left on device")
 
-
-def test_story_recency_counts_batches_not_load_ids(tmp_path):
-    """A re-run after a crash has a later load id than the killed run; recency must not depend on it."""
-    with Writer(tmp_path / "wh.duckdb") as writer:
-        writer.start_load("L9")  # the first batch, under a load id that sorts last
-        writer.write_batch("L9", [processed("/a/one.txt", STORY)])
-        writer.start_load("L1")
-        writer.write_batch("L1", [processed("/a/two.txt", "Grain futures rose. " * 40)])
-        order = writer.con.execute("SELECT label FROM stories ORDER BY updated_seq DESC").fetchall()
-    assert len(order) == 2 and order[0][0].startswith("Grain")  # the later batch's story is the recent one

@@ -1,0 +1,106 @@
+"""The enrich stage, and the `enrich` flow that runs it alone.
+
+select_articles (canonical articles lacking enrichment at the running version, then copies)
+  -> read_articles (in the flow: the warehouse's rows) -> annotate_articles (pool or Dask: spaCy
+  and text features) -> load_enrichment (the writer: names resolved against the warehouse,
+  quotes, stories, wire groups)
+
+`ingest` and `reprocess` run this stage after loading (unless told not to); `newsflow enrich`
+catches up on what a `--no-enrich` run left, and with `everything` re-enriches every article
+(after a rules change): the same articles come out the same, so it is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+
+from flows.ingest import (
+    extraction_slots,
+    index_articles,
+    new_load_id,
+    pipelined,
+    read_spool,
+    report_load,
+    spool_batch,
+    task_runner,
+)
+from flows.runs import fault_point, writing
+from flows.settings import Settings
+from transforms.enrich import Annotated, StoredArticle, annotate_stored
+from warehouse.db import Writer
+from warehouse.reports import LoadSummary
+
+
+@task(name="select_articles", cache_policy=NO_CACHE)
+def select_articles(writer: Writer, everything: bool, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
+    """The next articles to enrich (canonical ones first), after the last of the previous batch."""
+    return writer.select_to_enrich(everything=everything, after=after, limit=limit)
+
+
+@task(name="read_articles", cache_policy=NO_CACHE)
+def read_articles(writer: Writer, article_ids: Sequence[str], spool: str) -> str:
+    """Read a batch of loaded articles back from the warehouse; returns the spooled batch's path."""
+    return spool_batch(writer.stored_articles(article_ids), spool)
+
+
+@task(name="annotate_articles", cache_policy=NO_CACHE)
+def annotate_articles(stored_file: str, spool: str) -> str:
+    """Run the NLP pass and compute text features for a batch (runs in a worker process)."""
+    stored: list[StoredArticle] = read_spool(stored_file)
+    return spool_batch(annotate_stored(stored), spool)
+
+
+@task(name="load_enrichment", cache_policy=NO_CACHE)
+def load_enrichment(writer: Writer, load_id: str, batch_file: str) -> tuple[int, int]:
+    """Load a batch's enrichment and place its articles in stories, in one transaction."""
+    batch: list[Annotated] = read_spool(batch_file)
+    counts = writer.write_enrichment(load_id, batch)
+    writer.release()  # readers can open the warehouse until the next batch is written
+    return counts
+
+
+def enrich_stage(
+    writer: Writer, load_id: str, settings: Settings, spool: str, slots: int, everything: bool = False
+) -> tuple[int, int]:
+    """Enrich what lacks enrichment at the running version, batch by batch on the workers; (enriched, skipped)."""
+    size = settings.batch_size
+
+    def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
+        after: tuple[bool, str] | None = None
+        while batch := select_articles(writer, everything, after, size):
+            after = batch[-1]
+            ids = [aid for _, aid in batch]
+            # Reading runs here, in the one process that may open the warehouse.
+            yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
+
+    enriched = skipped = 0
+    for batch_file in pipelined(jobs(), slots):
+        done, passed = load_enrichment(writer, load_id, batch_file)
+        enriched, skipped = enriched + done, skipped + passed
+        fault_point("enrich")
+    get_run_logger().info("enrich stage: %d articles enriched, %d skipped (copies, other languages)", enriched, skipped)
+    return enriched, skipped
+
+
+def run_name() -> str:
+    """Flow runs are named for what they do: `enrich <all|pending> <start time>`."""
+    what = "all" if runtime.flow_run.parameters.get("everything") else "pending"
+    started = runtime.flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
+    return f"enrich {what} {started:%Y-%m-%dT%H:%M}"
+
+
+@flow(name="enrich", flow_run_name=run_name, task_runner=task_runner(Settings.from_env()))
+def enrich(db: str | None = None, everything: bool = False, batch_size: int | None = None) -> LoadSummary:
+    """Enrich loaded articles that lack enrichment at the running version (every article with `everything`)."""
+    settings = Settings.from_env(db=db, batch_size=batch_size)
+    load_id = new_load_id()
+    with writing(settings, load_id, "enrich", str(runtime.flow_run.id or "") or None) as (writer, _, spool):
+        enrich_stage(writer, load_id, settings, spool, extraction_slots(settings, spool, []), everything)
+        index_articles(writer, load_id)
+        writer.finish_load(load_id, "completed")
+    return report_load(str(settings.db), load_id)

@@ -1,0 +1,138 @@
+"""The enrich stage's warehouse side: canonical articles only, a version per article, stories from
+stored features, name counts kept per batch, and a warehouse of the previous schema caught up."""
+
+import datetime as dt
+
+import duckdb
+import pyarrow as pa
+
+from tests.warehouse.test_writer import OTHER, STORY, enrich, processed, rows
+from transforms.enrich import enrichment_version
+from transforms.records import PublicationDate
+from warehouse import enrichment
+from warehouse.db import Writer, connect, migrations
+from warehouse.loads import article_columns
+
+DAY = PublicationDate(dt.date(2024, 3, 5), "jsonld")
+PEOPLE = (
+    "Mayor Lena Hartmann met harbour master Tomas Reyes on Tuesday. Hartmann said the ferry timetable "
+    "would change, and Reyes said the harbour board agreed. "
+)
+
+
+def test_loading_annotates_nothing_and_the_enrich_stage_annotates_canonical_articles_only(tmp_path):
+    db = tmp_path / "w.duckdb"
+    original = processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)
+    copy = processed("/b.txt", PEOPLE + STORY + " Share this.", language="en")
+    other = processed("/c.txt", OTHER, language="en", published=DAY)
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [original, copy, other])
+        assert w.con.execute("SELECT count(*) FROM enrichment").fetchall() == [(0,)]  # ingest alone: clean articles, no NLP
+        assert enrich(w, "L1") == (2, 1)
+        assert enrich(w, "L1") == (0, 0)  # nothing lacks enrichment at the running version now
+    assert rows(db, "SELECT enriched, enrich_skipped FROM loads WHERE load_id = 'L1'") == [(2, 1)]
+    assert rows(db, "SELECT status, reason, version FROM enrichment WHERE article_id = ?", [copy.doc_id]) == [
+        ("skipped", "duplicate", enrichment_version())
+    ]
+    assert rows(db, "SELECT count(*) FROM mentions WHERE article_id = ?", [copy.doc_id]) == [(0,)]
+    assert rows(db, "SELECT count(*) > 0 FROM mentions WHERE article_id = ?", [original.doc_id]) == [(True,)]
+    # The copy joins its original's story and wire group; its agencies and date stay its own.
+    placed = dict(rows(db, "SELECT article_id, [story_id, evidence, wire_group_id] FROM story_members"))
+    assert placed[copy.doc_id] == [placed[original.doc_id][0], "duplicate", original.doc_id]
+    assert rows(db, "SELECT count(*) FROM article_features") == [(3,)]
+
+
+def test_entity_mention_counts_follow_every_batch_and_re_enrichment_changes_nothing(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)])
+        enrich(w, "L1")
+        w.start_load("L2")
+        w.write_batch("L2", [processed("/c.txt", PEOPLE + OTHER, language="en", published=DAY)])
+        enrich(w, "L2")
+        tables = ("mentions", "story_members", "article_features", "entity_stories")
+        before = {t: w.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+        w.start_load("E1", kind="enrich")
+        assert enrich(w, "E1", everything=True) == (2, 0)
+    counted = (
+        "SELECT e.entity_id, e.mentions, count(m.entity_id) FROM entities e LEFT JOIN mentions m USING (entity_id)"
+        " GROUP BY ALL HAVING e.mentions <> count(m.entity_id)"
+    )
+    assert rows(db, counted) == [] and rows(db, "SELECT sum(mentions) > 0 FROM entities") == [(True,)]
+    after = {t: rows(db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    # Ids and contents are the same; only the load that wrote the rows changed.
+    assert {t: [tuple(x for x in r if x not in ("L1", "L2", "E1")) for r in v] for t, v in after.items()} == {
+        t: [tuple(x for x in r if x not in ("L1", "L2", "E1")) for r in v] for t, v in before.items()
+    }
+
+
+def test_an_article_is_compared_with_a_bounded_number_of_stories(tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr(enrichment, "STORIES_PER_ARTICLE", 2)
+    seen: list[int] = []
+    real = enrichment._candidate_stories
+
+    def spy(w, docs):
+        found = real(w, docs)
+        seen.append(len(found))
+        return found
+
+    monkeypatch.setattr(enrichment, "_candidate_stories", spy)
+    with Writer(db) as w:
+        w.start_load("L1")
+        # Five stories naming the same people a week apart in one month: each a story of its own.
+        for i, words in enumerate(["grain", "tram", "school", "storm", "budget"]):
+            text = PEOPLE + " ".join(f"The {words} item {j} was discussed {words} in {words} session {i}." for j in range(40))
+            day = PublicationDate(dt.date(2024, 3, 1 + 7 * i), "jsonld")
+            w.write_batch("L1", [processed(f"/{i}.txt", text, language="en", published=day)])
+            enrich(w, "L1")
+    assert rows(db, "SELECT count(*) FROM stories") == [(5,)]
+    assert max(seen) == 2  # not every story naming them: the two sharing most, the latest first
+
+
+def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tmp_path):
+    db = tmp_path / "old.duckdb"
+    original = processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)
+    copy = processed("/b.txt", PEOPLE + STORY + " Share this.", language="en")
+    # The schema as of migration 008, with rows as the code before the enrich stage wrote them:
+    # both the original and its copy annotated, stories without stored features.
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    for version, name, sql in migrations():
+        if version <= 8:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.execute("INSERT INTO loads (load_id, started_at, status) VALUES ('L0', now(), 'completed')")
+    con.register("rows", pa.table(article_columns("L0", [original, copy])))
+    con.execute("INSERT INTO articles SELECT * FROM rows")
+    con.unregister("rows")
+    con.execute("INSERT INTO duplicates VALUES (?, ?, 'near', 0.9, 'L0')", [copy.doc_id, original.doc_id])
+    con.execute("INSERT INTO entities VALUES ('e1', 'Lena Hartmann', 'PERSON', NULL, 'L0')")
+    for aid in (original.doc_id, copy.doc_id):
+        con.execute("INSERT INTO enrichment VALUES (?, 'enriched', NULL, 'en_core_web_sm-3.8.0', 'L0')", [aid])
+        con.execute("INSERT INTO mentions VALUES (?, 'e1', 'Lena Hartmann', 5, 18, 'L0')", [aid])
+    story = f"s-{original.doc_id[:16]}"
+    con.execute("INSERT INTO stories VALUES (?, 'Ferry', '2024-03-05', '2024-03-05', 2, 'L0', 'L0')", [story])
+    con.execute("INSERT INTO story_members VALUES (?, ?, 'new_story', NULL, '2024-03-05', ?, NULL, 'L0')", [original.doc_id, story, original.doc_id])
+    con.execute("INSERT INTO story_members VALUES (?, ?, 'duplicate', 1.0, '2024-03-05', ?, 1.0, 'L0')", [copy.doc_id, story, original.doc_id])
+    con.close()
+
+    connect(db).close()  # migrates forward
+    assert rows(db, "SELECT mentions FROM entities WHERE entity_id = 'e1'") == [(2,)]
+    assert rows(db, "SELECT sample_members FROM stories") == [(sorted([original.doc_id, copy.doc_id]),)]
+    assert rows(db, "SELECT count(*) FROM entity_stories") == [(2,)]  # Lena Hartmann: March 2024, and undated
+
+    with Writer(db) as w:
+        w.start_load("E1", kind="enrich")
+        assert enrich(w, "E1") == (1, 1)  # no reload: the stored articles, enriched at the running version
+    assert rows(db, "SELECT DISTINCT version FROM enrichment") == [(enrichment_version(),)]
+    assert rows(db, "SELECT count(*) FROM mentions WHERE article_id = ?", [copy.doc_id]) == [(0,)]
+    assert rows(db, "SELECT article_id, story_id FROM story_members ORDER BY ALL") == sorted(
+        [(original.doc_id, story), (copy.doc_id, story)]
+    )
+    assert rows(db, "SELECT count(*) FROM article_features") == [(2,)]
+    assert rows(
+        db, "SELECT count(*) FROM entities e WHERE e.mentions <> (SELECT count(*) FROM mentions m WHERE m.entity_id = e.entity_id)"
+    ) == [(0,)]

@@ -1,0 +1,512 @@
+"""The enrich stage's tables: enrichment, entities, mentions, quotes, keywords, agencies, article
+features, stories, their members and the entity -> stories lookup.
+
+Every cost here follows the batch, not the warehouse: known names are read for the batch's own
+names, candidate stories come from per-entity, per-month lists looked up by primary key, and
+their members from stored compact features (never from their texts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from transforms import nlp
+from transforms.enrich import Annotated, Enriched, StoredArticle, enrich_batch, enrichment_version, entity_id, names_to_look_up, quote_id
+from transforms.entities import KnownNames
+from transforms.records import Article, Dateline, Processed, PublicationDate
+from transforms.stories import WINDOW, Placement, Story, StoryDoc, TextFeatures, anchors, label_of, place, stored_doc
+
+if TYPE_CHECKING:
+    from warehouse.db import Writer
+
+# Tables whose rows describe one article's enrichment; they are replaced with it.
+ENRICHMENT_TABLES = ("enrichment", "mentions", "quotes", "keywords", "article_agencies", "article_features")
+MEMBERS_COMPARED = 20  # articles per candidate story an article is compared with
+STORIES_PER_ARTICLE = 8  # candidate stories per article: those sharing the most of its entities
+STORIES_PER_BUCKET = 50  # latest stories kept per entity and month
+PLACE_BATCH = 50  # articles placed together: what bounds the candidates held in memory at once
+# Ids inlined into an IN list: DuckDB uses a primary-key index for a literal IN list but not for
+# parameters or a join (measured on 1M rows: 1,000 lookups 0.07 s inlined, 1.2-1.8 s otherwise).
+# Only our own ids (hex hashes, story and bucket ids) are inlined, and each is checked first.
+_OWN_ID = re.compile(r"^[0-9a-z:-]+$")
+_IN_CHUNK = 1000
+
+
+def select_to_enrich(w: Writer, *, everything: bool, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
+    """(is_copy, article_id) of the next articles lacking enrichment at the running version
+    (every article with `everything`), canonical articles first, after `after`."""
+    copy_after, id_after = after if after is not None else (False, "")
+    rows = w.con.execute(
+        """
+        SELECT d.article_id IS NOT NULL AS is_copy, a.article_id
+        FROM articles a
+        LEFT JOIN duplicates d USING (article_id)
+        LEFT JOIN enrichment e USING (article_id)
+        WHERE ($everything OR e.version IS DISTINCT FROM $version)
+          AND ((d.article_id IS NOT NULL)::INTEGER > $copy_after::INTEGER
+               OR ((d.article_id IS NOT NULL) = $copy_after AND a.article_id > $id_after))
+        ORDER BY is_copy, a.article_id
+        LIMIT $limit
+        """,
+        {"everything": everything, "version": enrichment_version(), "copy_after": copy_after,
+         "id_after": id_after, "limit": limit},
+    ).fetchall()
+    return [(bool(copy), aid) for copy, aid in rows]
+
+
+def stored_articles(w: Writer, article_ids: Sequence[str]) -> list[StoredArticle]:
+    """The articles to enrich, as extraction stored them, with the article each copy duplicates."""
+    rows = _by_ids(
+        w,
+        "SELECT a.article_id, a.source_uri, a.media_type, a.text, a.title, a.agencies, a.url, a.published_at,"
+        " a.date_source, a.date_precision, a.dateline_place, a.dateline_text, a.dateline_month, a.dateline_day,"
+        " a.language, a.word_count, d.duplicate_of FROM articles a LEFT JOIN duplicates d USING (article_id)"
+        " WHERE a.article_id IN ({ids})",
+        article_ids,
+    )
+    out = {}
+    for aid, source, media, text, title, agencies, url, day, dsource, precision, place_, dtext, month, mday, lang, words, dup in rows:
+        article = Article(
+            source=source, sha256="", media_type=media, text=text, title=title, agencies=tuple(agencies), url=url,
+            published=PublicationDate(day, dsource, precision) if day is not None else None,
+            dateline=Dateline(place_, dtext, month, mday) if place_ is not None else None,
+            language=lang, word_count=words,
+        )
+        out[aid] = StoredArticle(aid, article, dup)
+    return [out[aid] for aid in article_ids if aid in out]
+
+
+def write_enrichment(w: Writer, load_id: str, batch: Sequence[Annotated]) -> tuple[int, int]:
+    """Replace the batch's enrichment, place the articles not yet in a story; (enriched, skipped)."""
+    ids = [a.stored.article_id for a in batch]
+    # Re-enrichment replaces rows; a new article has none, and deleting by a non-key column scans.
+    delete_enrichment(w, [aid for (aid,) in _by_ids(w, "SELECT article_id FROM enrichment WHERE article_id IN ({ids})", ids)])
+    canonical = [a for a in batch if a.annotation is not None]
+    known = known_names(w, *names_to_look_up([a.annotation for a in canonical]))
+    enriched = enrich_batch([(a.stored.article_id, a.stored.article, a.annotation) for a in canonical], known)
+    enriched += [
+        Enriched(a.stored.article_id, agencies=tuple(dict.fromkeys(a.stored.article.agencies)), skipped="duplicate")
+        for a in batch if a.annotation is None
+    ]
+    _insert_enrichment(w, load_id, enriched)
+    by_id = {e.article_id: e for e in enriched}
+    _insert_features(w, load_id, [(a, by_id[a.stored.article_id]) for a in batch])
+    placed = w.in_stories(ids)
+    todo = [a for a in batch if a.stored.article_id not in placed]
+    for start in range(0, len(todo), PLACE_BATCH):
+        _place(w, load_id, [(a, by_id[a.stored.article_id]) for a in todo[start : start + PLACE_BATCH]])
+    done = sum(e.skipped is None for e in enriched)
+    w.con.execute(
+        "UPDATE loads SET enriched = enriched + ?, enrich_skipped = enrich_skipped + ? WHERE load_id = ?",
+        [done, len(enriched) - done, load_id],
+    )
+    return done, len(enriched) - done
+
+
+def delete_enrichment(w: Writer, article_ids: Sequence[str]) -> None:
+    """Drop articles' enrichment rows, taking their mentions off their entities' counts."""
+    if not article_ids:
+        return
+    columns = {"article_id": pa.array(list(article_ids), pa.string())}
+    w._append(
+        "UPDATE entities SET mentions = entities.mentions - m.n"
+        " FROM (SELECT entity_id, count(*) AS n FROM mentions JOIN rows USING (article_id) GROUP BY entity_id) m"
+        " WHERE entities.entity_id = m.entity_id",
+        columns,
+    )
+    for table in ENRICHMENT_TABLES:  # our own table names, not input
+        w._append(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM rows)", columns)
+
+
+def known_names(w: Writer, names: set[str], words: set[str]) -> KnownNames:
+    """What the warehouse knows of the names a batch uses: full people's names and majority types.
+
+    Reads the entities table (kept per batch, with mention counts) for these names only, never
+    every stored mention.
+    """
+    if not names and not words:
+        return KnownNames()
+    rows = w._select(
+        "SELECT e.name, e.type, e.mentions FROM entities e"
+        " WHERE e.name IN (SELECT name FROM rows WHERE name IS NOT NULL)"
+        " OR string_split(lower(e.name), ' ')[1] IN (SELECT word FROM rows WHERE word IS NOT NULL)"
+        " OR string_split(lower(e.name), ' ')[-1] IN (SELECT word FROM rows WHERE word IS NOT NULL)",
+        _padded({"name": sorted(names), "word": sorted(words)}),
+    )
+    people = frozenset(n for n, kind, _ in rows if kind == "PERSON" and " " in n)
+    votes: dict[str, Counter[str]] = {}
+    for name, kind, n in rows:
+        if n and n > 0:
+            votes.setdefault(name, Counter())[kind] += n
+    types = {name: max(c, key=lambda k: (c[k], k)) for name, c in votes.items()}
+    return KnownNames(people=people, types=types)
+
+
+def _padded(lists: dict[str, list[str]]) -> dict[str, pa.Array]:
+    """Columns of unequal lengths as one table, the shorter padded with NULLs."""
+    n = max(len(v) for v in lists.values())
+    return {k: pa.array(v + [None] * (n - len(v)), pa.string()) for k, v in lists.items()}
+
+
+def _insert_enrichment(w: Writer, load_id: str, enriched: Sequence[Enriched]) -> None:
+    if not enriched:
+        return
+    version = enrichment_version()
+    w._append(
+        "INSERT INTO enrichment (article_id, status, reason, model, load_id, version) SELECT * FROM rows",
+        {
+            "article_id": pa.array([e.article_id for e in enriched], pa.string()),
+            "status": pa.array(["skipped" if e.skipped else "enriched" for e in enriched], pa.string()),
+            "reason": pa.array([e.skipped for e in enriched], pa.string()),
+            "model": pa.array([None if e.skipped else nlp.MODEL_VERSION for e in enriched], pa.string()),
+            "load_id": pa.array([load_id] * len(enriched), pa.string()),
+            "version": pa.array([version] * len(enriched), pa.string()),
+        },
+    )
+    mentions = [(e.article_id, m) for e in enriched for m in e.mentions]
+    if mentions:
+        entities = {entity_id(m): m for _, m in mentions}
+        counts = Counter(entity_id(m) for _, m in mentions)
+        w._append(
+            "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions) SELECT * FROM rows"
+            " ON CONFLICT (entity_id) DO UPDATE SET mentions = coalesce(entities.mentions, 0) + excluded.mentions",
+            {
+                "entity_id": pa.array(list(entities), pa.string()),
+                "name": pa.array([m.name for m in entities.values()], pa.string()),
+                "type": pa.array([m.type for m in entities.values()], pa.string()),
+                "country_code": pa.array([m.country_code for m in entities.values()], pa.string()),
+                "first_load_id": pa.array([load_id] * len(entities), pa.string()),
+                "mentions": pa.array([counts[e] for e in entities], pa.int64()),
+            },
+        )
+        w._append(
+            "INSERT INTO mentions SELECT * FROM rows",
+            {
+                "article_id": pa.array([a for a, _ in mentions], pa.string()),
+                "entity_id": pa.array([entity_id(m) for _, m in mentions], pa.string()),
+                "surface": pa.array([m.surface for _, m in mentions], pa.string()),
+                "start_char": pa.array([m.start for _, m in mentions], pa.int32()),
+                "end_char": pa.array([m.end for _, m in mentions], pa.int32()),
+                "load_id": pa.array([load_id] * len(mentions), pa.string()),
+            },
+        )
+    quotes = [(e, q) for e in enriched for q in e.quotes]
+    if quotes:
+        w._append(
+            "INSERT INTO quotes SELECT * FROM rows ON CONFLICT (quote_id) DO NOTHING",
+            {
+                "quote_id": pa.array([quote_id(e.article_id, q) for e, q in quotes], pa.string()),
+                "article_id": pa.array([e.article_id for e, _ in quotes], pa.string()),
+                "text": pa.array([q.text for _, q in quotes], pa.string()),
+                "speaker_entity_id": pa.array([_speaker_id(e, q) for e, q in quotes], pa.string()),
+                "speaker_text": pa.array([q.speaker_text for _, q in quotes], pa.string()),
+                "cue": pa.array([q.cue for _, q in quotes], pa.string()),
+                "start_char": pa.array([q.start for _, q in quotes], pa.int32()),
+                "end_char": pa.array([q.end for _, q in quotes], pa.int32()),
+                "load_id": pa.array([load_id] * len(quotes), pa.string()),
+            },
+        )
+    keywords = [(e.article_id, phrase, score) for e in enriched for phrase, score in e.keywords]
+    if keywords:
+        w._append(
+            "INSERT INTO keywords SELECT * FROM rows",
+            {
+                "article_id": pa.array([k[0] for k in keywords], pa.string()),
+                "phrase": pa.array([k[1] for k in keywords], pa.string()),
+                "score": pa.array([k[2] for k in keywords], pa.float64()),
+                "load_id": pa.array([load_id] * len(keywords), pa.string()),
+            },
+        )
+    agencies = [(e.article_id, a) for e in enriched for a in e.agencies]
+    if agencies:
+        w._append(
+            "INSERT INTO article_agencies SELECT * FROM rows",
+            {
+                "article_id": pa.array([a for a, _ in agencies], pa.string()),
+                "agency": pa.array([g for _, g in agencies], pa.string()),
+                "load_id": pa.array([load_id] * len(agencies), pa.string()),
+            },
+        )
+
+
+def _speaker_id(enriched: Enriched, quote) -> str | None:  # type: ignore[no-untyped-def]
+    """The entity id of a quote's speaker, when the speaker resolved to one of the article's mentions."""
+    if quote.speaker is None:
+        return None
+    for mention in enriched.mentions:
+        if mention.name == quote.speaker:
+            return entity_id(mention)
+    return None
+
+
+def _entity_types(e: Enriched) -> dict[str, str]:
+    return {m.key: m.type for m in e.mentions}
+
+
+def _insert_features(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched]]) -> None:
+    if not items:
+        return
+    types = [_entity_types(e) for _, e in items]
+    w._append(
+        "INSERT INTO article_features SELECT * FROM rows",
+        {
+            "article_id": pa.array([a.stored.article_id for a, _ in items], pa.string()),
+            "terms": pa.array([list(a.features.terms) for a, _ in items], pa.list_(pa.string())),
+            "weights": pa.array([list(a.features.terms.values()) for a, _ in items], pa.list_(pa.float64())),
+            "shingle_rate": pa.array([a.features.rate for a, _ in items], pa.int32()),
+            "shingles": pa.array([sorted(a.features.shingles) for a, _ in items], pa.list_(pa.uint32())),
+            "entity_keys": pa.array([list(t) for t in types], pa.list_(pa.string())),
+            "entity_types": pa.array([list(t.values()) for t in types], pa.list_(pa.string())),
+            "load_id": pa.array([load_id] * len(items), pa.string()),
+        },
+    )
+
+
+def _doc(a: Annotated, e: Enriched) -> StoryDoc:
+    """The article as placement sees it."""
+    art = a.stored.article
+    day = art.published.value if art.published and art.published.precision == "day" else None
+    dateline = art.dateline
+    return stored_doc(
+        a.stored.article_id,
+        label_of(art.title, art.text),
+        day,
+        (dateline.month, dateline.day) if dateline and dateline.month and dateline.day else None,
+        _entity_types(e),
+        a.features,
+        a.stored.duplicate_of,
+    )
+
+
+def _place(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched]]) -> None:
+    """Put articles into stories: candidates found by entity and month, compared by stored features."""
+    docs = [_doc(a, e) for a, e in items]
+    placements, touched = place(docs, _candidate_stories(w, docs))
+    w._append(
+        "INSERT INTO story_members SELECT * FROM rows",
+        {
+            "article_id": pa.array([x.article_id for x in placements], pa.string()),
+            "story_id": pa.array([x.story_id for x in placements], pa.string()),
+            "evidence": pa.array([x.evidence for x in placements], pa.string()),
+            "score": pa.array([x.score for x in placements], pa.float64()),
+            "published_on": pa.array([x.published_on for x in placements], pa.date32()),
+            "wire_group_id": pa.array([x.wire_group_id for x in placements], pa.string()),
+            "containment": pa.array([x.containment for x in placements], pa.float64()),
+            "load_id": pa.array([load_id] * len(placements), pa.string()),
+        },
+    )
+    # One upsert per story, by primary key: a new story is inserted, a story joined counts its
+    # new articles, widens its dates and keeps a few of them for later comparisons (recounting
+    # from story_members would scan it; placement only ever adds members).
+    new: dict[str, list[Placement]] = {}
+    for x in placements:
+        new.setdefault(x.story_id, []).append(x)
+    labels = {s.story_id: s.label for s in touched}
+    days = {sid: [x.published_on for x in xs if x.published_on is not None] for sid, xs in new.items()}
+    w._append(
+        "INSERT INTO stories (story_id, label, first_published_at, last_published_at, article_count,"
+        " created_load_id, updated_load_id, sample_members) SELECT * FROM rows"
+        " ON CONFLICT (story_id) DO UPDATE SET article_count = stories.article_count + excluded.article_count,"
+        " first_published_at = least(stories.first_published_at, excluded.first_published_at),"
+        " last_published_at = greatest(stories.last_published_at, excluded.last_published_at),"
+        " updated_load_id = excluded.updated_load_id,"
+        " sample_members = list_slice(stories.sample_members || excluded.sample_members, 1, $cap)",
+        {
+            "story_id": pa.array(list(new), pa.string()),
+            "label": pa.array([labels[sid] for sid in new], pa.string()),
+            "first_published_at": pa.array([min(days[sid], default=None) for sid in new], pa.date32()),
+            "last_published_at": pa.array([max(days[sid], default=None) for sid in new], pa.date32()),
+            "article_count": pa.array([len(xs) for xs in new.values()], pa.int32()),
+            "created_load_id": pa.array([load_id] * len(new), pa.string()),
+            "updated_load_id": pa.array([load_id] * len(new), pa.string()),
+            "sample_members": pa.array([[x.article_id for x in xs][:MEMBERS_COMPARED] for xs in new.values()], pa.list_(pa.string())),
+        },
+        {"cap": MEMBERS_COMPARED},
+    )
+    _note_entity_stories(w, [(d, x.story_id, x.published_on) for d, x in zip(_in_order(docs, placements), placements)])
+
+
+def _in_order(docs: Sequence[StoryDoc], placements: Sequence[Placement]) -> list[StoryDoc]:
+    by_id = {d.article_id: d for d in docs}
+    return [by_id[p.article_id] for p in placements]
+
+
+def _key_id(key: str) -> str:
+    """An entity key's id, as entities.entity_id holds it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _buckets(key: str, day: dt.date | None) -> list[str]:
+    kid = _key_id(key)
+    return [f"{kid}:any"] + ([f"{kid}:{day:%Y%m}"] if day is not None else [])
+
+
+def _note_entity_stories(w: Writer, placed: Sequence[tuple[StoryDoc, str, dt.date | None]]) -> None:
+    """Add each placed article's story to its entities' lists (latest last, the oldest dropped)."""
+    lists: dict[str, list[str]] = {}
+    for doc, story_id, day in placed:
+        for key in doc.entities:
+            for bucket in _buckets(key, day):
+                ids = lists.setdefault(bucket, [])
+                if story_id in ids:
+                    ids.remove(story_id)
+                ids.append(story_id)
+    if not lists:
+        return
+    w._append(
+        "INSERT INTO entity_stories SELECT * FROM rows ON CONFLICT (bucket) DO UPDATE SET story_ids ="
+        f" list_slice(list_filter(entity_stories.story_ids, x -> NOT list_contains(excluded.story_ids, x))"
+        f" || excluded.story_ids, -{STORIES_PER_BUCKET}, -1)",
+        {
+            "bucket": pa.array(list(lists), pa.string()),
+            "story_ids": pa.array([ids[-STORIES_PER_BUCKET:] for ids in lists.values()], pa.list_(pa.string())),
+        },
+    )
+
+
+def _probe_buckets(doc: StoryDoc) -> list[str]:
+    """The lists an article's candidates come from: its anchors' (or else its entities') months
+    around its date, or their undated lists."""
+    keys = anchors(doc.entities) or set(doc.entities)
+    if doc.published is None:
+        return [f"{_key_id(k)}:any" for k in keys]
+    months = sorted({f"{d:%Y%m}" for d in (doc.published - WINDOW, doc.published, doc.published + WINDOW)})
+    return [f"{_key_id(k)}:{m}" for k in keys for m in months]
+
+
+def _candidate_stories(w: Writer, docs: Sequence[StoryDoc]) -> list[Story]:
+    """Stories the articles may join, STORIES_PER_ARTICLE each (those sharing most entities, then
+    the latest), and the stories of the articles copies duplicate; with MEMBERS_COMPARED members."""
+    probes = {d.article_id: _probe_buckets(d) for d in docs if not d.duplicate_of}
+    buckets = sorted({b for bs in probes.values() for b in bs})
+    found = dict(_by_ids(w, "SELECT bucket, story_ids FROM entity_stories WHERE bucket IN ({ids})", buckets))
+    wanted: set[str] = set()
+    for doc_buckets in probes.values():
+        shared: Counter[str] = Counter()
+        latest: dict[str, int] = {}
+        for bucket in doc_buckets:
+            for pos, sid in enumerate(found.get(bucket, [])):
+                shared[sid] += 1
+                latest[sid] = max(latest.get(sid, 0), pos)
+        ranked = sorted(shared, key=lambda s: (-shared[s], -latest[s], s))
+        wanted.update(ranked[:STORIES_PER_ARTICLE])
+    originals = sorted({d.duplicate_of for d in docs if d.duplicate_of})
+    homes = {aid: sid for aid, sid in _by_ids(w, "SELECT article_id, story_id FROM story_members WHERE article_id IN ({ids})", originals)}
+    wanted.update(homes.values())
+    if not wanted:
+        return []
+    story_rows = _by_ids(
+        w,
+        "SELECT story_id, label, first_published_at, last_published_at, sample_members FROM stories WHERE story_id IN ({ids})",
+        sorted(wanted),
+    )
+    members: dict[str, list[str]] = {}
+    for sid, *_, sample in story_rows:
+        members[sid] = list(sample[:MEMBERS_COMPARED])
+    for aid, sid in homes.items():
+        if sid in members and aid not in members[sid]:
+            members[sid].append(aid)  # a copy's original is always among those compared
+    member_ids = sorted({m for ids in members.values() for m in ids})
+    feats = {
+        aid: row
+        for aid, *row in _by_ids(
+            w,
+            "SELECT f.article_id, f.terms, f.weights, f.shingle_rate, f.shingles, f.entity_keys, f.entity_types"
+            " FROM article_features f WHERE f.article_id IN ({ids})",
+            member_ids,
+        )
+    }
+    placed = dict(_by_ids(
+        w, "SELECT article_id, [published_on::VARCHAR, wire_group_id] FROM story_members WHERE article_id IN ({ids})", member_ids
+    ))
+    stories = []
+    for sid, label, first, last, _ in sorted(story_rows):
+        story = Story(sid, label, first, last)
+        for aid in members[sid]:
+            if aid not in feats or aid not in placed:
+                continue  # enriched before features were stored: `newsflow enrich` catches it up
+            terms, weights, rate, shingles, keys, kinds = feats[aid]
+            day_text, group = placed[aid]
+            day = dt.date.fromisoformat(day_text) if day_text else None
+            features = TextFeatures(dict(zip(terms, weights)), frozenset(shingles), rate)
+            story.add(stored_doc(aid, "", day, None, dict(zip(keys, kinds)), features), None)
+            story.wire_groups[aid] = group
+        stories.append(story)
+    return stories
+
+
+def _by_ids(w: Writer, sql: str, ids: Sequence[str]) -> list[tuple]:
+    """Run `sql` with its `{ids}` replaced by a literal list of our own ids, a chunk at a time."""
+    out: list[tuple] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        for i in chunk:
+            if not _OWN_ID.match(i):
+                raise ValueError(f"not an id of ours: {i!r}")
+        out += w.con.execute(sql.format(ids=", ".join(f"'{i}'" for i in chunk))).fetchall()
+    return out
+
+
+def stories_of(w: Writer, article_ids: Sequence[str]) -> set[str]:
+    if not article_ids:
+        return set()
+    return {sid for (sid,) in w._select(
+        "SELECT DISTINCT sm.story_id FROM story_members sm JOIN rows USING (article_id)",
+        {"article_id": pa.array(list(article_ids), pa.string())},
+    )}
+
+
+def redate_story_members(w: Writer, items: Sequence[Processed]) -> None:
+    """A re-extracted article's own publication day (when it has one) becomes its date in its story."""
+    days = {
+        p.doc_id: art.published.value
+        for p in items
+        if (art := p.outcome).published is not None and art.published.precision == "day"
+    }
+    if not days:
+        return
+    w._append(
+        "UPDATE story_members sm SET published_on = r.published_on FROM rows r"
+        " WHERE sm.article_id = r.article_id AND sm.published_on IS DISTINCT FROM r.published_on",
+        {
+            "article_id": pa.array(list(days), pa.string()),
+            "published_on": pa.array(list(days.values()), pa.date32()),
+        },
+    )
+
+
+def refresh_stories(w: Writer, load_id: str, story_ids: set[str]) -> None:
+    """Recount stories whose members changed and widen or narrow their dates; drop stories left empty."""
+    if not story_ids:
+        return
+    columns = {
+        "story_id": pa.array(sorted(story_ids), pa.string()),
+        "load_id": pa.array([load_id] * len(story_ids), pa.string()),
+    }
+    w._append(
+        "UPDATE stories s SET first_published_at = m.first, last_published_at = m.last,"
+        " article_count = m.n, updated_load_id = m.load_id"
+        " FROM (SELECT r.story_id, any_value(r.load_id) AS load_id, min(sm.published_on) AS first,"
+        "       max(sm.published_on) AS last, count(*)::INTEGER AS n"
+        "       FROM rows r JOIN story_members sm USING (story_id) GROUP BY r.story_id) m"
+        " WHERE s.story_id = m.story_id"
+        " AND (s.first_published_at, s.last_published_at, s.article_count) IS DISTINCT FROM (m.first, m.last, m.n)",
+        columns,
+    )
+    w._append(
+        "DELETE FROM stories WHERE story_id IN (SELECT story_id FROM rows)"
+        " AND story_id NOT IN (SELECT story_id FROM story_members)",
+        columns,
+    )
+
+
+def in_stories(w: Writer, article_ids: Sequence[str]) -> set[str]:
+    """Those of the articles already placed in a story."""
+    return {aid for (aid,) in _by_ids(w, "SELECT article_id FROM story_members WHERE article_id IN ({ids})", list(article_ids))}
