@@ -52,6 +52,7 @@ def writing(settings: Settings, load_id: str, kind: str, flow_run_id: str | None
                     except BaseException:
                         # Before the spool goes: batches in flight are dropped at once, rather than
                         # finishing (a SIGTERM must end the run in seconds) or failing on a missing spool.
+                        stop_fetching()  # no new request once the run is failing or told to stop
                         stop_workers()
                         raise
             except BaseException as exc:
@@ -97,6 +98,13 @@ def _mark_crashed(settled: Settled) -> None:
         pass
     except Exception as exc:  # the load is settled either way; Prefect's record is a courtesy
         get_run_logger().warning("could not mark flow run %s crashed: %s", settled.flow_run_id, describe(exc))
+
+
+def stop_fetching() -> None:
+    """Stop every Fetcher of this process: in-flight and queued URLs come back `stopped`, none is requested."""
+    from flows.fetch import stop_all  # httpx is imported by the fetcher only where it runs
+
+    stop_all()
 
 
 def stop_workers() -> None:

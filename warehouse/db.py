@@ -322,7 +322,7 @@ class Writer:
         self.con.execute("BEGIN TRANSACTION")
         try:
             counts = enrichment.write_enrichment(self, load_id, batch)
-            update_entity_aggregates(self.con, [a.article_id for a in batch])
+            update_entity_aggregates(self.con, [a.stored.article_id for a in batch])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
