@@ -72,7 +72,10 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     # close would rewrite the tables' indexes every batch (0.85 s CPU at 100k articles, growing);
     # the log stays instead until DuckDB's own threshold or the Writer's last close checkpoints.
     con.execute("PRAGMA disable_checkpoint_on_shutdown")
-    migrate(con)
+    if migrate(con):
+        # Schema changes go into the file at once: DuckDB 1.5 cannot replay some DDL (COMMENT ON)
+        # from the log when the next open is read-only.
+        con.execute("CHECKPOINT")
     return con
 
 

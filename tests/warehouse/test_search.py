@@ -140,7 +140,7 @@ def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
     load(db, "L1", [processed("/ferry.txt", FERRY, title="Ferry vote"), processed("/bridge.txt", BRIDGE + " The ferry too.", title="Bridge")])
     con = duckdb.connect(str(db))
     try:  # a mention as enrichment records it: this test names the entity itself
-        con.execute("INSERT INTO entities VALUES ('e1', 'Harbour Board', 'ORG', NULL, 'L1')")
+        con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES ('e1', 'Harbour Board', 'ORG', NULL, 'L1')")
         con.execute(
             "INSERT INTO mentions SELECT article_id, 'e1', 'the Board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
         )

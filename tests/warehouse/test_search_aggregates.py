@@ -25,7 +25,7 @@ PAIRS = """
 def con(tmp_path):
     con = connect(tmp_path / "wh.duckdb")
     for eid, name in [("e1", "Ada Byrne"), ("e2", "Harbour Board"), ("e3", "Lisbon")]:
-        con.execute("INSERT INTO entities VALUES (?, ?, 'PERSON', NULL, 'L1')", [eid, name])
+        con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'PERSON', NULL, 'L1')", [eid, name])
     yield con
     con.close()
 
