@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
@@ -110,7 +111,7 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         authors = authors or meta.choose_authors(evidence, site, fallback.author)
         if undated:
             published = meta.choose_date(evidence, url, fallback.date, doc.text, today)
-    text = _without_repeated_headline(text, title)
+    text = _without_byline_line(_without_repeated_headline(text, title), authors)
     # a wire dateline ("LISBON, March 5 (Meridian) -") opens one of the first paragraphs, after a
     # standfirst and a local intro at most
     dateline = next(
@@ -130,7 +131,7 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         byline="; ".join(credits) or None,
         agencies=agencies,
         dateline=dateline,
-        site_name=meta.site_name(evidence, url),
+        site_name=meta.site_name(evidence, url, title),
         url=meta.canonical_url(evidence, doc.url),
         published=published,
         word_count=word_count(text),
@@ -142,6 +143,22 @@ def _without_repeated_headline(text: str, title: str | None) -> str:
     first, _, rest = text.partition("\n\n")
     if title and rest and meta.name_key(first) == meta.name_key(title):
         return rest
+    return text
+
+
+# How a date/byline line opens: "Posted: …", "Published …", "Updated …"
+_DATE_LINE = re.compile(r"^(?:posted|published|updated)\b", re.IGNORECASE)
+
+
+def _without_byline_line(text: str, authors: Sequence[str]) -> str:
+    """The text without a first paragraph that is only the date and byline ("Posted: Tuesday, … | By Ann Lee")."""
+    first, _, rest = text.partition("\n\n")
+    if not rest or len(first.split()) > 20:
+        return text
+    for name in authors:
+        credited = re.search(rf"\b(?:by|von|par|por)\s+{re.escape(name)}\b", first, re.IGNORECASE)
+        if credited or (_DATE_LINE.match(first) and name in first):
+            return rest
     return text
 
 

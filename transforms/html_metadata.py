@@ -302,8 +302,8 @@ def publisher_names(ev: PageEvidence) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-def site_name(ev: PageEvidence, url: str | None) -> str | None:
-    """og:site_name, else the JSON-LD publisher or site name, else the host."""
+def site_name(ev: PageEvidence, url: str | None, headline: str | None = None) -> str | None:
+    """og:site_name, else the JSON-LD publisher or site name, else the <title>'s suffix after the headline, else the host."""
     declared = ev.first("og:site_name")
     if declared:
         return declared
@@ -314,7 +314,24 @@ def site_name(ev: PageEvidence, url: str | None) -> str | None:
     for node in ev.jsonld:
         if "WebSite" in types_of(node) and _named(node):
             return _named(node)
-    return page_host(url)
+    return title_suffix(ev.title_tag, headline) or page_host(url)
+
+
+# "Headline - Site", "Headline | Site", "Headline – Site", "Headline :: Site"
+_TITLE_SEPARATOR = re.compile(r"^\s*(?:[-|–—•»·]|::)\s+")
+
+
+def title_suffix(title_tag: str | None, headline: str | None) -> str | None:
+    """What the <title> adds after the headline and a separator: the site's name on pages that declare none."""
+    if not title_tag or not headline:
+        return None
+    title, head = _clean(title_tag), _clean(headline)
+    if not title or not head or not title.casefold().startswith(head.casefold()):
+        return None
+    rest = _TITLE_SEPARATOR.match(title[len(head):])
+    suffix = title[len(head) + rest.end():].strip() if rest else ""
+    # a site's name is short; a second sentence or subtitle is not one
+    return suffix if suffix and len(suffix.split()) <= 6 and not suffix.endswith((".", "?", "!")) else None
 
 
 def name_key(text: str | None) -> str:

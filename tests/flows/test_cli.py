@@ -92,7 +92,7 @@ def test_show_by_path_tells_a_copy_its_original_story_wire_group_entities_and_qu
     result = invoke("show", str(WIRE_COPY.relative_to(REPO)), "--db", str(warehouse))
     assert result.exit_code == 0, result.output
     out = result.output
-    assert f"A copy (near, similarity" in out and f"of article {original}" in out
+    assert "A copy (near, similarity" in out and f"of article {original}" in out
     assert "Story s-" in out and "(3 articles)" in out
     assert "Wire copy group" in out and "Northgate Post" in out and "The Harbour Courier" in out
     assert "Entities" in out and "Lisbon" in out
@@ -291,20 +291,7 @@ def example_claims() -> list[tuple[str, dict[str, object]]]:
     return found
 
 
-# Claims extraction does not meet yet: strict, so the test says when a fix makes one true.
-NOT_YET = {
-    "html/old-mill-gazette/stories/2024/cafe-kiosk-library-prize.html": "no site name from the <title> suffix",
-}
-
-
-@pytest.mark.parametrize(
-    "path, claim",
-    [
-        pytest.param(path, claim, marks=pytest.mark.xfail(reason=NOT_YET[path], strict=True)) if path in NOT_YET else (path, claim)
-        for path, claim in example_claims()
-    ],
-    ids=[path for path, _ in example_claims()],
-)
+@pytest.mark.parametrize("path, claim", example_claims(), ids=[path for path, _ in example_claims()])
 def test_each_loaded_example_is_what_examples_readme_says(warehouse, path, claim):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -8,7 +8,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 
 from flows.files import SourceFile, argument, discover, local_path, path_uri, read
 from flows.sources import from_arguments

@@ -102,15 +102,15 @@ def db(examples_db, tmp_path):
 def test_an_extractor_upgrade_reprocesses_everything_records_the_version_and_a_rerun_changes_nothing(db, monkeypatch):
     before = contents(db, ignoring={"extractor_version"})
     (documents,) = query(db, "SELECT count(*) FROM documents")[0]
-    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
 
     first = reprocess(db=str(db))  # on the process pool, as a user runs it
 
     # The same code under a new version number: every document comes out as stored.
     assert first.kind == "reprocess" and first.status == "completed" and first.balanced
     assert first.counts == {"discovered": documents, "loaded": 0, "duplicates": 0, "unchanged": documents, "rejected": 0}
-    assert query(db, "SELECT DISTINCT extractor_version FROM documents") == [("2",)]
-    assert query(db, "SELECT DISTINCT extractor_version FROM articles") == [("2",)]
+    assert query(db, "SELECT DISTINCT extractor_version FROM documents") == [("upgrade",)]
+    assert query(db, "SELECT DISTINCT extractor_version FROM articles") == [("upgrade",)]
     assert contents(db, ignoring={"extractor_version"}) == before
     assert query(db, "SELECT kind, flow_run_id IS NOT NULL FROM loads WHERE load_id = ?", [first.load_id]) == [("reprocess", True)]
 
@@ -128,7 +128,7 @@ def test_a_document_the_old_extractor_rejected_is_accepted_by_a_new_one(db, monk
     ((reason, old_load),) = query(db, "SELECT reason, load_id FROM rejects WHERE source_uri = ?", [short])
     assert reason == "too_short"
     # The new extractor keeps plain-text stubs down to five words.
-    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
     monkeypatch.setattr(plaintext, "MIN_WORDS", 5)
 
     summary = in_process(db=str(db))
@@ -138,7 +138,7 @@ def test_a_document_the_old_extractor_rejected_is_accepted_by_a_new_one(db, monk
     ((article_id, version, load_id),) = query(
         db, "SELECT article_id, extractor_version, load_id FROM articles WHERE source_uri = ?", [short]
     )
-    assert (version, load_id) == ("2", summary.load_id)
+    assert (version, load_id) == ("upgrade", summary.load_id)
     assert query(db, "SELECT doc_id FROM documents WHERE source_uri = ?", [short]) == [(article_id,)]
     assert query(db, "SELECT count(*) FROM story_members WHERE article_id = ?", [article_id]) == [(1,)]
     assert query(db, "SELECT count(*) FROM fingerprints WHERE article_id = ?", [article_id]) == [(1,)]
@@ -158,7 +158,7 @@ def test_articles_a_new_extractor_rejects_leave_and_come_back_under_the_same_ids
     )
     assert original_id in html_ids  # the plain-text copy of an HTML original
     # An extractor that finds no HTML page long enough.
-    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
     monkeypatch.setattr(html, "MIN_WORDS", 1_000_000)
 
     gone = in_process(db=str(db))
@@ -176,7 +176,7 @@ def test_articles_a_new_extractor_rejects_leave_and_come_back_under_the_same_ids
     assert query(db, "SELECT count(*) FROM duplicates WHERE article_id = ?", [copy_id]) == [(0,)]
     assert broken_invariants(db) == {}
 
-    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "3")
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade-2")
     monkeypatch.setattr(html, "MIN_WORDS", 25)
     back = in_process(db=str(db))
 
@@ -238,7 +238,7 @@ def test_reprocessing_needs_no_network(prefect_server, tmp_path, monkeypatch):
     assert loaded.counts["loaded"] + loaded.counts["duplicates"] == 8
     before = contents(db, ignoring={"extractor_version"})
     (documents,) = query(db, "SELECT count(*) FROM documents")[0]
-    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
 
     summary = reprocess(db=str(db))  # the site is gone
 

@@ -372,3 +372,29 @@ def test_a_page_declaring_its_publication_time_and_a_dated_path_is_not_a_listing
     # the same page without its dated path is still an index
     undated = roundup.replace("/2024/03/05/", "/")
     assert isinstance(extract_html(doc(undated, url="https://www.coastnews.example/region/roundup"), today=TODAY), Rejection)
+
+
+# --- a site that declares no name, and a date/byline line opening the body -----------------------
+
+
+def test_the_title_suffix_after_the_headline_names_a_site_that_declares_none() -> None:
+    from transforms.html_metadata import title_suffix
+
+    assert title_suffix("Mill pond works begin - Old Mill Gazette", "Mill pond works begin") == "Old Mill Gazette"
+    assert title_suffix("Mill pond works begin | Old Mill Gazette", "Mill pond works begin") == "Old Mill Gazette"
+    assert title_suffix("Mill pond works begin", "Mill pond works begin") is None
+    assert title_suffix("Mill pond works begin - and volunteers say it took a decade.", "Mill pond works begin") is None
+    assert title_suffix("Another page - Old Mill Gazette", "Mill pond works begin") is None
+
+
+def test_a_first_paragraph_of_date_and_byline_is_not_article_text() -> None:
+    from transforms.html import _without_byline_line
+
+    body = "Posted: Tuesday, February 27, 2024 | By Ann Lee\n\nThe kiosk library opened on Monday."
+    assert _without_byline_line(body, ["Ann Lee"]) == "The kiosk library opened on Monday."
+    # a lead that names the author in a sentence of its own is text
+    lead = "Ann Lee, who ran the kiosk for a decade, was honoured by the town on Monday night.\n\nMore text."
+    assert _without_byline_line(lead, ["Ann Lee"]) == lead
+    # a byline line naming someone else is left for the other rules
+    other = "By Tom Reed\n\nThe kiosk library opened on Monday."
+    assert _without_byline_line(other, ["Ann Lee"]) == other

@@ -195,7 +195,7 @@ def test_reprocessing_selects_what_the_running_extractor_has_not_seen(db, monkey
         # An article enriched by another NLP model is the enrich stage's to redo, not reprocessing's.
         monkeypatch.setattr(nlp, "MODEL_VERSION", "en_core_web_sm-9.9.9")
         assert chosen() == ["/in/c.html"]
-        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")  # an extractor upgrade
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")  # an extractor upgrade
         assert chosen() == ["/in/a.txt", "/in/b.txt", "/in/c.html", "/other/d.txt"]
         assert chosen(load_id="L2") == ["/other/d.txt"]
         assert chosen(source_prefix="/in/") == ["/in/a.txt", "/in/b.txt", "/in/c.html"]
@@ -209,7 +209,7 @@ def test_a_changed_article_keeps_its_id_its_copies_and_its_story(db, monkeypatch
         w.write_batch("L1", [a, copy, processed("/c.txt", OTHER)])
         enrich(w, "L1")
         (story,) = w.con.execute("SELECT story_id FROM story_members WHERE article_id = ?", [a.doc_id]).fetchone()
-        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
         # The new extractor drops the first sentence of the same raw bytes.
         edited = processed("/a.txt", STORY.split(": ", 1)[1], raw=STORY)
         w.start_load("R1", kind="reprocess")
@@ -217,7 +217,7 @@ def test_a_changed_article_keeps_its_id_its_copies_and_its_story(db, monkeypatch
         assert (counts.loaded, counts.duplicates, counts.unchanged, counts.rejected) == (1, 0, 0, 0)
         text, version, load = w.con.execute(
             "SELECT text, extractor_version, load_id FROM articles WHERE article_id = ?", [a.doc_id]).fetchone()
-        assert text == edited.outcome.text and version == "2" and load == "R1"
+        assert text == edited.outcome.text and version == "upgrade" and load == "R1"
         assert w.con.execute("SELECT exact_key FROM fingerprints WHERE article_id = ?", [a.doc_id]).fetchone() == (
             edited.fingerprint.exact_key,)
         assert w.con.execute("SELECT count(*) FROM minhash_bands WHERE article_id = ?", [a.doc_id]).fetchone()[0] == 32
@@ -232,7 +232,7 @@ def test_an_original_the_new_extractor_rejects_leaves_and_its_copies_are_judged_
         w.start_load("L1")
         w.write_batch("L1", [a, copy, other])
         enrich(w, "L1")
-        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "2")
+        monkeypatch.setattr(records, "EXTRACTOR_VERSION", "upgrade")
         w.start_load("R1", kind="reprocess")
         w.add_discovered("R1", 2, 0)
         too_short = Processed("/a.txt", Rejection("/a.txt", "extract", "too_short", "3 words"), sha256=a.sha256, size=a.size)
@@ -248,7 +248,7 @@ def test_an_original_the_new_extractor_rejects_leaves_and_its_copies_are_judged_
     assert rows(db, "SELECT count(*) FROM story_members WHERE article_id = ?", [copy.doc_id]) == [(1,)]
     assert rows(db, "SELECT count(*) FROM stories s WHERE article_count <>"
                     " (SELECT count(*) FROM story_members m WHERE m.story_id = s.story_id)") == [(0,)]
-    assert rows(db, "SELECT extractor_version FROM documents WHERE doc_id = ?", [a.doc_id]) == [("2",)]
+    assert rows(db, "SELECT extractor_version FROM documents WHERE doc_id = ?", [a.doc_id]) == [("upgrade",)]
 
 
 def test_a_story_is_counted_in_full_though_only_a_few_of_its_articles_are_compared(db, monkeypatch, lookalike_files):
