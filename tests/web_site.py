@@ -1,4 +1,4 @@
-"""A real HTTP news site on 127.0.0.1 for fetch and crawl tests (DESIGN.md §7: real parts, not mocks).
+"""A real HTTP news site on 127.0.0.1 for fetch and crawl tests (real parts, not mocks).
 
 ``Site`` serves invented articles, feeds, sitemaps and robots.txt, and a set of faults:
 error statuses, Retry-After, slow headers, a trickled body, redirect chains and loops,

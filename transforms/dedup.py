@@ -1,6 +1,6 @@
 """Decide which articles are copies of others: same canonical URL, same text, or nearly the same text.
 
-Near-duplicates use MinHash over word 5-gram shingles with banded LSH (DESIGN.md §6). The band
+Near-duplicates use MinHash over word 5-gram shingles with banded LSH. The band
 hashes are plain integers so the warehouse can persist them and find candidates with a join,
 against every article ever loaded, without holding an index in memory.
 """

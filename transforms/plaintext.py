@@ -1,4 +1,4 @@
-"""Plain-text article files -> Article (DESIGN.md §3).
+"""Plain-text article files -> Article.
 
 trafilatura finds nothing in plain text, so this module reads such files itself: a header line
 (" date 2023-11-08 By Euronews with AFP"), an optional title line, bylines and agency credits,

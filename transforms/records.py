@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # dedup imports numpy; records stay importable without it
 
 MediaType = Literal["text/html", "text/plain"]
 DatePrecision = Literal["day", "month", "year"]
-# Where a publication date came from; see DESIGN.md §2.
+# Where a publication date came from (the README lists each source).
 DateSource = Literal[
     "jsonld", "meta", "markup", "url", "header_line", "dateline", "text", "htmldate", "duplicate_of"
 ]

@@ -1,7 +1,7 @@
 """Regexes and helpers for the dates printed in plain-text articles.
 
 Only full dates that are actually printed become dates: a month and day without a year stay a
-month and day, and nothing is ever completed from context (DESIGN.md §2). Plain regexes cover
+month and day, and nothing is ever completed from context. Plain regexes cover
 the shapes news text uses; ambiguous numeric forms such as 03/04/2024 are not read at all.
 """
 

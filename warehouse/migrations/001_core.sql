@@ -1,4 +1,4 @@
--- The warehouse contract (DESIGN.md §4): loads, documents, articles, duplicates, rejects,
+-- The warehouse contract (README, "The warehouse"): loads, documents, articles, duplicates, rejects,
 -- plus what incremental loading and deduplication need to remember between runs.
 
 CREATE TABLE loads (
