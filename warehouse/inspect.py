@@ -96,18 +96,19 @@ def article_view(con: duckdb.DuckDBPyConnection, article_id: str) -> ArticleView
         [article_id],
     ).fetchall()
     enrichment = con.execute("SELECT status, reason, model FROM enrichment WHERE article_id = ?", [article_id]).fetchone()
+    # A copy is not annotated (NLP runs once per distinct article): it shows its original's findings.
     entities = con.execute(
         "SELECT e.name, e.type, count(*) AS n FROM mentions m JOIN entities e USING (entity_id)"
         " WHERE m.article_id = ? GROUP BY ALL ORDER BY n DESC, e.name",
-        [article_id],
+        [canonical],
     ).fetchall()
     quotes = con.execute(
         "SELECT coalesce(e.name, q.speaker_text), q.cue, q.text FROM quotes q"
         " LEFT JOIN entities e ON e.entity_id = q.speaker_entity_id WHERE q.article_id = ? ORDER BY q.start_char",
-        [article_id],
+        [canonical],
     ).fetchall()
     keywords = [p for (p,) in con.execute(
-        "SELECT phrase FROM keywords WHERE article_id = ? ORDER BY score DESC, phrase LIMIT 10", [article_id]
+        "SELECT phrase FROM keywords WHERE article_id = ? ORDER BY score DESC, phrase LIMIT 10", [canonical]
     ).fetchall()]
     return ArticleView(
         fields=fields,
