@@ -49,7 +49,9 @@ class Run:
         return self.log.read_text(errors="replace")
 
     def stderr_lines(self) -> list[str]:
-        return [line for line in self.output.splitlines() if line.strip()]
+        # The multiprocessing resource tracker may warn (two lines) after terminated workers, once the command has ended.
+        lines = [line for line in self.output.splitlines() if line.strip()]
+        return [line for line in lines if "resource_tracker" not in line]
 
 
 @dataclass
