@@ -345,7 +345,7 @@ def run_failures(label: str) -> Iterator[None]:
     from prefect.exceptions import TerminationSignal
 
     from flows.ingest import SetupError, TooManyRejects
-    from warehouse.lock import WarehouseBusy
+    from warehouse.lock import WriterLockBusy
 
     try:
         yield
@@ -353,7 +353,7 @@ def run_failures(label: str) -> Iterator[None]:
         raise
     except SetupError as exc:  # a missing spool, an unusable cluster: what to fix
         _fail(exc, f"cannot run: {exc}", 2)
-    except WarehouseBusy as exc:
+    except WriterLockBusy as exc:
         _fail(exc, f"{label} did not start: {exc}", 75)  # EX_TEMPFAIL: try again later
     except TerminationSignal as exc:
         _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: a load it had started is marked aborted", 128 + exc.signal)
@@ -544,13 +544,13 @@ STATS_TABLES = (
 def index(db: DbOption = None) -> None:
     """Bring the search index up to date (a run does this itself; this catches up a warehouse made before the index)."""
     from warehouse.db import Writer
-    from warehouse.lock import WarehouseBusy as WriterBusy, writer_lock
+    from warehouse.lock import WriterLockBusy, writer_lock
 
     settings = Settings.from_env(db=db)
     try:  # a writer like any run: it holds the warehouse's writer lock
         with writer_lock(settings.db, "index", settings.lock_timeout, on_wait=errors.print), Writer(settings.db) as writer:
             indexed = writer.update_search_index(None)
-    except (WarehouseBusy, WriterBusy) as exc:
+    except (WarehouseBusy, WriterLockBusy) as exc:
         errors.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     console.print(f"search index: {indexed} articles indexed")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -40,18 +40,12 @@ def load_model() -> Language:
     return spacy.load(MODEL, exclude=["parser", "attribute_ruler", "lemmatizer"])
 
 
-def annotate(articles: Sequence[Article], on_article: Callable[[], object] | None = None) -> list[Annotation]:
-    """Entity spans and key phrases for each English article; a reason for the others.
-
-    `on_article` is called once per article when its annotation is done (a progress count).
-    """
+def annotate(articles: Sequence[Article]) -> list[Annotation]:
+    """Entity spans and key phrases for each English article; a reason for the others."""
     todo = [i for i, a in enumerate(articles) if a.language in ENRICH_LANGUAGES and a.text.strip()]
     results = [
         Annotation(skipped=f"language_{a.language}" if a.language else "language_unknown") for a in articles
     ]
-    if on_article is not None:
-        for _ in range(len(articles) - len(todo)):
-            on_article()
     if not todo:
         return results
     nlp = load_model()
@@ -59,8 +53,6 @@ def annotate(articles: Sequence[Article], on_article: Callable[[], object] | Non
     for i, doc in zip(todo, nlp.pipe(texts, batch_size=PIPE_BATCH)):
         spans = tuple(clean_spans(doc.text, spans_from_doc(doc)))
         results[i] = Annotation(spans=spans, keywords=tuple(key_phrases(doc, spans)))
-        if on_article is not None:
-            on_article()
     return results
 
 

@@ -50,7 +50,7 @@ class Holder:
         return True
 
 
-class WarehouseBusy(Exception):
+class WriterLockBusy(Exception):
     """Another run holds the warehouse's writer lock and did not let go in time."""
 
 
@@ -97,7 +97,7 @@ def writer_lock(
     timeout: float,
     on_wait: Callable[[str], None] = lambda message: None,
 ) -> Iterator[WriterLock]:
-    """Hold the warehouse's writer lock; wait up to `timeout` seconds for another holder, then raise WarehouseBusy."""
+    """Hold the warehouse's writer lock; wait up to `timeout` seconds for another holder, then raise WriterLockBusy."""
     path = lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Python opens files close-on-exec: the temporary Prefect server and the spawned extraction
@@ -128,7 +128,7 @@ def _acquire(fd: int, db: str | os.PathLike[str], timeout: float, on_wait: Calla
         holder = read_holder(db)
         who = holder.describe() if holder else "another run"
         if time.monotonic() >= deadline:
-            raise WarehouseBusy(
+            raise WriterLockBusy(
                 f"warehouse {os.fspath(db)} is being written by {who}; gave up after {timeout:g} s"
                 " (NEWSFLOW_LOCK_TIMEOUT)"
             )

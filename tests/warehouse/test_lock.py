@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from warehouse.lock import WarehouseBusy, read_holder, writer_lock
+from warehouse.lock import WriterLockBusy, read_holder, writer_lock
 
 
 def hold_in_child(db) -> subprocess.Popen[str]:
@@ -34,7 +34,7 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path):
     child = hold_in_child(db)
     try:
         waits = []
-        with pytest.raises(WarehouseBusy) as busy:
+        with pytest.raises(WriterLockBusy) as busy:
             with writer_lock(db, "L-second", timeout=1, on_wait=waits.append):
                 pass
         assert f"load L-child (process {child.pid} on" in str(busy.value)
