@@ -164,7 +164,7 @@ def measure(seed_db: Path, db: Path, size: int) -> None:
     started = time.perf_counter()
     for start in range(0, len(ids), PER_LOAD):  # as loads would have: batch by batch
         con.execute("BEGIN TRANSACTION")
-        update_entity_aggregates(con, ids[start : start + PER_LOAD])
+        update_entity_aggregates(con, ids[start : start + PER_LOAD], counted_before=[])
         con.execute("COMMIT")
     aggregates_whole = time.perf_counter() - started
     con.close()
@@ -186,7 +186,7 @@ def measure(seed_db: Path, db: Path, size: int) -> None:
         writer.con.execute("COMMIT")
         cpu, wall = time.process_time(), time.perf_counter()
         writer.con.execute("BEGIN TRANSACTION")
-        update_entity_aggregates(writer.con, new_ids)
+        update_entity_aggregates(writer.con, new_ids, counted_before=[])
         writer.con.execute("COMMIT")
         print(f"entity aggregates, {len(new_ids)} new articles: {time.perf_counter() - wall:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
         cpu, wall = time.process_time(), time.perf_counter()

@@ -1,13 +1,15 @@
 """The enrich stage, and the `enrich` flow that runs it alone.
 
-select_articles (canonical articles lacking enrichment at the running version, then copies)
+select_articles (the articles loaded and not yet enriched, canonical ones first, then copies)
   -> read_articles (in the flow: the warehouse's rows) -> annotate_articles (pool or Dask: spaCy
   and text features) -> load_enrichment (the writer: names resolved against the warehouse,
   quotes, stories, wire groups)
 
-`ingest` and `reprocess` run this stage after loading (unless told not to); `newsflow enrich`
-catches up on what a `--no-enrich` run left, and with `everything` re-enriches every article
-(after a rules change): the same articles come out the same, so it is idempotent.
+`ingest` and `reprocess` run this stage after loading (unless told not to) on the enrich queue:
+what they and any earlier run left unenriched, never a pass over the archive. `newsflow enrich`
+catches up on that queue and on articles enriched by an older model or rules (after an upgrade),
+and with `everything` re-enriches every article: the same articles come out the same, so it is
+idempotent.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from flows.runs import fault_point, writing
 from flows.settings import Settings
 from transforms.enrich import Annotated, StoredArticle, annotate_stored
 from warehouse.db import Writer
+from warehouse.enrichment import EnrichScope
 from warehouse.reports import LoadSummary
 
 
 @task(name="select_articles", cache_policy=NO_CACHE)
-def select_articles(writer: Writer, everything: bool, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
+def select_articles(writer: Writer, scope: EnrichScope, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
     """The next articles to enrich (canonical ones first), after the last of the previous batch."""
-    return writer.select_to_enrich(everything=everything, after=after, limit=limit)
+    return writer.select_to_enrich(scope=scope, after=after, limit=limit)
 
 
 @task(name="read_articles", cache_policy=NO_CACHE)
@@ -65,14 +68,14 @@ def load_enrichment(writer: Writer, load_id: str, batch_file: str) -> tuple[int,
 
 
 def enrich_stage(
-    writer: Writer, load_id: str, settings: Settings, spool: str, slots: int, everything: bool = False
+    writer: Writer, load_id: str, settings: Settings, spool: str, slots: int, scope: EnrichScope = "queued"
 ) -> tuple[int, int]:
-    """Enrich what lacks enrichment at the running version, batch by batch on the workers; (enriched, skipped)."""
+    """Enrich the articles in `scope` (by default those loaded and not yet enriched), batch by batch on the workers; (enriched, skipped)."""
     size = settings.batch_size
 
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
         after: tuple[bool, str] | None = None
-        while batch := select_articles(writer, everything, after, size):
+        while batch := select_articles(writer, scope, after, size):
             after = batch[-1]
             ids = [aid for _, aid in batch]
             # Reading runs here, in the one process that may open the warehouse.
@@ -100,7 +103,8 @@ def enrich(db: str | None = None, everything: bool = False, batch_size: int | No
     settings = Settings.from_env(db=db, batch_size=batch_size)
     load_id = new_load_id()
     with writing(settings, load_id, "enrich", str(runtime.flow_run.id or "") or None) as (writer, _, spool):
-        enrich_stage(writer, load_id, settings, spool, extraction_slots(settings, spool, []), everything)
+        scope: EnrichScope = "all" if everything else "stale"
+        enrich_stage(writer, load_id, settings, spool, extraction_slots(settings, spool, []), scope)
         index_articles(writer, load_id)
         writer.finish_load(load_id, "completed")
     return report_load(str(settings.db), load_id)

@@ -208,6 +208,8 @@ class Writer:
     _insert_fetches = web_state.insert_fetches
 
     select_to_enrich = enrichment.select_to_enrich
+    _queue_for_enrichment = enrichment.queue_for_enrichment
+    _dequeue = enrichment.dequeue
     stored_articles = enrichment.stored_articles
     in_stories = enrichment.in_stories
     refresh_stories = enrichment.refresh_stories
@@ -242,6 +244,7 @@ class Writer:
             self._insert_blobs(fresh)
             self._insert_documents(load_id, fresh)
             self._insert_articles(load_id, articles)
+            self._queue_for_enrichment(load_id, [p.doc_id for p in articles])
             self._insert_fingerprints(fingerprints)
             self._insert_duplicates(load_id, verdicts)
             self._insert_rejects(load_id, [p for p in fresh if isinstance(p.outcome, Rejection)])
@@ -294,6 +297,8 @@ class Writer:
 
             self._delete_article_rows(("fingerprints", "minhash_bands", "duplicates"), dropped + rewritten)
             enrichment.delete_enrichment(self, dropped + rewritten)
+            self._dequeue(dropped)
+            self._queue_for_enrichment(load_id, rewritten)
             self._delete_article_rows(("story_members", "articles"), dropped)
             self._reroot_copies_of(load_id, dropped)
             if rewrite:
@@ -308,7 +313,7 @@ class Writer:
             copies = {v.article_id for v in verdicts}
             self._update_source_outcomes(rewrite, rejected, copies)
             # Their mentions were dropped with their enrichment (the enrich stage writes them anew).
-            update_entity_aggregates(self.con, dropped + rewritten)
+            update_entity_aggregates(self.con, dropped + rewritten, dropped + rewritten)
             counts.unchanged = len(unchanged)
             counts.rejected = len(rejected) + len(unreadable)
             counts.duplicates = sum(p.doc_id in copies for p in rewrite)
@@ -325,7 +330,6 @@ class Writer:
         self.con.execute("BEGIN TRANSACTION")
         try:
             counts = enrichment.write_enrichment(self, load_id, batch)
-            update_entity_aggregates(self.con, [a.stored.article_id for a in batch])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 
@@ -22,6 +22,7 @@ from transforms.enrich import Annotated, Enriched, StoredArticle, enrich_batch, 
 from transforms.entities import KnownNames
 from transforms.records import Article, Dateline, Processed, PublicationDate
 from transforms.stories import WINDOW, Placement, Story, StoryDoc, TextFeatures, anchors, label_of, place, stored_doc
+from warehouse.aggregates import update_entity_aggregates
 
 if TYPE_CHECKING:
     from warehouse.db import Writer
@@ -39,26 +40,50 @@ _OWN_ID = re.compile(r"^[0-9a-z:-]+$")
 _IN_CHUNK = 1000
 
 
-def select_to_enrich(w: Writer, *, everything: bool, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
-    """(is_copy, article_id) of the next articles lacking enrichment at the running version
-    (every article with `everything`), canonical articles first, after `after`."""
+# What the enrich stage takes: the queue of articles loaded since (a run's own work, bounded by
+# it), those lacking enrichment at the running version (after an upgrade: a pass over every
+# article, as `newsflow enrich` runs it), or every article (`newsflow enrich --all`).
+EnrichScope = Literal["queued", "stale", "all"]
+
+
+def select_to_enrich(w: Writer, *, scope: EnrichScope, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
+    """(is_copy, article_id) of the next articles to enrich in `scope`, canonical articles first, after `after`."""
     copy_after, id_after = after if after is not None else (False, "")
+    chosen = {
+        "queued": "SELECT article_id FROM enrich_queue",
+        "stale": "SELECT article_id FROM enrich_queue UNION SELECT a.article_id FROM articles a"
+                 " LEFT JOIN enrichment e USING (article_id) WHERE e.version IS DISTINCT FROM $version",
+        "all": "SELECT article_id FROM articles",
+    }[scope]  # our own SQL, chosen by name
     rows = w.con.execute(
-        """
-        SELECT d.article_id IS NOT NULL AS is_copy, a.article_id
-        FROM articles a
+        f"""
+        WITH chosen AS ({chosen})
+        SELECT d.article_id IS NOT NULL AS is_copy, c.article_id
+        FROM chosen c
         LEFT JOIN duplicates d USING (article_id)
-        LEFT JOIN enrichment e USING (article_id)
-        WHERE ($everything OR e.version IS DISTINCT FROM $version)
-          AND ((d.article_id IS NOT NULL)::INTEGER > $copy_after::INTEGER
-               OR ((d.article_id IS NOT NULL) = $copy_after AND a.article_id > $id_after))
-        ORDER BY is_copy, a.article_id
+        WHERE (d.article_id IS NOT NULL)::INTEGER > $copy_after::INTEGER
+           OR ((d.article_id IS NOT NULL) = $copy_after AND c.article_id > $id_after)
+        ORDER BY is_copy, c.article_id
         LIMIT $limit
         """,
-        {"everything": everything, "version": enrichment_version(), "copy_after": copy_after,
-         "id_after": id_after, "limit": limit},
+        {"copy_after": copy_after, "id_after": id_after, "limit": limit}
+        | ({"version": enrichment_version()} if scope == "stale" else {}),
     ).fetchall()
     return [(bool(copy), aid) for copy, aid in rows]
+
+
+def queue_for_enrichment(w: Writer, load_id: str, article_ids: Sequence[str]) -> None:
+    """Put articles on the enrich stage's work list (again, if they were on it)."""
+    if article_ids:
+        w._append(
+            "INSERT OR REPLACE INTO enrich_queue SELECT * FROM rows",
+            {"article_id": pa.array(list(article_ids), pa.string()), "load_id": pa.array([load_id] * len(article_ids), pa.string())},
+        )
+
+
+def dequeue(w: Writer, article_ids: Sequence[str]) -> None:
+    """Take articles off the enrich stage's work list (enriched, or no longer articles)."""
+    _by_ids(w, "DELETE FROM enrich_queue WHERE article_id IN ({ids})", list(article_ids))
 
 
 def stored_articles(w: Writer, article_ids: Sequence[str]) -> list[StoredArticle]:
@@ -87,7 +112,8 @@ def write_enrichment(w: Writer, load_id: str, batch: Sequence[Annotated]) -> tup
     """Replace the batch's enrichment, place the articles not yet in a story; (enriched, skipped)."""
     ids = [a.stored.article_id for a in batch]
     # Re-enrichment replaces rows; a new article has none, and deleting by a non-key column scans.
-    delete_enrichment(w, [aid for (aid,) in _by_ids(w, "SELECT article_id FROM enrichment WHERE article_id IN ({ids})", ids)])
+    enriched_before = [aid for (aid,) in _by_ids(w, "SELECT article_id FROM enrichment WHERE article_id IN ({ids})", ids)]
+    delete_enrichment(w, enriched_before)
     canonical = [a for a in batch if a.annotation is not None]
     known = known_names(w, *names_to_look_up([a.annotation for a in canonical]))
     enriched = enrich_batch([(a.stored.article_id, a.stored.article, a.annotation) for a in canonical], known)
@@ -96,12 +122,14 @@ def write_enrichment(w: Writer, load_id: str, batch: Sequence[Annotated]) -> tup
         for a in batch if a.annotation is None
     ]
     _insert_enrichment(w, load_id, enriched)
+    dequeue(w, ids)
     by_id = {e.article_id: e for e in enriched}
     _insert_features(w, load_id, [(a, by_id[a.stored.article_id]) for a in batch])
     placed = w.in_stories(ids)
     todo = [a for a in batch if a.stored.article_id not in placed]
     for start in range(0, len(todo), PLACE_BATCH):
         _place(w, load_id, [(a, by_id[a.stored.article_id]) for a in todo[start : start + PLACE_BATCH]])
+    update_entity_aggregates(w.con, ids, enriched_before)
     done = sum(e.skipped is None for e in enriched)
     w.con.execute(
         "UPDATE loads SET enriched = enriched + ?, enrich_skipped = enrich_skipped + ? WHERE load_id = ?",
@@ -136,8 +164,8 @@ def known_names(w: Writer, names: set[str], words: set[str]) -> KnownNames:
     rows = w._select(
         "SELECT e.name, e.type, e.mentions FROM entities e"
         " WHERE e.name IN (SELECT name FROM rows WHERE name IS NOT NULL)"
-        " OR string_split(lower(e.name), ' ')[1] IN (SELECT word FROM rows WHERE word IS NOT NULL)"
-        " OR string_split(lower(e.name), ' ')[-1] IN (SELECT word FROM rows WHERE word IS NOT NULL)",
+        " OR e.first_word IN (SELECT word FROM rows WHERE word IS NOT NULL)"
+        " OR e.last_word IN (SELECT word FROM rows WHERE word IS NOT NULL)",
         _padded({"name": sorted(names), "word": sorted(words)}),
     )
     people = frozenset(n for n, kind, _ in rows if kind == "PERSON" and " " in n)
@@ -175,7 +203,8 @@ def _insert_enrichment(w: Writer, load_id: str, enriched: Sequence[Enriched]) ->
         entities = {entity_id(m): m for _, m in mentions}
         counts = Counter(entity_id(m) for _, m in mentions)
         w._append(
-            "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions) SELECT * FROM rows"
+            "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions, first_word, last_word)"
+            " SELECT *, string_split(lower(name), ' ')[1], string_split(lower(name), ' ')[-1] FROM rows"
             " ON CONFLICT (entity_id) DO UPDATE SET mentions = coalesce(entities.mentions, 0) + excluded.mentions",
             {
                 "entity_id": pa.array(list(entities), pa.string()),

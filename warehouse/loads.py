@@ -354,7 +354,8 @@ def insert_blobs(w: Writer, items: Sequence[Processed]) -> None:
     if not unique:
         return
     w._append(
-        "INSERT INTO raw_blobs SELECT * FROM rows WHERE content_sha256 NOT IN (SELECT content_sha256 FROM raw_blobs)",
+        # Conflicts are found in the primary-key index, not by a pass over every stored hash.
+        "INSERT INTO raw_blobs SELECT * FROM rows ON CONFLICT (content_sha256) DO NOTHING",
         {
             "content_sha256": pa.array(list(unique), pa.string()),
             "compression": pa.array(["zlib"] * len(unique), pa.string()),
@@ -369,7 +370,7 @@ def insert_documents(w: Writer, load_id: str, items: Sequence[Processed]) -> Non
     if not readable:
         return
     w._append(
-        "INSERT INTO documents SELECT * FROM rows WHERE doc_id NOT IN (SELECT doc_id FROM documents)",
+        "INSERT INTO documents SELECT * FROM rows ON CONFLICT (doc_id) DO NOTHING",
         {
             "doc_id": pa.array(list(readable), pa.string()),
             "source_uri": pa.array([p.source for p in readable.values()], pa.string()),
@@ -387,7 +388,8 @@ def insert_articles(w: Writer, load_id: str, items: Sequence[Processed]) -> None
     if not items:
         return
     w._append(
-        "INSERT INTO articles SELECT * FROM rows WHERE article_id NOT IN (SELECT article_id FROM articles)",
+        # A conflict is checked in the primary-key index: no pass over the stored ids.
+        "INSERT INTO articles SELECT * FROM rows ON CONFLICT (article_id) DO NOTHING",
         article_columns(load_id, items),
     )
 

@@ -1,6 +1,7 @@
 """The enrich stage's warehouse side: canonical articles only, a version per article, stories from
 stored features, name counts kept per batch, and a warehouse of the previous schema caught up."""
 
+import dataclasses
 import datetime as dt
 
 import duckdb
@@ -30,7 +31,8 @@ def test_loading_annotates_nothing_and_the_enrich_stage_annotates_canonical_arti
         w.write_batch("L1", [original, copy, other])
         assert w.con.execute("SELECT count(*) FROM enrichment").fetchall() == [(0,)]  # ingest alone: clean articles, no NLP
         assert enrich(w, "L1") == (2, 1)
-        assert enrich(w, "L1") == (0, 0)  # nothing lacks enrichment at the running version now
+        assert enrich(w, "L1") == (0, 0)  # the queue is empty now
+        assert enrich(w, "L1", scope="stale") == (0, 0)  # and nothing lacks enrichment at the running version
     assert rows(db, "SELECT enriched, enrich_skipped FROM loads WHERE load_id = 'L1'") == [(2, 1)]
     assert rows(db, "SELECT status, reason, version FROM enrichment WHERE article_id = ?", [copy.doc_id]) == [
         ("skipped", "duplicate", enrichment_version())
@@ -55,7 +57,7 @@ def test_entity_mention_counts_follow_every_batch_and_re_enrichment_changes_noth
         tables = ("mentions", "story_members", "article_features", "entity_stories")
         before = {t: w.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
         w.start_load("E1", kind="enrich")
-        assert enrich(w, "E1", everything=True) == (2, 0)
+        assert enrich(w, "E1", scope="all") == (2, 0)
     counted = (
         "SELECT e.entity_id, e.mentions, count(m.entity_id) FROM entities e LEFT JOIN mentions m USING (entity_id)"
         " GROUP BY ALL HAVING e.mentions <> count(m.entity_id)"
@@ -126,7 +128,10 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
 
     with Writer(db) as w:
         w.start_load("E1", kind="enrich")
-        assert enrich(w, "E1") == (1, 1)  # no reload: the stored articles, enriched at the running version
+        # Enriched by older rules: not a scheduled run's work (that would be the whole archive)...
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == []
+        # ...but `newsflow enrich`'s: no reload, the stored articles enriched at the running version.
+        assert enrich(w, "E1", scope="stale") == (1, 1)
     assert rows(db, "SELECT DISTINCT version FROM enrichment") == [(enrichment_version(),)]
     assert rows(db, "SELECT count(*) FROM mentions WHERE article_id = ?", [copy.doc_id]) == [(0,)]
     assert rows(db, "SELECT article_id, story_id FROM story_members ORDER BY ALL") == sorted(
@@ -136,3 +141,23 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
     assert rows(
         db, "SELECT count(*) FROM entities e WHERE e.mentions <> (SELECT count(*) FROM mentions m WHERE m.entity_id = e.entity_id)"
     ) == [(0,)]
+
+
+def test_articles_a_killed_run_left_unenriched_are_the_next_runs_work_and_nothing_else_is(tmp_path):
+    db = tmp_path / "w.duckdb"
+    first = processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)
+    second = processed("/c.txt", OTHER, language="en", published=DAY)
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [first])  # the run stops here, before its enrich stage
+        w.start_load("L2")
+        w.write_batch("L2", [second])
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, a) for a in sorted([first.doc_id, second.doc_id])]
+        assert enrich(w, "L2") == (2, 0)
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == []
+        # A reprocess that changes an article's text puts it back on the list.
+        changed = processed("/a.txt", PEOPLE + OTHER, language="en", published=DAY)
+        w.start_load("R1", kind="reprocess")
+        w.reprocess_batch("R1", [dataclasses.replace(changed, sha256=first.sha256)])
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, first.doc_id)]
+    assert rows(db, "SELECT count(*) FROM enrich_queue") == [(1,)]

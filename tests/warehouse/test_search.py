@@ -144,7 +144,7 @@ def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
         con.execute(
             "INSERT INTO mentions SELECT article_id, 'e1', 'the Board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
         )
-        update_entity_aggregates(con, [aid for (aid,) in con.execute("SELECT article_id FROM articles").fetchall()])
+        update_entity_aggregates(con, [aid for (aid,) in con.execute("SELECT article_id FROM articles").fetchall()], counted_before=[])
     finally:
         con.close()
     assert {h.title for h in find(db, "ferry")} == {"Ferry vote", "Bridge"}

@@ -40,10 +40,10 @@ def rejected(source: str, reason: str = "empty_file") -> Processed:
     return Processed(source, Rejection(source, "sniff", reason, "detail"), sha256=hashlib.sha256(b"").hexdigest(), size=0, mtime_ns=1, raw_zlib=zlib.compress(b""))
 
 
-def enrich(w: Writer, load_id: str, everything: bool = False, batch: int = 500) -> tuple[int, int]:
+def enrich(w: Writer, load_id: str, scope: str = "queued", batch: int = 500) -> tuple[int, int]:
     """The enrich stage in this process, as the flow runs it on its workers: (enriched, skipped)."""
     totals, after = (0, 0), None
-    while chosen := w.select_to_enrich(everything=everything, after=after, limit=batch):
+    while chosen := w.select_to_enrich(scope=scope, after=after, limit=batch):
         after = chosen[-1]
         done = w.write_enrichment(load_id, annotate_stored(w.stored_articles([aid for _, aid in chosen])))
         totals = (totals[0] + done[0], totals[1] + done[1])
