@@ -344,12 +344,18 @@ def timed_run(db: Path, variant: str, out: Path) -> None:
     cpu: dict[str, float] = {}
     wall: dict[str, float] = {}
 
+    checkpoint_each = os.environ.get("BENCH_CHECKPOINT_EACH") == "1"  # diagnosis: what each step leaves the checkpoint
+
     @contextmanager
     def step(name: str) -> Iterator[None]:
         c, t = time.process_time(), time.perf_counter()
         yield
         cpu[name] = cpu.get(name, 0.0) + time.process_time() - c
         wall[name] = wall.get(name, 0.0) + time.perf_counter() - t
+        if checkpoint_each and name not in ("close", "summary"):
+            c, t = time.process_time(), time.perf_counter()
+            w.con.execute("CHECKPOINT")
+            cpu[f"checkpoint after {name}"] = cpu.get(f"checkpoint after {name}", 0.0) + time.process_time() - c
 
     load_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-benchrun"
     w = Writer(db)
