@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -83,7 +84,7 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             canonical = link.get("href").strip()
             break
-    h1 = tuple(filter(None, (_heading_text(h) for h in _limit(tree.iter("h1"), _MAX_HEADINGS))))
+    h1 = tuple(filter(None, (_headline_text(h) for h in _limit(tree.iter("h1"), _MAX_HEADINGS))))
     return PageEvidence(
         title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
         meta=meta,
@@ -142,7 +143,8 @@ def _bylines(tree: HtmlElement) -> Iterator[str]:
             continue
         # microdata: <div itemprop="author"><span itemprop="name">…</span></div>
         named = elem.find(".//*[@itemprop='name']")
-        text = _clean((named if named is not None else elem).text_content())
+        # text nodes joined by spaces: a name and a date in sibling spans must not run together
+        text = _clean(" ".join((named if named is not None else elem).itertext()))
         if 2 < len(text) <= 100:
             yield text
             count += 1
@@ -166,6 +168,33 @@ def _printed_bylines(html: str) -> Iterator[str]:
     start = html.find("<h1")
     for match in _limit(_PRINTED_BYLINE.finditer(html, max(start, 0)), 3):
         yield unescape(match.group(1))
+
+
+# The kicker above a headline inside its h1 ("<span class='kicker'>Klimaschutz</span> Bohren,
+# bis es heiß wird"), and the separators that only screen readers get.
+_KICKER_CLASS = re.compile(r"kicker|dachzeile|topline|overline|roofline|eyebrow|label|topic|small|pretitle|supertitle", re.IGNORECASE)
+_HIDDEN_CLASS = re.compile(r"visually-?hidden|sr-only|screen-reader", re.IGNORECASE)
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """The h1's text without a kicker element that opens it."""
+    node = h1
+    while len(node) == 1 and not (node.text or "").strip() and not (node[0].tail or "").strip():
+        node = node[0]  # <h1><a><span>kicker</span>headline</a></h1>
+    if len(node) < 1 or (node.text or "").strip():
+        return _heading_text(h1)
+    first = node[0]
+    if not isinstance(first.tag, str) or not (first.tag == "small" or _KICKER_CLASS.search(first.get("class") or "")):
+        return _heading_text(h1)
+    parts = [first.tail or ""]
+    for child in node[1:]:
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            parts.append(child.tail or "")
+            continue
+        hidden = _HIDDEN_CLASS.search(child.get("class") or "") or child.get("aria-hidden") == "true"
+        parts += [child.tail or ""] if hidden else [_heading_text(child), child.tail or ""]
+    rest = _clean(" ".join(parts)).lstrip(":|–—- ")
+    return rest if len(rest.split()) >= 2 else _heading_text(h1)
 
 
 def _heading_text(elem: HtmlElement) -> str:
@@ -546,6 +575,7 @@ _BYLINE_TAIL = re.compile(
     r"|\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Montag|Dienstag|Mittwoch"
     r"|Donnerstag|Freitag|Samstag|Sonntag)\b.*$"
     r"|\s+(?i:says|said|sagt|schreibt|writes|dice|dit)\s*:?$"
+    r"|\s+(?i:hace|vor|il y a)\s+\d.*$|\s+\d+\s+(?i:minutes?|hours?|days?)\s+ago\b.*$"
     r"|\s+(?i:stand|updated|aktualisiert|published|veröffentlicht|publicado|zuletzt|quelle)\b.*$"
     r"|\s+(?i:autor(?:in)?|author|redakteur(?:in)?|alle artikel|mehr|more posts)$"
     r"|\s+[|•·»—–-](?:\s.*)?$",
@@ -718,9 +748,33 @@ def split_agencies(
 
 
 def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
-    """The people credited: JSON-LD authors, else meta authors, else the first page byline."""
-    # Names stay as printed: a username ("anna.muster", "HansG") is how the page credits them.
-    return next(filter(None, _author_sources(ev, site, fallback)), ())
+    """The people credited: JSON-LD authors, else meta authors, else the first page byline;
+    usernames replaced by the full name another credit spells out."""
+    sources = [found for found in _author_sources(ev, site, fallback) if found]
+    if not sources:
+        return ()
+    # A username stands for the full name another credit prints; otherwise names stay as
+    # printed ("HansG" is how the page credits them). Not a first name: on the devset "Andrea"
+    # was the credit wanted as often as the full name printed elsewhere.
+    others = [name for other in sources[1:] for name in other if " " in name]
+    return tuple(next((full for full in others if _spells_out(name, full)), name) for name in sources[0])
+
+
+def _folded_key(text: str) -> str:
+    """name_key without accents: "Gàbor Muniér" and "gabor_munier" share one."""
+    return name_key("".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)))
+
+
+def _spells_out(username: str, full: str) -> bool:
+    """True if full is the name a one-word credit written as a username stands for."""
+    if " " in username.strip() or len(full.split()) > 4:
+        return False
+    if _folded_key(username) == _folded_key(full):  # "arianschlichenmayer", "edilson.la.rosa"
+        return True
+    # "christian.stadtfeld", "gabor_munier" for "Christian P. Stadtfeld", "Gàbor Muniér"
+    pieces = [_folded_key(p) for p in re.split(r"[._-]+", username) if p]
+    words = [_folded_key(w) for w in full.split() if len(_folded_key(w)) > 1]
+    return len(pieces) >= 2 and pieces == words
 
 
 def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> Iterator[tuple[str, ...]]:
@@ -971,7 +1025,8 @@ def meta_date(ev: PageEvidence, today: dt.date) -> tuple[PublicationDate, Zone] 
 
 
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_]|\.html?|$)")
-_URL_COMPACT_DAY = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
+# "/20220127/" and "/20220127-gedenkstunde.html": a compact day as a folder or a file-name prefix
+_URL_COMPACT_DAY = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:/|[-_](?=[^\W\d_]))")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/")
 # "/meldungen/29-10-2021": day first, as German and Dutch sites write it (groups reordered below)
 _URL_DMY = re.compile(r"/(0?[1-9]|[12]\d|3[01])-(0?[1-9]|1[0-2])-((?:19|20)\d{2})(?:/|\.html?|$)")
@@ -1080,7 +1135,12 @@ _PUBLISHED_ON = re.compile(
     r"(?:\s+(?:on|am|le|el|il|em))?\s*:?\s*$",
     re.IGNORECASE,
 )
-_OPEN_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+# void elements (<br>, <img>) hold no text: they do not tell what element a date is printed in
+_OPEN_TAG = re.compile(r"<(?!(?:br|img|hr|wbr|input|source)\b)[a-zA-Z][^>]*>", re.IGNORECASE)
+# A press release's dateline: "Hamburg, den 2. Dezember 2022", "Paris, le 5 mars 2020", at the
+# start of a line
+_PLACE_DATELINE = re.compile(r"(?:^|\n)[ \t]*[A-ZÀ-Ý][\w.'’-]+(?: [A-ZÀ-Ý][\w.'’-]+)?,[ \t]+(?:(?:den|le|el|il) )?$")
+_BLOCK_TAG = re.compile(r"<(?:br|p|div|li|td|h\d)\b[^>]*>|</(?:p|div|li|td|h\d)>", re.IGNORECASE)
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
 _BEFORE_HEADLINE, _AFTER_HEADLINE = 2000, 4000
@@ -1098,6 +1158,9 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
     for start in _printed_starts(date, html):
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
         if _PUBLISHED_ON.search(before):
+            return True
+        line = re.sub(r"<[^>]*>|&nbsp;", " ", _BLOCK_TAG.sub("\n", html[max(0, start - 120) : start]))
+        if _PLACE_DATELINE.search(line):
             return True
         tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
         if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
@@ -1130,6 +1193,8 @@ def choose_date(
     from_url = url_date(url, today) or url_date(ev.canonical, today)
     # a URL's day is the newsroom's local day
     candidates = declared + ([(from_url, "local")] if from_url and from_url.precision == "day" else [])
+    if declared and _restamped(declared[0][0], from_url, html):
+        candidates = [(from_url, "local")] + declared
     if not candidates and (found := marked_date(ev, today)):
         candidates.append(found)
     if not candidates and htmldate_value:
@@ -1158,6 +1223,20 @@ def choose_date(
                 if printed_as_dateline(neighbour, html):
                     return PublicationDate(neighbour, best.source, best.precision)
     return best
+
+
+def _restamped(declared: PublicationDate, from_url: PublicationDate | None, html: str) -> bool:
+    """True when the metadata names a day well after the URL's day and the page does not print it.
+
+    A URL is fixed when a story is first published; a CMS migration or a re-save stamps the
+    metadata anew (devset: the URL's day was right on every such page).
+    """
+    return (
+        from_url is not None
+        and from_url.precision == "day"
+        and declared.value > from_url.value + dt.timedelta(days=1)
+        and not printed_as_dateline(declared.value, html)
+    )
 
 
 def _settle(

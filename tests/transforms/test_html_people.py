@@ -65,3 +65,21 @@ def test_the_headline_repeated_as_the_first_paragraph_is_not_body_text():
     result = article(page(body=body, h1=None))
     assert result.title == "Storm damages harbour piers"
     assert result.text.split("\n\n")[0] == BODY[0]
+
+
+def test_a_username_credit_gives_way_to_the_full_name_the_byline_prints():
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "mara.quellbrunn"}}
+    byline = '<p class="byline">By Mara Quellbrunn</p>'
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara Quellbrunn",)
+    jsonld["author"]["name"] = "maraquellbrunn"
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara Quellbrunn",)
+    # a first name is how some pages sign: it stays when the byline prints a fuller name
+    jsonld["author"]["name"] = "Mara"
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara",)
+
+
+def test_a_name_and_a_date_in_sibling_spans_do_not_run_together():
+    byline = '<div class="author"><span>Mara Quellbrunn</span><span>Quelle: Hafenamt Kiel</span></div>'
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+    byline = '<div class="byline"><span>Mara Quellbrunn</span><span>vor 5 Stunden</span></div>'
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
