@@ -177,3 +177,26 @@ def test_a_press_release_dateline_names_place_and_day():
     # the same day inside a sentence far from any headline is not the page's date
     html = "<html><body>" + "<p>Filler.</p>" * 900 + "<p>The council meets in Kiel on 05. März 2024 again.</p></body></html>"
     assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_a_marked_day_printed_at_the_dateline_beats_metadata_the_page_does_not_show():
+    head = '<meta property="article:published_time" content="2024-02-27T09:00:00+01:00">'
+    byline = '<p class="meta"><time datetime="2024-03-05">05.03.2024</time></p>'
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+    # the same marked day not printed does not outweigh the metadata
+    byline = '<p class="meta"><time datetime="2024-03-05">Tuesday</time></p>'
+    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+
+
+def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence():
+    head = (
+        '<meta property="article:published_time" content="2024-02-27T09:00:00Z">'
+        '<meta property="article:modified_time" content="2024-03-05T11:00:00Z">'
+    )
+    byline = "<p class='date'>5 March 2024</p>"
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
+    # shown as an update, it is not the date the page shows as its own
+    byline = "<p class='date'>Updated 5 March 2024</p>"
+    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
