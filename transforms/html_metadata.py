@@ -304,7 +304,8 @@ def _named(value: object) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("name")
-    return _clean(value) if isinstance(value, str) and value.strip() else None
+    # CMSs write JSON-LD strings with HTML entities in them ("Redacci&oacute;n")
+    return _clean(unescape(value)) if isinstance(value, str) and value.strip() else None
 
 
 def _not_url(value: str | None) -> str | None:
@@ -375,6 +376,7 @@ class SiteIdentity:
     names: frozenset[str]  # keys of declared site/publisher names and of the full host
     host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
     personal: bool = False  # a one-person site: a blog-platform subdomain or a Person publisher
+    newsroom: bool = True  # a news publisher: its own name as a credit is the publisher signing
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -402,7 +404,27 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
         bare = re.sub(r"\(.*?\)|\.[a-z]{2,4}$", "", name.strip(), flags=re.IGNORECASE)
         names |= {name_key(name), name_key(bare)}
     names.discard("")
-    return SiteIdentity(frozenset(names), name_key(label), _is_personal(ev, host))
+    return SiteIdentity(frozenset(names), name_key(label), _is_personal(ev, host), _is_newsroom(ev))
+
+
+# JSON-LD that marks a news publisher: a NewsArticle (and its kinds) or a news-media publisher.
+_NEWS_TYPE = re.compile(r"NewsArticle$|^NewsMediaOrganization$|^LiveBlogPosting$")
+
+
+def _is_newsroom(ev: PageEvidence) -> bool:
+    """True unless the page's JSON-LD declares no news type and names no news publisher.
+
+    An organisation signing its own post (a foundation, a federation, a company blog) is that
+    post's author; a newsroom signing with its own name is the publisher, not a person.
+    """
+    if not ev.jsonld:
+        return True  # no evidence either way: keep dropping the site's own name
+    for node in ev.jsonld:
+        publisher = node.get("publisher")
+        kinds = types_of(node) + (types_of(publisher) if isinstance(publisher, dict) else [])
+        if any(_NEWS_TYPE.search(kind) for kind in kinds):
+            return True
+    return False
 
 
 # Hosts where each subdomain is one person's blog.
@@ -601,7 +623,8 @@ _NOT_PEOPLE = frozenset(
         "erstellt", "on", "text", "human", "redaktion", "die redaktion", "red", "online-redaktion",
         "pressestelle", "press office", "press", "presse", "press release", "pressemitteilung",
         "redacción", "rédaction", "redazione", "agencies", "agenturen", "wire", "wire services",
-        "contributor", "contributors", "view my complete profile", "profile",
+        "contributor", "contributors", "view my complete profile", "afficher mon profil complet",
+        "profile", "alle beiträge", "all posts",
         # buttons and widgets that share the author box's markup
         "share", "teilen", "partager", "compartir", "copy", "copier", "kopieren", "print",
         "drucken", "imprimer", "email", "e-mail", "mail", "facebook", "twitter", "linkedin",
@@ -665,7 +688,7 @@ def clean_person(text: str, site: SiteIdentity) -> str | None:
         return None
     # A credit equal to the site's name is the publisher signing, except on a one-person site or
     # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
-    own_name = site.personal or (name_key(name) == site.host_label and " " in name.strip())
+    own_name = site.personal or not site.newsroom or (name_key(name) == site.host_label and " " in name.strip())
     if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
     return name
@@ -694,7 +717,7 @@ def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
         if isinstance(item, dict) and set(item) <= {"@id", "url"} and item.get("@id") in by_id:
             item = by_id[item["@id"]]  # Yoast-style reference to a node elsewhere in the graph
         if isinstance(item, str):
-            people.append(item)
+            people.append(unescape(item))
         elif isinstance(item, dict):
             types = set(types_of(item))
             if types & _ORGANIZATION_TYPES and "Person" not in types:
@@ -811,11 +834,15 @@ _META_AUTHOR_KEYS = (
 )
 
 
+# A theme's credit in the author meta ("Anna Muster und Fuchsy designed"): the site's design, not the text
+_THEME_CREDIT = re.compile(r"\b(?:designed|theme by|powered by)\b", re.IGNORECASE)
+
+
 def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
     """The distinct people named in some credits, in order."""
     people: dict[str, str] = {}
     for credit in credits:
-        if name_key(credit) in _NOT_PEOPLE or _ORGANIZATION_WORD.search(credit):
+        if name_key(credit) in _NOT_PEOPLE or _ORGANIZATION_WORD.search(credit) or _THEME_CREDIT.search(credit):
             continue  # "No Author" must not become "No", nor "Acme Stiftung e.V." a person "V."
         credit = strip_credit(credit)
         if re.match(r"^(?:https?:|www\.)", credit, re.IGNORECASE):

@@ -83,3 +83,23 @@ def test_a_name_and_a_date_in_sibling_spans_do_not_run_together():
     assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
     byline = '<div class="byline"><span>Mara Quellbrunn</span><span>vor 5 Stunden</span></div>'
     assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+
+
+def test_an_organisation_signing_its_own_post_is_its_author_on_a_site_that_is_no_newsroom():
+    jsonld = {"@graph": [
+        {"@type": "WebSite", "name": "Hafenfreunde Kiel", "publisher": {"@type": "Organization", "name": "Hafenfreunde Kiel"}},
+        {"@type": "BlogPosting", "headline": "Storm damages harbour piers", "author": "Hafenfreunde Kiel"},
+    ]}
+    url = "https://tidepool.example/blog/storm"
+    assert article(page(jsonld=jsonld), url=url).authors == ("Hafenfreunde Kiel",)
+    # a news publisher signing with its own name is not an author
+    jsonld["@graph"][1]["@type"] = "NewsArticle"
+    assert article(page(jsonld=jsonld), url=url).authors == ()
+
+
+def test_a_themes_credit_is_no_author_and_json_ld_entities_are_decoded():
+    head = '<meta name="author" content="Mara Quellbrunn und Fuchsy designed">'
+    byline = '<p class="byline">Von Ben Beispiel</p>'
+    assert article(page(head=head, byline=byline)).authors == ("Ben Beispiel",)
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jos&eacute; Mar&iacute;a Ruiz"}}
+    assert article(page(jsonld=jsonld)).authors == ("José María Ruiz",)
