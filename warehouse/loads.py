@@ -89,6 +89,8 @@ def article_columns(load_id: str, items: Sequence[Processed]) -> dict[str, pa.Ar
         "word_count": pa.array([a.word_count for a in arts], pa.int32()),
         "extractor_version": pa.array([records.EXTRACTOR_VERSION] * len(arts), pa.string()),
         "load_id": pa.array([load_id] * len(arts), pa.string()),
+        # added by migration 012, so last: rows are inserted by position
+        "date_confidence": pa.array([d.confidence if d else None for d in dates], pa.string()),
     }
 
 

@@ -128,6 +128,17 @@ def test_kicker_in_the_h1_is_dropped_when_the_declared_title_is_the_headline():
     assert article(page(head=head, h1="Weather | Storm damages harbour piers")).title == "Storm damages harbour piers"
 
 
+def test_a_kicker_element_opening_the_h1_is_not_part_of_the_headline():
+    h1 = ('<span class="headline-kicker">Harbour</span><span class="visually-hidden">: </span>'
+          "<span>Storm damages harbour piers</span>")
+    head = '<meta property="og:title" content="Harbour: Storm damages harbour piers">'
+    assert article(page(head=head, h1=h1)).title == "Storm damages harbour piers"
+    small = "<small>Week in review</small><br>Storm damages harbour piers"
+    assert article(page(h1=small, title="Coast News")).title == "Storm damages harbour piers"
+    # a styled word inside the headline is not a kicker
+    assert article(page(h1="<b>Storm</b> damages harbour piers")).title == "Storm damages harbour piers"
+
+
 # --- authors ---------------------------------------------------------------------------------
 
 
@@ -193,7 +204,8 @@ def test_document_url_is_the_fallback_canonical_url():
 def test_jsonld_date_wins_with_its_source():
     head = '<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'
     ld = {"@type": "NewsArticle", "datePublished": "2024-03-05T09:30:00+01:00"}
-    result = article(page(head=head, jsonld=ld), url="https://www.coastnews.example/2023/01/02/storm")
+    # a URL naming a later day (a story moved or re-filed) does not outweigh it
+    result = article(page(head=head, jsonld=ld), url="https://www.coastnews.example/2024/03/09/storm")
     assert result.published == PublicationDate(dt.date(2024, 3, 5), "jsonld", "day")
 
 

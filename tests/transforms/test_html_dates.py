@@ -146,3 +146,57 @@ def test_a_date_in_the_articles_header_line_is_a_dateline_far_from_any_h1():
     line = '<div class="news-header"><span>05.03.2024</span> Harbour</div>'
     html = "<html><body>" + "<p>Filler.</p>" * 900 + line + "</body></html>"
     assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_metadata_restamped_long_after_the_urls_day_yields_to_the_url():
+    head = '<meta property="article:published_time" content="2024-03-05T09:00:00+01:00">'
+    result = article(page(head=head), url="https://www.coastnews.example/2021/06/14/storm-piers")
+    assert result.published == PublicationDate(dt.date(2021, 6, 14), "url", "day")
+    # the page prints the metadata's day where it shows its date: the metadata stands
+    byline = "<p class='date'>5 March 2024</p>"
+    result = article(page(head=head, byline=byline), url="https://www.coastnews.example/2021/06/14/storm-piers")
+    assert result.published.value == dt.date(2024, 3, 5)
+
+
+def test_a_compact_day_opening_the_file_name_is_a_day():
+    result = article(page(), url="https://www.coastnews.example/texte/20240305-storm-piers.html")
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "url", "day")
+    # a long number that only starts like a day is an id
+    assert article(page(), url="https://www.coastnews.example/texte/2024030512345.html").published is None
+
+
+def test_a_date_after_a_line_break_in_a_header_element_is_a_dateline():
+    line = '<div class="news-header"><b>Swimming</b><br /><span class="blue">05.03.2024</span> Category</div>'
+    html = "<html><body>" + "<p>Filler.</p>" * 900 + line + "</body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_a_press_release_dateline_names_place_and_day():
+    html = "<html><body>" + "<p>Filler.</p>" * 900 + "<p>Text.<br>\nKiel, den 05. März 2024 <br>Contact</p></body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    # the same day inside a sentence far from any headline is not the page's date
+    html = "<html><body>" + "<p>Filler.</p>" * 900 + "<p>The council meets in Kiel on 05. März 2024 again.</p></body></html>"
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_a_marked_day_printed_at_the_dateline_beats_metadata_the_page_does_not_show():
+    head = '<meta property="article:published_time" content="2024-02-27T09:00:00+01:00">'
+    byline = '<p class="meta"><time datetime="2024-03-05">05.03.2024</time></p>'
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+    # the same marked day not printed does not outweigh the metadata
+    byline = '<p class="meta"><time datetime="2024-03-05">Tuesday</time></p>'
+    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+
+
+def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence():
+    head = (
+        '<meta property="article:published_time" content="2024-02-27T09:00:00Z">'
+        '<meta property="article:modified_time" content="2024-03-05T11:00:00Z">'
+    )
+    byline = "<p class='date'>5 March 2024</p>"
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
+    # shown as an update, it is not the date the page shows as its own
+    byline = "<p class='date'>Updated 5 March 2024</p>"
+    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)

@@ -65,3 +65,41 @@ def test_the_headline_repeated_as_the_first_paragraph_is_not_body_text():
     result = article(page(body=body, h1=None))
     assert result.title == "Storm damages harbour piers"
     assert result.text.split("\n\n")[0] == BODY[0]
+
+
+def test_a_username_credit_gives_way_to_the_full_name_the_byline_prints():
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "mara.quellbrunn"}}
+    byline = '<p class="byline">By Mara Quellbrunn</p>'
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara Quellbrunn",)
+    jsonld["author"]["name"] = "maraquellbrunn"
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara Quellbrunn",)
+    # a first name is how some pages sign: it stays when the byline prints a fuller name
+    jsonld["author"]["name"] = "Mara"
+    assert article(page(jsonld=jsonld, byline=byline)).authors == ("Mara",)
+
+
+def test_a_name_and_a_date_in_sibling_spans_do_not_run_together():
+    byline = '<div class="author"><span>Mara Quellbrunn</span><span>Quelle: Hafenamt Kiel</span></div>'
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+    byline = '<div class="byline"><span>Mara Quellbrunn</span><span>vor 5 Stunden</span></div>'
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+
+
+def test_an_organisation_signing_its_own_post_is_its_author_on_a_site_that_is_no_newsroom():
+    jsonld = {"@graph": [
+        {"@type": "WebSite", "name": "Hafenfreunde Kiel", "publisher": {"@type": "Organization", "name": "Hafenfreunde Kiel"}},
+        {"@type": "BlogPosting", "headline": "Storm damages harbour piers", "author": "Hafenfreunde Kiel"},
+    ]}
+    url = "https://tidepool.example/blog/storm"
+    assert article(page(jsonld=jsonld), url=url).authors == ("Hafenfreunde Kiel",)
+    # a news publisher signing with its own name is not an author
+    jsonld["@graph"][1]["@type"] = "NewsArticle"
+    assert article(page(jsonld=jsonld), url=url).authors == ()
+
+
+def test_a_themes_credit_is_no_author_and_json_ld_entities_are_decoded():
+    head = '<meta name="author" content="Mara Quellbrunn und Fuchsy designed">'
+    byline = '<p class="byline">Von Ben Beispiel</p>'
+    assert article(page(head=head, byline=byline)).authors == ("Ben Beispiel",)
+    jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jos&eacute; Mar&iacute;a Ruiz"}}
+    assert article(page(jsonld=jsonld)).authors == ("José María Ruiz",)

@@ -133,6 +133,20 @@ def test_a_date_taken_from_a_copy_says_so(db):
     assert row == (dt.date(2024, 3, 5), "duplicate_of")
 
 
+def test_a_dates_confidence_is_stored_and_shown_in_the_canonical_view(db):
+    guessed = processed("/a.txt", STORY, published=PublicationDate(dt.date(2024, 3, 5), "htmldate", confidence="low"))
+    declared = processed("/b.txt", OTHER, published=PublicationDate(dt.date(2024, 3, 6), "jsonld"))
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [guessed, declared, processed("/c.txt", OTHER.replace("Grain", "Rice"))])
+    con = duckdb.connect(str(db), read_only=True)
+    stored = con.execute("SELECT source_uri, date_confidence FROM articles ORDER BY source_uri").fetchall()
+    shown = con.execute("SELECT published_at, date_confidence FROM articles_canonical ORDER BY published_at").fetchall()
+    con.close()
+    assert stored == [("/a.txt", "low"), ("/b.txt", "high"), ("/c.txt", None)]
+    assert (dt.date(2024, 3, 5), "low") in shown and (dt.date(2024, 3, 6), "high") in shown
+
+
 def test_a_crash_in_the_middle_of_a_batch_leaves_the_previous_state(db, tmp_path):
     with Writer(db) as w:
         w.start_load("L1")
