@@ -902,6 +902,9 @@ class Site:
         if self._server is not None:
             return self
         self._stopping.clear()
+        # Made before serving (once per process): computed at the first request, it took that request
+        # over a fetch test's read timeout whenever the machine was busy (as when extraction overlaps fetching).
+        gzip_bomb()
         server = _Server(("127.0.0.1", 0), _Handler)
         server.site = self
         self.base = f"http://127.0.0.1:{server.server_address[1]}"
