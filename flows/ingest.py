@@ -224,6 +224,7 @@ def document_counter(path: str | None) -> Iterator[Callable[[], None]]:
 def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
+    fault_point("load")  # inside a task run: a signal here meets Prefect's task engine first
     writer.write_batch(load_id, batch)
     writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)

@@ -429,3 +429,17 @@ def test_sigterm_while_a_slow_host_is_fetched_aborts_at_once_and_the_rerun_equal
         assert clean.wait() == 0, clean.output
     assert differences(snapshot(clean_db), snapshot(db)) == []
     assert [status for (status, *_) in counts(db)] == ["aborted", "completed"]
+
+
+def test_sigterm_inside_a_task_run_aborts_the_load_with_one_line(faults):
+    """The signal meets Prefect's task engine first (which records the task crashed), then the run's own ending."""
+    db = faults.root / "sigterm-in-task" / "wh.duckdb"
+    pause = faults.root / "load-paused"
+    run = faults.start(db, "sigterm-in-task", fault="load:2:pause", NEWSFLOW_FAULT_FILE=str(pause))
+    wait_for("the run to pause inside load_batch", pause.exists, timeout=600)
+    run.process.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
+    assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
+    assert "Traceback" not in run.output
+    assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
+    assert wait_for_none(run.mark) == []
