@@ -355,6 +355,8 @@ def run_failures(label: str) -> Iterator[None]:
         _fail(exc, f"cannot run: {exc}", 2)
     except WriterLockBusy as exc:
         _fail(exc, f"{label} did not start: {exc}", 75)  # EX_TEMPFAIL: try again later
+    except WarehouseBusy as exc:  # readers kept the file past the writer's wait: as temporary as a busy lock
+        _fail(exc, f"{label} gave up: {exc}", 75)
     except TerminationSignal as exc:
         _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: a load it had started is marked aborted", 128 + exc.signal)
     except KeyboardInterrupt as exc:
@@ -551,8 +553,8 @@ def index(db: DbOption = None) -> None:
         with writer_lock(settings.db, "index", settings.lock_timeout, on_wait=errors.print), Writer(settings.db) as writer:
             indexed = writer.update_search_index(None)
     except (WarehouseBusy, WriterLockBusy) as exc:
-        errors.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
+        errors.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(75) from None  # EX_TEMPFAIL, as ingest
     console.print(f"search index: {indexed} articles indexed")
 
 

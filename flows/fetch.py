@@ -2,7 +2,8 @@
 
 One `Fetcher` lives for a whole run, so what it learns about a host (its robots.txt, when the
 next request may start) carries from one batch to the next. Each call to `fetch_all` runs a
-batch of requests concurrently on its own event loop.
+batch of requests concurrently on its own event loop; `stream` fetches a run's pages without a
+pause between batches, so one slow host never holds up the others' pages.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import datetime as dt
 import email.utils
 import ipaddress
+import queue
 import random
 import socket
 import ssl
@@ -18,8 +20,10 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
@@ -61,6 +65,7 @@ class FetchPolicy:
     page_deadline: float = 90.0  # one page: every attempt, redirect and retry wait, from its first request
     listing_deadline: float = 180.0  # one feed or sitemap, the same way (Prefect's retries of it included)
     max_host_timeouts: int = 3  # after this many pages of one host timed out in a run, its other pages wait for the next run
+    flush_after: float = 5.0  # seconds a partly filled batch of fetched pages waits for more before it goes on (Fetcher.stream)
     max_listed_pages: int = DEFAULT_MAX_LISTED_PAGES  # pages queued per source per run when it sets no max_articles
     max_redirects: int = 10
     max_bytes: int = 20 * 1024 * 1024  # body cap, after decompression
@@ -180,9 +185,130 @@ class Fetcher:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-fetch") as pool:
             return pool.submit(asyncio.run, self._fetch_all(requests, accept)).result()
 
+    def stream(
+        self, requests: Sequence[tuple[str, Validators | None]], *, batch_size: int, accept: str = "page"
+    ) -> Iterator[list[Fetched]]:
+        """Fetch (url, validators) pairs without stopping between batches; yield batches as their pages come in.
+
+        Each host has its own queue, worked by as many fetches as it may have in flight, so a
+        slow or failing host holds its own slots only: the other hosts' pages come in and leave
+        in batches meanwhile. A batch goes out full, or partly filled once its first page has
+        waited `policy.flush_after` seconds for more; within a batch pages keep their request
+        order; an empty batch says nothing came in for `flush_after` seconds, so the caller can do
+        other work meanwhile. At most `batch_size` pages beyond those in flight are fetched ahead of the batches
+        taken, so memory stays bounded while the caller extracts and loads. Every request
+        comes back exactly once (`stopped` when stop() came first). Close the generator to stop early.
+        """
+        if not requests:
+            return
+        if self.stopped:
+            yield [_stopped(url) for url, _ in requests]
+            return
+        out: queue.SimpleQueue[tuple[int, Fetched, float] | BaseException | None] = queue.SimpleQueue()
+        room: list[Callable[[], None]] = []  # frees one place in the look-ahead, from this thread
+
+        def run() -> None:
+            try:
+                # Places for the pages in flight (at most `concurrency`, a slow host's among them) and a batch's worth more.
+                asyncio.run(self._stream(requests, accept, batch_size + self.policy.concurrency, out, room))
+                out.put(None)
+            except BaseException as exc:  # handed to the consumer, who raises it
+                out.put(exc)
+
+        # A thread of its own owns the event loop: it goes on fetching while the caller extracts and loads.
+        thread = threading.Thread(target=run, name="newsflow-fetch", daemon=True)
+        thread.start()
+        finished = False
+        try:
+            pending: list[tuple[int, Fetched]] = []
+            oldest = 0.0  # when the first page of `pending` came in
+            while not finished:
+                linger = self.policy.flush_after
+                wait = linger if not pending else max(0.0, oldest + linger - time.monotonic())
+                try:
+                    item = out.get(timeout=wait)
+                except queue.Empty:
+                    if not pending:
+                        yield []  # nothing came in for a while: the caller may do other work
+                        continue
+                    item = ()  # the batch waited long enough: it goes as it is
+                if item is None:
+                    finished = True
+                elif isinstance(item, BaseException):
+                    finished = True
+                    raise item
+                elif item:
+                    index, result, arrived = item
+                    if not pending:
+                        oldest = arrived
+                    pending.append((index, result))
+                    room[0]()
+                if pending and (len(pending) >= batch_size or item == () or finished):
+                    pending.sort(key=lambda pair: pair[0])
+                    batch, pending = [result for _, result in pending], []
+                    yield batch
+        finally:
+            if not finished:  # closed early (the run failed or stopped): end the fetching too
+                self.stop()
+                thread.join()
+
+    async def _stream(
+        self, requests: Sequence[tuple[str, Validators | None]], accept: str, ahead: int,
+        out: queue.SimpleQueue[tuple[int, Fetched, float] | BaseException | None], room: list[Callable[[], None]],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        places = asyncio.Semaphore(ahead)
+
+        def free() -> None:
+            try:
+                loop.call_soon_threadsafe(places.release)
+            except RuntimeError:  # the loop has ended: nothing waits for room any more
+                pass
+
+        room.append(free)
+        queues: dict[str, deque[int]] = {}
+        for index, (url, _) in enumerate(requests):
+            queues.setdefault(host_of(url), deque()).append(index)
+
+        async def work(batch: _Batch, todo: deque[int]) -> None:
+            while todo:
+                index = todo.popleft()
+                url, validators = requests[index]
+                try:
+                    await places.acquire()
+                    result = await self._fetch(batch, url, validators, accept)
+                except asyncio.CancelledError:
+                    out.put((index, _stopped(url), time.monotonic()))
+                    raise
+                out.put((index, result, time.monotonic()))
+
+        async with self._client() as client:
+            batch = _Batch(client, asyncio.Semaphore(self.policy.concurrency), {}, {})
+            workers = [
+                asyncio.ensure_future(work(batch, todo))
+                for todo in queues.values()
+                for _ in range(min(self.policy.per_host, len(todo)))
+            ]
+            self._running = (loop, workers)
+            try:
+                if self.stopped:
+                    for worker in workers:
+                        worker.cancel()
+                await asyncio.wait(workers)
+            finally:
+                self._running = None
+            for todo in queues.values():  # never started: the run was stopped
+                for index in todo:
+                    out.put((index, _stopped(requests[index][0]), time.monotonic()))
+            for worker in workers:
+                if not worker.cancelled() and worker.exception() is not None:
+                    raise worker.exception()  # type: ignore[misc]
+
     # -- one batch on one event loop --------------------------------------------------------
 
-    async def _fetch_all(self, requests: Sequence[tuple[str, Validators | None]], accept: str) -> list[Fetched]:
+    @asynccontextmanager
+    async def _client(self) -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client for one event loop, its connections opened through the guard."""
         policy = self.policy
         # In-flight requests are bounded by the semaphores; the pool only keeps connections, and
         # must hold one per host slot or interleaved hosts evict each other's (measured: 19,411
@@ -201,6 +327,11 @@ class Fetcher:
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,
         ) as client:
+            yield client
+
+    async def _fetch_all(self, requests: Sequence[tuple[str, Validators | None]], accept: str) -> list[Fetched]:
+        policy = self.policy
+        async with self._client() as client:
             batch = _Batch(client, asyncio.Semaphore(policy.concurrency), {}, {})
             tasks = [asyncio.ensure_future(self._fetch(batch, url, validators, accept)) for url, validators in requests]
             self._running = (asyncio.get_running_loop(), tasks)

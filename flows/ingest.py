@@ -2,7 +2,8 @@
 
 Three stages, each bounded by its new work:
 ingest: files: discover_files -> skip_unchanged -> extract_files (process pool or Dask) -> load_batch
-        web:   discover_links (feeds, sitemaps, URL lists) -> fetch_pages -> extract_pages (pool or Dask) -> load_batch
+        web:   discover_links (feeds, sitemaps, URL lists) -> pages fetched on a thread of the flow (Fetcher.stream)
+               -> extract_pages (pool or Dask) -> load_batch
         (extract, deduplicate, load: no NLP)
 enrich: select_articles -> read_articles -> annotate_articles (pool or Dask) -> load_enrichment
         (flows/enrich.py; skipped with enrich=False, `newsflow enrich` catches up later)
@@ -27,7 +28,7 @@ import uuid
 from pathlib import Path
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import partial
 
 from prefect import flow, get_client, get_run_logger, runtime, task
@@ -43,7 +44,7 @@ from flows.runs import fault_point, watch_parent, writing
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan, Source
-from flows.web import Discovery, PageRef, discover_web, to_processed
+from flows.web import Discovery, discover_web, to_processed
 from transforms.urls import redact_url
 from transforms.pipeline import process_batch
 from transforms.records import Processed, RawDocument, Rejection
@@ -139,13 +140,6 @@ def discover_links(sources: Sequence[Source], writer: Writer, load_id: str, fetc
     return discover_web(sources, writer, load_id, fetch, max_bytes, fetcher.policy.max_listed_pages)
 
 
-@task(name="fetch_pages", cache_policy=NO_CACHE)
-def fetch_pages(fetcher: Fetcher, pages: Sequence[PageRef], spool: str) -> str:
-    """Fetch a batch of pages concurrently (politely per host); returns the spooled responses' path."""
-    results = fetcher.fetch_all([(p.url, p.validators) for p in pages], accept="page")
-    return spool_batch(results, spool)
-
-
 @task(name="extract_pages", cache_policy=NO_CACHE)
 def extract_pages(fetched_file: str, max_bytes: int, spool: str, progress: str | None = None) -> str:
     """Extract a batch of fetched pages (runs in a worker process); returns the spooled batch's path."""
@@ -230,6 +224,7 @@ def document_counter(path: str | None) -> Iterator[Callable[[], None]]:
 def load_batch(writer: Writer, load_id: str, batch_file: str) -> int:
     """Deduplicate a spooled batch against the warehouse and write it in one transaction."""
     batch: list[Processed] = read_spool(batch_file)
+    fault_point("load")  # inside a task run: a signal here meets Prefect's task engine first
     writer.write_batch(load_id, batch)
     writer.release()  # readers can open the warehouse until the next batch is written
     return len(batch)
@@ -458,35 +453,48 @@ def _ingest_web(
 
     counters: deque[str | None] = deque()  # in job order, as pipelined yields the batches
 
-    def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
+    def jobs() -> Iterator[Callable[[], PrefectFuture[str]] | None]:
         if found.fetched:
             counters.append(progress.counter(spool))
             yield partial(extract_pages.submit, spool_batch(found.fetched, spool), settings.max_bytes, spool, counters[-1])
-        size = settings.batch_size
-        for start in range(0, len(found.pages), size):
-            pages = found.pages[start : start + size]
-            counters.append(progress.counter(spool))
-            # Fetching runs here, in the flow's process, while the workers extract earlier batches:
-            # one Fetcher keeps every host's robots.txt and pacing across batches.
-            yield lambda pages=pages, counter=counters[-1]: extract_pages.submit(
-                fetch_pages(fetcher, pages, spool), settings.max_bytes, spool, counter
-            )
+        # Fetching runs in the flow's process, on its own thread, while the workers extract earlier
+        # batches: one Fetcher keeps every host's robots.txt and pacing, and a slow host's pages
+        # never hold back a batch of the others' (Fetcher.stream).
+        requests = [(p.url, p.validators) for p in found.pages]
+        with closing(fetcher.stream(requests, batch_size=settings.batch_size, accept="page")) as fetched:
+            for batch in fetched:
+                if not batch:  # nothing came in for a while: batches extracted meanwhile are loaded
+                    yield None
+                    continue
+                counters.append(progress.counter(spool))
+                yield partial(extract_pages.submit, spool_batch(batch, spool), settings.max_bytes, spool, counters[-1])
 
     with progress.watching():
         for batch_file in pipelined(jobs(), slots):
             progress.settle(counters.popleft(), load_batch(writer, load_id, batch_file))
 
 
-def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]]], slots: int) -> Iterator[str]:
-    """Start jobs in order and yield their spooled batches in order, a few in flight at a time."""
+def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]] | None], slots: int) -> Iterator[str]:
+    """Start jobs in order and yield their spooled batches in order, a few in flight at a time.
+
+    A job of None says no new one is ready yet (pages still coming in): the batches already
+    extracted are yielded meanwhile, so they are not held back by a slow host's pages.
+    """
     pending: deque[PrefectFuture[str]] = deque()
     for job in jobs:
-        pending.append(job())
-        fault_point("extract")
-        if len(pending) > slots * 2:
+        if job is not None:
+            pending.append(job())
+            fault_point("extract")
+        while pending and (len(pending) > slots * 2 or (job is None and _done(pending[0]))):
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def _done(future: PrefectFuture[str]) -> bool:
+    """Whether a submitted task has finished, asked of the runner's own future (no call to the Prefect API)."""
+    wrapped = getattr(future, "wrapped_future", None)
+    return wrapped is not None and wrapped.done()
 
 
 class Progress:

@@ -23,7 +23,7 @@ from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.states import Crashed
 
 from flows.settings import Settings
-from warehouse.db import Writer
+from warehouse.db import WarehouseBusy, Writer
 from warehouse.lock import WriterLock, writer_lock
 from warehouse.recovery import Settled, record_process, settle_interrupted
 
@@ -79,6 +79,9 @@ def _end_failed(writer: Writer, lock: WriterLock, load_id: str, exc: BaseExcepti
     """Record why the load ended; when the warehouse cannot take it (a full disk), leave it in the lock file."""
     stopped = stop_reason(exc)
     status, message = ("aborted", stopped) if stopped else ("failed", describe(exc)[:1000])
+    if isinstance(exc, WarehouseBusy):  # opening the file again would wait for the same readers as long again
+        lock.note_error(message)
+        return
     try:
         writer.finish_load(load_id, status, message)
     except Exception:  # the warehouse refuses writes (disk full, invalidated): the next run reads the lock file

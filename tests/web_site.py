@@ -654,6 +654,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/hop/"):
             self._hop(path)
             return
+        if path.startswith("/held/"):
+            self._held(path)
+            return
         handler = _DYNAMIC.get(path)
         if handler is not None:
             handler(self)
@@ -740,6 +743,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send_page(self.server.site._extra_pages["slow"])
+
+    def _held(self, path: str) -> None:
+        """/held/KEY.html: article KEY, sent only once the test sets `site.released` (a host as slow as the test needs)."""
+        site = self.server.site
+        key = path.removeprefix("/held/").removesuffix(".html")
+        if key not in ARTICLES:
+            self._send_simple(404, "Not found")
+            return
+        while not site.released.wait(0.05):
+            if site._stopping.is_set():
+                self.close_connection = True
+                return
+        self._send_page(site._article_page(key, path))
 
     def _slow_body(self) -> None:
         site = self.server.site
@@ -874,6 +890,7 @@ class Site:
         self._counters: dict[str, int] = {}
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
+        self.released = threading.Event()  # /held/ pages wait for it
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._pages: dict[str, Page] = {}
@@ -885,6 +902,9 @@ class Site:
         if self._server is not None:
             return self
         self._stopping.clear()
+        # Made before serving (once per process): computed at the first request, it took that request
+        # over a fetch test's read timeout whenever the machine was busy (as when extraction overlaps fetching).
+        gzip_bomb()
         server = _Server(("127.0.0.1", 0), _Handler)
         server.site = self
         self.base = f"http://127.0.0.1:{server.server_address[1]}"

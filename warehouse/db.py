@@ -8,6 +8,7 @@ and stories (enrichment.py), the search index (search.py).
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,10 +94,21 @@ def _open_waiting(target: Path, config: dict[str, str], *, read_only: bool, wait
             if "lock" not in str(exc):
                 raise
             if time.monotonic() >= deadline:
-                who = "a load is writing" if read_only else "another process has open"
-                raise WarehouseBusy(f"warehouse busy: {who} {target}; try again") from None
+                raise WarehouseBusy(_busy_message(target, str(exc), read_only=read_only, wait=wait)) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.2)
+
+
+def _busy_message(target: Path, error: str, *, read_only: bool, wait: float) -> str:
+    """One line for a file lock we gave up on, naming the holding process when DuckDB says it."""
+    if read_only:
+        return f"warehouse busy: a load is writing {target}; try again"
+    holder = re.search(r"held in (\S+) \(PID (\d+)\)", error)
+    who = f"process {holder.group(2)} ({Path(holder.group(1)).name})" if holder else "another process"
+    return (
+        f"warehouse busy: {who} has {target} open and did not close it within {wait:g} s"
+        " (NEWSFLOW_WRITE_WAIT); try again when it is done"
+    )
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:

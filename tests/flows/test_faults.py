@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,13 @@ import pytest
 
 from tests.flows.fault_corpus import write_corpus
 from tests.flows.warehouse_snapshot import differences, snapshot
-from warehouse.db import connect
+from tests.web_site import Site
+from warehouse.db import WarehouseBusy, connect
 
 REPO = Path(__file__).resolve().parents[2]
 BATCH = "8"  # documents per batch: the corpus makes about seven batches
-KILL_POINTS = ("extract:2", "batch:2", "index")  # while workers extract, between two batches, before indexing
+# While workers extract, between two batches, between two enrichment batches, before indexing.
+KILL_POINTS = ("extract:2", "batch:2", "enrich:2", "index")
 ENV_MARK = "NEWSFLOW_FAULT_TEST_RUN"  # every process a run starts inherits it: how leftovers are found
 
 
@@ -49,9 +52,7 @@ class Run:
         return self.log.read_text(errors="replace")
 
     def stderr_lines(self) -> list[str]:
-        # The multiprocessing resource tracker may warn (two lines) after terminated workers, once the command has ended.
-        lines = [line for line in self.output.splitlines() if line.strip()]
-        return [line for line in lines if "resource_tracker" not in line]
+        return [line for line in self.output.splitlines() if line.strip()]
 
 
 @dataclass
@@ -184,37 +185,31 @@ class Killed:
 def killed_runs(faults: Faults) -> tuple[Path, dict[str, Killed]]:
     """A clean run, and one run killed (SIGKILL of the main process only) at each point then run again.
 
-    They run side by side (each on its own warehouse) to keep the suite short. The run killed
-    during extraction uses a temporary Prefect server with no PREFECT_HOME, as a user's first run does.
+    They run side by side (each on its own warehouse, at most three processes at once: the
+    machines this runs on have two cores) to keep the suite short. The run killed during
+    extraction uses a temporary Prefect server with no PREFECT_HOME, as a user's first run does.
     """
     clean_db = faults.root / "clean" / "wh.duckdb"
-    dbs = {point: faults.root / point.replace(":", "-") / "wh.duckdb" for point in KILL_POINTS}
 
-    def kill(point: str) -> Run:
-        # The first point uses a temporary Prefect server with no PREFECT_HOME, as a user's first run does.
-        return faults.start(dbs[point], f"killed-{point}", fault=f"{point}:kill", temporary_server=point == KILL_POINTS[0])
+    def clean() -> None:
+        run = faults.start(clean_db, "clean")
+        assert run.wait() == 0, run.output
 
-    def killed_at(point: str, run: Run) -> tuple[Run, list[int], list[str]]:
+    def kill_and_rerun(point: str) -> Killed:
+        db = faults.root / point.replace(":", "-") / "wh.duckdb"
+        run = faults.start(db, f"killed-{point}", fault=f"{point}:kill", temporary_server=point == KILL_POINTS[0])
         assert run.wait() == -signal.SIGKILL, run.output
         spool = sorted(p.name for p in faults.spool.glob(f"newsflow-spool-*-{run.process.pid}-*"))
-        return run, wait_for_none(run.mark), spool
+        leftovers = wait_for_none(run.mark)
+        rerun = faults.start(db, f"rerun-{point}")
+        assert rerun.wait() == 0, rerun.output
+        return Killed(run, rerun, db, leftovers, spool)
 
-    def rerun(point: str) -> Run:
-        return faults.start(dbs[point], f"rerun-{point}")
-
-    # At most three runs at once: the machines this runs on have two cores.
-    clean = faults.start(clean_db, "clean")
-    first = {point: kill(point) for point in KILL_POINTS[1:]}
-    assert clean.wait() == 0, clean.output
-    done = {point: killed_at(point, run) for point, run in first.items()}
-    again = {point: rerun(point) for point in KILL_POINTS[1:]}
-    done[KILL_POINTS[0]] = killed_at(KILL_POINTS[0], kill(KILL_POINTS[0]))
-    again[KILL_POINTS[0]] = rerun(KILL_POINTS[0])
-    killed = {}
-    for point, run in again.items():
-        assert run.wait() == 0, run.output
-        killed[point] = Killed(done[point][0], run, dbs[point], done[point][1], done[point][2])
-    return clean_db, killed
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        done = pool.submit(clean)
+        cases = {point: pool.submit(kill_and_rerun, point) for point in KILL_POINTS}
+        done.result()
+        return clean_db, {point: case.result() for point, case in cases.items()}
 
 
 def wait_for_none(mark: str, timeout: float = 60) -> list[int]:
@@ -318,3 +313,133 @@ def test_a_full_disk_is_one_line_leaves_the_load_failed_and_a_rerun_completes(fa
     finally:
         if real:
             subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_writer_kept_out_by_a_reader_ends_busy_with_exit_75(faults):
+    """A reader that keeps the warehouse open past NEWSFLOW_WRITE_WAIT: one line naming it, EX_TEMPFAIL, no load left running."""
+    db = faults.root / "read-held" / "wh.duckdb"
+    connect(db).close()
+    code = f"import duckdb, time; con = duckdb.connect({str(db)!r}, read_only=True); print('reading', flush=True); time.sleep(600)"
+    reader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    faults.started.append(reader)
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        writer = faults.start(db, "kept-out", NEWSFLOW_WRITE_WAIT="2")
+        assert writer.wait() == 75, writer.output
+    finally:
+        reader.kill()
+        reader.wait()
+    last = writer.stderr_lines()[-1]
+    assert last.startswith(f"ingest gave up: warehouse busy: process {reader.pid} (python"), writer.output
+    assert last.endswith("did not close it within 2 s (NEWSFLOW_WRITE_WAIT); try again when it is done"), writer.output
+    assert "Traceback" not in writer.output
+    assert [status for (_, status, *_) in loads(db)] in ([], ["aborted"], ["failed"])
+
+
+# Pages of a host that answers only when the test lets it (tests/web_site.py: /held/), and of a host that answers at once.
+HELD = ("4", "5", "6")
+FAST = ("/articles/1.html", "/articles/2.html", "/articles/3.html", "/latin1.html", "/euro.html", "/missing.html")
+
+
+def web_sources(where: Path, fast: Site, slow: Site) -> list[str]:
+    """A sources file listing both hosts' pages, interleaved as discovery orders them; the CLI arguments that ingest it."""
+    where.mkdir(parents=True, exist_ok=True)
+    urls = [slow.url(f"/held/{key}.html") for key in HELD] + [fast.url(path) for path in FAST]
+    (where / "urls.txt").write_text("\n".join(urls) + "\n")
+    (where / "sources.toml").write_text(
+        """
+[fetch]
+allowed_networks = ["127.0.0.1/32"]
+read_timeout = 600.0    # the held pages wait for the test, never for a timeout
+total_timeout = 600.0
+page_deadline = 900.0
+flush_after = 0.5
+
+[[source]]
+name = "watch"
+kind = "urls"
+location = "urls.txt"
+"""
+    )
+    return ["--sources", str(where / "sources.toml")]
+
+
+def landed(db: Path) -> set[str]:
+    """The source URIs the warehouse holds a document or reject for, read between the run's batches."""
+    try:
+        con = connect(db, read_only=True)
+    except (FileNotFoundError, WarehouseBusy):
+        return set()
+    try:
+        return {uri for (uri,) in con.execute("SELECT source_uri FROM documents UNION SELECT source_uri FROM rejects").fetchall()}
+    except duckdb.CatalogException:  # tables not made yet
+        return set()
+    finally:
+        con.close()
+
+
+def counts(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT status, discovered, loaded, duplicates, unchanged, rejected FROM loads ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_slow_host_holds_only_its_own_pages_the_other_hosts_land_meanwhile(faults):
+    with Site(crawl_delay=0) as fast, Site(crawl_delay=0) as slow:
+        db = faults.root / "slow-host" / "wh.duckdb"
+        run = faults.start(db, "slow-host", inputs=web_sources(db.parent, fast, slow), NEWSFLOW_BATCH_SIZE="2")
+        others = {fast.url(path) for path in FAST}
+        held = {slow.url(f"/held/{key}.html") for key in HELD}
+        # Batches of two mix the hosts' pages; were a batch to wait for its slowest page, none of these would land.
+        wait_for("the fast host's pages to land while the slow host holds its own", lambda: others <= landed(db), timeout=300)
+        assert not held & landed(db)
+        assert slow.hits("/held/4.html") == 1 and not slow.released.is_set()  # in flight all along
+        slow.released.set()
+        assert run.wait() == 0, run.output
+    assert landed(db) == others | held
+    ((status, discovered, loaded, duplicates, unchanged, rejected),) = counts(db)
+    assert status == "completed" and discovered == len(others | held) == loaded + duplicates + unchanged + rejected
+    assert rejected == 1  # /missing.html: http_404
+
+
+def test_sigterm_while_a_slow_host_is_fetched_aborts_at_once_and_the_rerun_equals_a_clean_run(faults):
+    with Site(crawl_delay=0) as fast, Site(crawl_delay=0) as slow:
+        db = faults.root / "web-sigterm" / "wh.duckdb"
+        inputs = web_sources(db.parent, fast, slow)
+        run = faults.start(db, "web-sigterm", inputs=inputs, NEWSFLOW_BATCH_SIZE="2")
+        wait_for("the run to wait for the slow host", lambda: slow.hits("/held/4.html") == 1, timeout=300)
+        signalled = time.monotonic()
+        run.process.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
+        ended = time.monotonic()
+        print(f"SIGTERM to exit: {ended - signalled:.1f} s")  # a figure, not a test: the machine is shared
+        assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
+        assert "Traceback" not in run.output
+        assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
+        assert wait_for_none(run.mark) == []
+        assert not [r for site in (fast, slow) for r in site.requests if r.started > ended]
+
+        slow.released.set()
+        clean_db = faults.root / "web-clean" / "wh.duckdb"
+        clean = faults.start(clean_db, "web-clean", inputs=web_sources(clean_db.parent, fast, slow), NEWSFLOW_BATCH_SIZE="2")
+        rerun = faults.start(db, "web-rerun", inputs=inputs, NEWSFLOW_BATCH_SIZE="2")
+        assert rerun.wait() == 0, rerun.output
+        assert clean.wait() == 0, clean.output
+    assert differences(snapshot(clean_db), snapshot(db)) == []
+    assert [status for (status, *_) in counts(db)] == ["aborted", "completed"]
+
+
+def test_sigterm_inside_a_task_run_aborts_the_load_with_one_line(faults):
+    """The signal meets Prefect's task engine first (which records the task crashed), then the run's own ending."""
+    db = faults.root / "sigterm-in-task" / "wh.duckdb"
+    pause = faults.root / "load-paused"
+    run = faults.start(db, "sigterm-in-task", fault="load:2:pause", NEWSFLOW_FAULT_FILE=str(pause))
+    wait_for("the run to pause inside load_batch", pause.exists, timeout=600)
+    run.process.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
+    assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
+    assert "Traceback" not in run.output
+    assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
+    assert wait_for_none(run.mark) == []

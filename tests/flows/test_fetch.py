@@ -284,3 +284,35 @@ def test_a_signal_handler_can_stop_a_batch_the_main_thread_is_waiting_for(site):
         signal.signal(signal.SIGALRM, previous)
     assert [r.reason for r in results] == ["stopped"] * 3
     assert site.hits("/drip.html") == 1
+
+
+def test_a_stream_hands_over_other_hosts_pages_while_one_host_holds_its_own(site):
+    """Pages come in batches as they arrive: a host that does not answer holds only its own pages, none is lost."""
+    with Site(crawl_delay=0) as slow:
+        held = [slow.url(f"/held/{n}.html") for n in (4, 5, 6)]
+        fast = [site.url(f"/articles/{n}.html") for n in (1, 2, 3)] + [site.url("/latin1.html"), site.url("/missing.html")]
+        policy = dataclasses.replace(POLICY, read_timeout=60.0, total_timeout=60.0, page_deadline=90.0, flush_after=0.2)
+        requests = [(url, None) for pair in zip(held, fast) for url in pair] + [(url, None) for url in fast[3:]]
+        batches = Fetcher(policy).stream(requests, batch_size=2)
+        before = []
+        while len(before) < len(fast):  # every fast page arrives while the slow host holds all of its own
+            before += next(batches)
+        assert sorted(r.url for r in before) == sorted(fast)
+        assert [r.reason for r in before if r.url.endswith("missing.html")] == ["http_404"]
+        assert slow.hits("/held/4.html") == 1 and not slow.released.is_set()
+        slow.released.set()
+        after = [result for batch in batches for result in batch]
+    assert sorted(r.url for r in after) == sorted(held) and all(r.ok for r in after)
+
+
+def test_a_stopped_stream_returns_every_page_it_had_not_fetched_as_stopped(site):
+    with Site(crawl_delay=0) as slow:
+        held = [slow.url(f"/held/{n}.html") for n in (4, 5, 6)]
+        fetcher = Fetcher(dataclasses.replace(POLICY, read_timeout=60.0, total_timeout=60.0, page_deadline=90.0))
+        batches = fetcher.stream([(url, None) for url in [*held, site.url("/articles/1.html")]], batch_size=10)
+        threading.Timer(1.0, fetcher.stop).start()
+        results = [result for batch in batches for result in batch]
+        requested = len([r for r in slow.requests if r.path.startswith("/held/")])
+    assert sorted(r.url for r in results) == sorted([*held, site.url("/articles/1.html")])
+    assert {r.url: r.reason for r in results if r.url in held} == dict.fromkeys(held, "stopped")
+    assert requested == 2  # the host's two slots; its third page was never requested
