@@ -28,6 +28,7 @@ from flows.ingest import (
     report_load,
     spool_batch,
     task_runner,
+    task_size,
 )
 from flows.runs import fault_point, writing
 from flows.settings import Settings
@@ -74,9 +75,13 @@ def enrich_stage(
         after: tuple[bool, str] | None = None
         while batch := select_articles(writer, everything, after, size):
             after = batch[-1]
-            ids = [aid for _, aid in batch]
-            # Reading runs here, in the one process that may open the warehouse.
-            yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
+            # A selection is cut into several tasks (task_size): every worker gets work, and a
+            # run's last task is short.
+            step = task_size(len(batch), size, slots)
+            for start in range(0, len(batch), step):
+                ids = [aid for _, aid in batch[start : start + step]]
+                # Reading runs here, in the one process that may open the warehouse.
+                yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
 
     enriched = skipped = 0
     for batch_file in pipelined(jobs(), slots):
