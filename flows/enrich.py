@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.ingest import (
+    TASKS_PER_SLOT,
     extraction_slots,
     index_articles,
     new_load_id,
@@ -73,10 +74,10 @@ def enrich_stage(
 
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
         after: tuple[bool, str] | None = None
-        while batch := select_articles(writer, everything, after, size):
+        # A selection is cut into several tasks (task_size): every worker gets work, and a run's
+        # last task is short.
+        while batch := select_articles(writer, everything, after, size * slots * TASKS_PER_SLOT):
             after = batch[-1]
-            # A selection is cut into several tasks (task_size): every worker gets work, and a
-            # run's last task is short.
             step = task_size(len(batch), size, slots)
             for start in range(0, len(batch), step):
                 ids = [aid for _, aid in batch[start : start + step]]
