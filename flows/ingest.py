@@ -485,8 +485,8 @@ def _ingest_web(
 def task_size(total: int, limit: int, slots: int) -> int:
     """Documents per task: at most `limit`, and few enough that every slot gets several tasks.
 
-    One batch of 500 would leave all workers but one idle, and a run's last batches run alone
-    while the others wait: with four tasks per slot the tail is short. A task costs ~100 ms of
+    A small run in one batch would leave all workers but one idle, and a run's last batch runs
+    alone while the others wait: with four tasks per slot the tail is short. A task costs ~100 ms of
     overhead on the process pool, so tasks stay above a floor.
     """
     return max(min(limit, math.ceil(total / (slots * TASKS_PER_SLOT))), min(limit, MIN_TASK))
