@@ -13,7 +13,7 @@ elements hold at least 80% of the extracted text are used; the pages cycle throu
 thousands of paragraphs to draw from (the run says how many), two pages share a few at most; it prints
 how many the dedup stage still judged duplicates (and by which method), so the figure is not
 flattered by copies that skip enrichment. At N=5000 (626 templates, 4,031 paragraphs of 134
-English pages): 113 duplicates (20 exact, 93 near: short pages drawing the same few paragraphs),
+English pages): 113 duplicates (20 exact, 93 near; not examined which pages),
 44 rejected, 4,843 loaded of which 4,564 English. (Before the 80% rule, templates whose own text
 outweighed the replaced paragraphs made 658 duplicates.) The article text comes from English pages, so nearly
 every article goes through spaCy (the dearest case for the enrich stage; the run counts them).
