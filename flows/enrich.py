@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.ingest import (
+    TASKS_PER_SLOT,
     extraction_slots,
     index_articles,
     new_load_id,
@@ -30,6 +31,7 @@ from flows.ingest import (
     report_load,
     spool_batch,
     task_runner,
+    task_size,
 )
 from flows.runs import fault_point, writing
 from flows.settings import Settings
@@ -75,11 +77,15 @@ def enrich_stage(
 
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
         after: tuple[bool, str] | None = None
-        while batch := select_articles(writer, scope, after, size):
+        # A selection is cut into several tasks (task_size): every worker gets work, and a run's
+        # last task is short.
+        while batch := select_articles(writer, scope, after, size * slots * TASKS_PER_SLOT):
             after = batch[-1]
-            ids = [aid for _, aid in batch]
-            # Reading runs here, in the one process that may open the warehouse.
-            yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
+            step = task_size(len(batch), size, slots)
+            for start in range(0, len(batch), step):
+                ids = [aid for _, aid in batch[start : start + step]]
+                # Reading runs here, in the one process that may open the warehouse.
+                yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
 
     enriched = skipped = 0
     for batch_file in pipelined(jobs(), slots):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import pickle
 import socket
@@ -58,6 +59,10 @@ TEMPLATE_CHANGE_TAG = "template-change"
 
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
+
+# How a stage cuts its work into tasks (see task_size).
+TASKS_PER_SLOT = 4
+MIN_TASK = 25
 
 
 
@@ -417,7 +422,7 @@ def _ingest_files(
     if missing:
         load_batch(writer, load_id, spool_batch([Processed(r.source, r) for r in missing], spool))
     writer.release()  # readers can open the warehouse while the first batches are extracted
-    size = settings.batch_size
+    size = task_size(len(todo), settings.batch_size, slots)
     counters: deque[str | None] = deque()  # in job order, as pipelined yields the batches
 
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
@@ -472,6 +477,16 @@ def _ingest_web(
     with progress.watching():
         for batch_file in pipelined(jobs(), slots):
             progress.settle(counters.popleft(), load_batch(writer, load_id, batch_file))
+
+
+def task_size(total: int, limit: int, slots: int) -> int:
+    """Documents per task: at most `limit`, and few enough that every slot gets several tasks.
+
+    A small run in one batch would leave all workers but one idle, and a run's last batch runs
+    alone while the others wait: with four tasks per slot the tail is short. A task costs ~100 ms of
+    overhead on the process pool, so tasks stay above a floor.
+    """
+    return max(min(limit, math.ceil(total / (slots * TASKS_PER_SLOT))), min(limit, MIN_TASK))
 
 
 def pipelined(jobs: Iterator[Callable[[], PrefectFuture[str]] | None], slots: int) -> Iterator[str]:

@@ -115,7 +115,10 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
 
 
 def _opens_sentence(ent) -> bool:
-    before = ent.doc.text[max(0, ent.start_char - 3) : ent.start_char]
+    # The three characters before the span, from the tokens before it (no token is empty): spaCy
+    # rebuilds doc.text from every token on each access (with the two reads nlp.annotate made,
+    # ~6 ms of ~87 ms per article, measured on benchmark pages).
+    before = ent.doc[max(0, ent.start - 3) : ent.start].text_with_ws[-3:]
     return ent.start_char == 0 or re.search(r"(?:[.!?:]\s+|\n\s*|[\"“‘(]\s*)$", before) is not None
 
 

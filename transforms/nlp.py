@@ -49,9 +49,10 @@ def annotate(articles: Sequence[Article]) -> list[Annotation]:
     if not todo:
         return results
     nlp = load_model()
-    texts = (articles[i].text[:MAX_CHARS] for i in todo)
-    for i, doc in zip(todo, nlp.pipe(texts, batch_size=PIPE_BATCH)):
-        spans = tuple(clean_spans(doc.text, spans_from_doc(doc)))
+    texts = [articles[i].text[:MAX_CHARS] for i in todo]
+    for i, text, doc in zip(todo, texts, nlp.pipe(texts, batch_size=PIPE_BATCH)):
+        # `text`, not doc.text (the same string): spaCy rebuilds doc.text from every token on each access.
+        spans = tuple(clean_spans(text, spans_from_doc(doc)))
         results[i] = Annotation(spans=spans, keywords=tuple(key_phrases(doc, spans)))
     return results
 
@@ -96,7 +97,7 @@ def key_phrases(doc: Doc, spans: Sequence[EntitySpan], limit: int = MAX_KEYWORDS
         surface.setdefault(key, phrase)
     if not counts:
         return []
-    length = max(len(doc.text), 1)
+    length = max(doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0, 1)  # len(doc.text), without rebuilding it
     scored = {}
     for key, n in counts.items():
         words = key.split()
