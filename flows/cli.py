@@ -839,8 +839,12 @@ def prefect_api() -> Iterator[None]:
     try:
         # No UI link in the logs ("View at http://127.0.0.1:PORT/..."): this server stops with the run.
         with temporary_settings(updates={PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}):
-            yield
-            _drain_prefect_workers()
+            try:
+                yield
+            finally:
+                # A failed or stopped run's logs too: drained at exit instead, after the server is
+                # gone, they end the output with "Error logging to API" below the run's one line.
+                _drain_prefect_workers()
     finally:
         server.stop()
 

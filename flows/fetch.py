@@ -183,7 +183,16 @@ class Fetcher:
             return [_stopped(url) for url, _ in requests]
         # A fresh thread owns the event loop: the caller may already be inside one (Prefect's).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-fetch") as pool:
-            return pool.submit(asyncio.run, self._fetch_all(requests, accept)).result()
+            batch = pool.submit(asyncio.run, self._fetch_all(requests, accept))
+            try:
+                return batch.result()
+            except BaseException:
+                # Interrupted while waiting (SIGTERM raises TerminationSignal here, Ctrl-C KeyboardInterrupt):
+                # leaving the pool joins its thread, which would first finish every request in flight, a
+                # slow listing's for its whole deadline. Stopping cancels them, so the signal ends the run now.
+                if not batch.done():
+                    self.stop()
+                raise
 
     def stream(
         self, requests: Sequence[tuple[str, Validators | None]], *, batch_size: int, accept: str = "page"

@@ -745,17 +745,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_page(self.server.site._extra_pages["slow"])
 
     def _held(self, path: str) -> None:
-        """/held/KEY.html: article KEY, sent only once the test sets `site.released` (a host as slow as the test needs)."""
+        """/held/KEY.html: article KEY, and /held/PAGE (e.g. /held/feed.xml): the site's page /PAGE, sent only
+        once the test sets `site.released` (a host as slow as the test needs)."""
         site = self.server.site
         key = path.removeprefix("/held/").removesuffix(".html")
-        if key not in ARTICLES:
+        page = site._article_page(key, path) if key in ARTICLES else site._pages.get(path.removeprefix("/held"))
+        if page is None:
             self._send_simple(404, "Not found")
             return
         while not site.released.wait(0.05):
             if site._stopping.is_set():
                 self.close_connection = True
                 return
-        self._send_page(site._article_page(key, path))
+        self._send_page(page)
 
     def _slow_body(self) -> None:
         site = self.server.site

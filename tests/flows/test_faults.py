@@ -443,3 +443,60 @@ def test_sigterm_inside_a_task_run_aborts_the_load_with_one_line(faults):
     assert "Traceback" not in run.output
     assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
     assert wait_for_none(run.mark) == []
+
+
+def listing_sources(where: Path, held: str, fast: Site) -> list[str]:
+    """A sources file whose first source is the held listing `held` and whose second is the fast host's sitemap."""
+    where.mkdir(parents=True, exist_ok=True)
+    kind = "feed" if "feed" in held else "sitemap"
+    (where / "sources.toml").write_text(
+        f"""
+[fetch]
+allowed_networks = ["127.0.0.1/32"]
+read_timeout = 600.0    # the held listing waits for the test, never for a timeout
+total_timeout = 600.0
+listing_deadline = 900.0
+
+[[source]]
+name = "held"
+kind = "{kind}"
+location = "{held}"
+
+[[source]]
+name = "fast"
+kind = "sitemap"
+location = "{fast.url('/sitemap-news.xml')}"
+"""
+    )
+    return ["--sources", str(where / "sources.toml")]
+
+
+@pytest.mark.parametrize(("listing", "temporary_server"), [("/held/feed.xml", False), ("/held/sitemap_index.xml", True)])
+def test_sigterm_while_a_slow_listing_is_read_aborts_at_once_with_one_line(faults, listing, temporary_server):
+    """The signal meets the run inside discover_links and fetch_listing (tasks within a task), before any page is fetched.
+
+    One case runs on the temporary Prefect server a user's first run gets: it stops with the run,
+    and the run's logs must reach it before, or the output ends in "Error logging to API".
+    """
+    with Site(crawl_delay=0) as fast, Site(crawl_delay=0) as slow:
+        db = faults.root / f"listing-sigterm-{Path(listing).stem}" / "wh.duckdb"
+        inputs = listing_sources(db.parent, slow.url(listing), fast)
+        run = faults.start(db, f"listing-sigterm-{Path(listing).stem}", inputs=inputs, temporary_server=temporary_server)
+        wait_for("the run to wait for the slow listing", lambda: slow.hits(listing) == 1, timeout=300)
+        signalled = time.monotonic()
+        run.process.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
+        ended = time.monotonic()
+        print(f"SIGTERM to exit: {ended - signalled:.1f} s")  # a figure, not a test: the machine is shared
+        assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
+        assert "Traceback" not in run.output
+        assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
+        assert wait_for_none(run.mark) == []
+        assert sorted({r.path for r in slow.requests}) == sorted({"/robots.txt", listing})  # no page, no child sitemap
+        assert fast.requests == []  # the next source's listing was never asked for
+
+        slow.released.set()
+        rerun = faults.start(db, f"listing-rerun-{Path(listing).stem}", inputs=inputs)
+        assert rerun.wait() == 0, rerun.output
+    assert [status for (status, *_) in counts(db)] == ["aborted", "completed"]
+    assert {fast.url(f"/articles/{key}.html") for key in ("5", "6")} <= landed(db)
