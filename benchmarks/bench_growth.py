@@ -18,9 +18,10 @@ the search index gets every replica through `newsflow index`'s own code. Raw bod
 
 What is timed, at each size, on a copy of that warehouse (a subprocess each, so peak RSS is
 the run's own): the RUN new articles as one scheduled run handles them, step by step with the
-Writer calls the flow's tasks make (skip unchanged, dedup + load, select and read for
-enrichment, the enrich write with names, quotes and stories, the search index update, finishing
-the load with its site-health check and summary, the closing checkpoint). Extraction and spaCy
+Writer calls the flow's tasks make, in as many transactions as the flow makes (skip unchanged,
+dedup + load, select and read for enrichment, the enrich write with names, quotes and stories,
+the search index update, finishing the load with its site-health check and summary, the closing
+checkpoint). Extraction and spaCy
 are done once up front and their cost printed beside: they are the same at every size. Twice:
   - `recent`: the articles dated in the archive's last two days (a scheduled run);
   - `backfill`: the same articles with their generated dates, spread over three years.
@@ -53,7 +54,7 @@ sys.path.insert(0, str(REPO))
 from flows.files import discover, outlet_of, read  # noqa: E402
 from transforms.records import Processed, Rejection  # noqa: E402
 
-BATCH = 500  # files per batch, as the flow's default
+BATCH = 500  # files per batch while building the base warehouse
 
 
 def main() -> None:
@@ -361,6 +362,13 @@ def timed_run(db: Path, variant: str, out: Path) -> None:
             w.con.execute("CHECKPOINT")
             cpu[f"checkpoint after {name}"] = cpu.get(f"checkpoint after {name}", 0.0) + time.process_time() - c
 
+    # Written as the flow writes them: tasks cut as flows.ingest.task_size cuts a run for a
+    # 2-worker pool, grouped into writes of the batch size (flows.ingest.in_writes).
+    from flows.ingest import task_size
+    from flows.settings import DEFAULT_BATCH_SIZE
+
+    per_task = task_size(len(batch), DEFAULT_BATCH_SIZE, 2)
+    per_write = per_task * max(1, DEFAULT_BATCH_SIZE // per_task)
     load_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-benchrun"
     w = Writer(db)
     with step("open"):
@@ -368,13 +376,13 @@ def timed_run(db: Path, variant: str, out: Path) -> None:
     with step("skip unchanged"):
         w.file_states([p.source for p in batch])
     with step("load"):
-        for start in range(0, len(batch), BATCH):
-            w.write_batch(load_id, batch[start : start + BATCH])
+        for start in range(0, len(batch), per_write):
+            w.write_batch(load_id, batch[start : start + per_write])
             w.release()
     after = None
     while True:
         with step("enrich select+read"):
-            todo = w.select_to_enrich(scope="queued", after=after, limit=BATCH)
+            todo = w.select_to_enrich(scope="queued", after=after, limit=per_write)
             if not todo:
                 break
             after = todo[-1]

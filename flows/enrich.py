@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
@@ -24,6 +25,7 @@ from prefect.futures import PrefectFuture
 from flows.ingest import (
     TASKS_PER_SLOT,
     extraction_slots,
+    in_writes,
     index_articles,
     new_load_id,
     pipelined,
@@ -48,9 +50,10 @@ def select_articles(writer: Writer, scope: EnrichScope, after: tuple[bool, str] 
 
 
 @task(name="read_articles", cache_policy=NO_CACHE)
-def read_articles(writer: Writer, article_ids: Sequence[str], spool: str) -> str:
-    """Read a batch of loaded articles back from the warehouse; returns the spooled batch's path."""
-    return spool_batch(writer.stored_articles(article_ids), spool)
+def read_articles(writer: Writer, article_ids: Sequence[str], per_task: int, spool: str) -> list[str]:
+    """Read loaded articles back from the warehouse in one query; returns the spooled batches' paths, `per_task` articles each."""
+    stored = writer.stored_articles(article_ids)
+    return [spool_batch(stored[start : start + per_task], spool) for start in range(0, len(stored), per_task)]
 
 
 @task(name="annotate_articles", cache_policy=NO_CACHE)
@@ -61,9 +64,9 @@ def annotate_articles(stored_file: str, spool: str) -> str:
 
 
 @task(name="load_enrichment", cache_policy=NO_CACHE)
-def load_enrichment(writer: Writer, load_id: str, batch_file: str) -> tuple[int, int]:
-    """Load a batch's enrichment and place its articles in stories, in one transaction."""
-    batch: list[Annotated] = read_spool(batch_file)
+def load_enrichment(writer: Writer, load_id: str, batch_files: Sequence[str]) -> tuple[int, int]:
+    """Load batches' enrichment and place their articles in stories, in one transaction."""
+    batch: list[Annotated] = [a for path in batch_files for a in read_spool(path)]
     counts = writer.write_enrichment(load_id, batch)
     writer.release()  # readers can open the warehouse until the next batch is written
     return counts
@@ -75,21 +78,25 @@ def enrich_stage(
     """Enrich the articles in `scope` (by default those loaded and not yet enriched), batch by batch on the workers; (enriched, skipped)."""
     size = settings.batch_size
 
+    steps: list[int] = []  # the task size of each selection
+
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
         after: tuple[bool, str] | None = None
         # A selection is cut into several tasks (task_size): every worker gets work, and a run's
         # last task is short.
         while batch := select_articles(writer, scope, after, size * slots * TASKS_PER_SLOT):
             after = batch[-1]
-            step = task_size(len(batch), size, slots)
-            for start in range(0, len(batch), step):
-                ids = [aid for _, aid in batch[start : start + step]]
-                # Reading runs here, in the one process that may open the warehouse.
-                yield lambda ids=ids: annotate_articles.submit(read_articles(writer, ids, spool), spool)
+            steps.append(task_size(len(batch), size, slots))
+            # Reading runs here, in the one process that may open the warehouse.
+            for stored_file in read_articles(writer, [aid for _, aid in batch], steps[-1], spool):
+                yield partial(annotate_articles.submit, stored_file, spool)
+
+    def tasks_per_write() -> int:
+        return size // steps[0] if steps else 1
 
     enriched = skipped = 0
-    for batch_file in pipelined(jobs(), slots):
-        done, passed = load_enrichment(writer, load_id, batch_file)
+    for batch_files in in_writes(pipelined(jobs(), slots), tasks_per_write):
+        done, passed = load_enrichment(writer, load_id, batch_files)
         enriched, skipped = enriched + done, skipped + passed
         fault_point("enrich")
     get_run_logger().info("enrich stage: %d articles enriched, %d skipped (copies, other languages)", enriched, skipped)
