@@ -404,21 +404,27 @@ def test_a_slow_host_holds_only_its_own_pages_the_other_hosts_land_meanwhile(fau
     assert rejected == 1  # /missing.html: http_404
 
 
+def stop_with_sigterm(run, db: Path) -> float:
+    """SIGTERM a running ingest; it must end at once with one line, its load aborted, nothing left running. Returns when it ended."""
+    signalled = time.monotonic()
+    run.process.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
+    ended = time.monotonic()
+    print(f"SIGTERM to exit: {ended - signalled:.1f} s")  # a figure, not a test: the machine is shared
+    assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
+    assert "Traceback" not in run.output
+    assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
+    assert wait_for_none(run.mark) == []
+    return ended
+
+
 def test_sigterm_while_a_slow_host_is_fetched_aborts_at_once_and_the_rerun_equals_a_clean_run(faults):
     with Site(crawl_delay=0) as fast, Site(crawl_delay=0) as slow:
         db = faults.root / "web-sigterm" / "wh.duckdb"
         inputs = web_sources(db.parent, fast, slow)
         run = faults.start(db, "web-sigterm", inputs=inputs, NEWSFLOW_BATCH_SIZE="2")
         wait_for("the run to wait for the slow host", lambda: slow.hits("/held/4.html") == 1, timeout=300)
-        signalled = time.monotonic()
-        run.process.send_signal(signal.SIGTERM)
-        assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
-        ended = time.monotonic()
-        print(f"SIGTERM to exit: {ended - signalled:.1f} s")  # a figure, not a test: the machine is shared
-        assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
-        assert "Traceback" not in run.output
-        assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
-        assert wait_for_none(run.mark) == []
+        ended = stop_with_sigterm(run, db)
         assert not [r for site in (fast, slow) for r in site.requests if r.started > ended]
 
         slow.released.set()
@@ -483,15 +489,7 @@ def test_sigterm_while_a_slow_listing_is_read_aborts_at_once_with_one_line(fault
         inputs = listing_sources(db.parent, slow.url(listing), fast)
         run = faults.start(db, f"listing-sigterm-{Path(listing).stem}", inputs=inputs, temporary_server=temporary_server)
         wait_for("the run to wait for the slow listing", lambda: slow.hits(listing) == 1, timeout=300)
-        signalled = time.monotonic()
-        run.process.send_signal(signal.SIGTERM)
-        assert run.wait(timeout=120) == 128 + signal.SIGTERM, run.output
-        ended = time.monotonic()
-        print(f"SIGTERM to exit: {ended - signalled:.1f} s")  # a figure, not a test: the machine is shared
-        assert run.stderr_lines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", run.output
-        assert "Traceback" not in run.output
-        assert [(status, message) for (_, status, message, _, _) in loads(db)] == [("aborted", "stopped by SIGTERM")]
-        assert wait_for_none(run.mark) == []
+        ended = stop_with_sigterm(run, db)
         assert sorted({r.path for r in slow.requests}) == sorted({"/robots.txt", listing})  # no page, no child sitemap
         assert fast.requests == []  # the next source's listing was never asked for
 
