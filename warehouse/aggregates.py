@@ -8,11 +8,14 @@ index on the keys would not fit the writer's memory cap at a million articles, s
 - the day counts are updated one month at a time with the month as a filter on the table: a
   month's rows were written together, DuckDB's zone maps skip the rest, and the work follows
   the months the batch's articles fall in, never the archive;
-- the pair counts (not keyed by time) take each batch's changes as appended rows, folded into
-  the counts in one pass once they reach FOLD_SHARE of them, so the folding costs a bounded
-  share per article added (an LSM tree's amortisation, with one level). Until then the view
-  misses them; a small warehouse (under FOLD_SMALL pairs, where a pass is cheap) folds every
-  batch and is always exact.
+- the pair counts (`entity_pairs`, not keyed by time, each pair stored from both sides so a
+  lookup by entity reads only that entity's rows) are kept in ranges of entity ids, each range's
+  rows together and sorted (like a Bigtable tablet). A batch appends its changes to
+  `entity_pair_deltas` and then rewrites the ranges with the most changes waiting, for their
+  size, until it has rewritten FOLD_WORK rows per change it added: the work per batch follows
+  the batch, and a change waits for about 1/FOLD_WORK of its range's size in later changes.
+  A range that outgrows RANGE_ROWS is cut in two. Until folded, a change is missing from the
+  views; a warehouse under FOLD_MIN pair rows folds everything every batch and is always exact.
 """
 
 from __future__ import annotations
@@ -23,8 +26,13 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-FOLD_SHARE = 0.05  # pending pair rows, as a share of the folded ones, that trigger a fold
-FOLD_SMALL = 1_000_000  # folded pairs under which every batch folds (a pass costs ~0.1 s)
+# Pairs are counted among the entities an article names most: an article's pairs grow with the
+# square of its entities (a results table or a list of names can have a hundred), and the
+# entities it names once in a long list are not who it is about. Migration 022 applies the same cap.
+PAIR_ENTITIES = 20
+RANGE_ROWS = 1_000_000  # a range of entity_pairs is cut in two when a fold leaves it larger
+FOLD_WORK = 20  # rows a batch rewrites per pair change it adds: changes wait for about 1/20 of their range
+FOLD_MIN = 1_000_000  # rows any batch may rewrite: a warehouse under this many pair rows is always exact
 
 
 def update_entity_aggregates(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], counted_before: Sequence[str]) -> None:
@@ -100,32 +108,81 @@ def _update_month(con: duckdb.DuckDBPyConnection, month: dt.date | None) -> None
 
 
 def _add_pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """Append the batch's pair changes; fold the pending changes into the counts once they are many."""
+    """Append the batch's pair changes (from both sides of each pair); fold the ranges waiting most, within a budget."""
     con.execute(
-        "INSERT INTO entity_pair_deltas"
-        " SELECT x.entity_id, y.entity_id, sum(x.sign)"
-        " FROM (SELECT DISTINCT article_id, entity_id, sign FROM entity_delta) x"
-        " JOIN (SELECT DISTINCT article_id, entity_id, sign FROM entity_delta) y"
-        " ON x.article_id = y.article_id AND x.sign = y.sign AND x.entity_id < y.entity_id"
-        " GROUP BY ALL HAVING sum(x.sign) <> 0"
+        "CREATE OR REPLACE TEMP TABLE pair_delta AS"
+        " WITH ranked AS (SELECT article_id, entity_id, sign FROM entity_delta"
+        "  QUALIFY row_number() OVER (PARTITION BY article_id, sign ORDER BY mentions DESC, entity_id) <= $cap)"
+        " SELECT x.entity_id, y.entity_id AS other_id, sum(x.sign) AS articles"
+        " FROM ranked x JOIN ranked y ON x.article_id = y.article_id AND x.sign = y.sign AND x.entity_id <> y.entity_id"
+        " GROUP BY ALL HAVING sum(x.sign) <> 0",
+        {"cap": PAIR_ENTITIES},
     )
-    # count(*) of a whole table is read from its metadata: no scan.
-    (pending,) = con.execute("SELECT count(*) FROM entity_pair_deltas").fetchone()
-    (folded,) = con.execute("SELECT count(*) FROM entity_pair_counts").fetchone()
-    if folded < FOLD_SMALL or pending > FOLD_SHARE * folded:
-        fold_pairs(con)
+    con.execute("INSERT INTO entity_pair_deltas SELECT * FROM pair_delta")
+    # Every id falls in the range with the greatest lo at or below it (the first range starts at '').
+    con.execute(
+        "UPDATE entity_pair_ranges r SET pending = r.pending + d.n"
+        " FROM (SELECT r.lo, count(*) AS n FROM pair_delta d ASOF JOIN entity_pair_ranges r ON d.entity_id >= r.lo GROUP BY ALL) d"
+        " WHERE r.lo = d.lo"
+    )
+    (added,) = con.execute("SELECT count(*) FROM pair_delta").fetchone()
+    con.execute("DROP TABLE pair_delta")
+    fold_pairs(con, budget=max(FOLD_MIN, FOLD_WORK * added))
 
 
-def fold_pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """Fold the pending pair changes into entity_pair_counts: one pass over the counts."""
+def fold_pairs(con: duckdb.DuckDBPyConnection, budget: int | None = None) -> None:
+    """Fold waiting pair changes into their ranges, most waiting (for their size) first, until `budget` rows are rewritten (None: all)."""
+    ranges = con.execute(
+        "SELECT lo, hi, pairs, pending FROM (SELECT *, lead(lo) OVER (ORDER BY lo) AS hi FROM entity_pair_ranges)"
+        " WHERE pending > 0 ORDER BY pending / (pairs + 1) DESC, lo"
+    ).fetchall()
+    rewritten = 0
+    for lo, hi, pairs, pending in ranges:
+        if budget is not None and rewritten >= budget:
+            break
+        _fold_range(con, lo, hi)
+        rewritten += pairs + pending
+
+
+def _fold_range(con: duckdb.DuckDBPyConnection, lo: str, hi: str | None) -> None:
+    """Rewrite one range's rows with its waiting changes added, sorted by entity; split it if it grew past RANGE_ROWS."""
+    # Written as a range on entity_id so DuckDB's zone maps skip the row groups of other ranges.
+    in_range = "entity_id >= $lo" if hi is None else "entity_id >= $lo AND entity_id < $hi"
+    bounds = {"lo": lo} if hi is None else {"lo": lo, "hi": hi}
     con.execute(
-        """
-        MERGE INTO entity_pair_counts t
-        USING (SELECT entity_a, entity_b, sum(articles) AS articles FROM entity_pair_deltas GROUP BY ALL) d
-        ON t.entity_a = d.entity_a AND t.entity_b = d.entity_b
-        WHEN MATCHED AND t.articles + d.articles <= 0 THEN DELETE
-        WHEN MATCHED THEN UPDATE SET articles = t.articles + d.articles
-        WHEN NOT MATCHED AND d.articles > 0 THEN INSERT VALUES (d.entity_a, d.entity_b, d.articles)
-        """
+        "CREATE OR REPLACE TEMP TABLE folded AS"
+        " SELECT entity_id, other_id, sum(articles) AS articles FROM ("
+        f"  SELECT * FROM entity_pairs WHERE {in_range}"
+        f"  UNION ALL SELECT * FROM entity_pair_deltas WHERE {in_range}"
+        " ) GROUP BY ALL HAVING sum(articles) > 0",
+        bounds,
     )
-    con.execute("DELETE FROM entity_pair_deltas")
+    con.execute(f"DELETE FROM entity_pairs WHERE {in_range}", bounds)
+    con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
+    con.execute(f"DELETE FROM entity_pair_deltas WHERE {in_range}", bounds)
+    (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
+    pieces = _pieces(con, "folded") if rows > RANGE_ROWS else [(lo, rows)]
+    pieces[0] = (lo, pieces[0][1])
+    con.execute("DELETE FROM entity_pair_ranges WHERE lo = $lo", {"lo": lo})
+    con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(p) for p in pieces])
+    con.execute("DROP TABLE folded")
+
+
+
+def recut_ranges(con: duckdb.DuckDBPyConnection) -> None:
+    """Cut the whole of entity_pairs into ranges afresh, for pairs loaded in bulk sorted by entity (a rebuild)."""
+    pieces = _pieces(con, "entity_pairs") or [("", 0)]
+    pieces[0] = ("", pieces[0][1])
+    con.execute("DELETE FROM entity_pair_ranges")
+    con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(p) for p in pieces])
+
+
+def _pieces(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, int]]:
+    """(first entity id, rows) of consecutive pieces of about half a range: cut between entities, each has room to grow."""
+    assert table in ("folded", "entity_pairs")  # our own tables: the name is not a value from input
+    return con.execute(
+        f"WITH per_entity AS (SELECT entity_id, count(*) AS n FROM {table} GROUP BY ALL),"
+        " numbered AS (SELECT entity_id, n, (sum(n) OVER (ORDER BY entity_id) - n) // $piece AS piece FROM per_entity)"
+        " SELECT min(entity_id), sum(n)::BIGINT FROM numbered GROUP BY piece ORDER BY 1",
+        {"piece": RANGE_ROWS // 2},
+    ).fetchall()

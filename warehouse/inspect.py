@@ -177,17 +177,21 @@ class Relation:
     """A table or view of the warehouse with its columns: (name, type, comment)."""
 
     name: str
-    kind: str  # table | view
+    kind: str  # table | view | table macro (its columns are its parameters)
     comment: str | None
     columns: tuple[tuple[str, str, str | None], ...]
 
 
 def schema(con: duckdb.DuckDBPyConnection) -> list[Relation]:
-    """Every table and view of the warehouse's main schema, with the comments the migrations gave them."""
+    """Every table, view and table macro of the warehouse's main schema, with the comments the migrations gave them."""
     relations = con.execute(
         "SELECT table_name, 'table', comment FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal"
         " UNION ALL SELECT view_name, 'view', comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
         " ORDER BY 2, 1"
+    ).fetchall()
+    macros = con.execute(
+        "SELECT function_name, comment, parameters FROM duckdb_functions()"
+        " WHERE function_type = 'table_macro' AND schema_name = 'main' AND NOT internal ORDER BY 1"
     ).fetchall()
     columns: dict[str, list[tuple[str, str, str | None]]] = {}
     for table, column, type_, comment in con.execute(
@@ -195,7 +199,10 @@ def schema(con: duckdb.DuckDBPyConnection) -> list[Relation]:
         " WHERE schema_name = 'main' AND NOT internal ORDER BY table_name, column_index"
     ).fetchall():
         columns.setdefault(table, []).append((column, type_, comment))
-    return [Relation(name, kind, comment, tuple(columns.get(name, ()))) for name, kind, comment in relations]
+    return [Relation(name, kind, comment, tuple(columns.get(name, ()))) for name, kind, comment in relations] + [
+        Relation(name, "table macro", comment, tuple((parameter, "parameter", None) for parameter in parameters))
+        for name, comment, parameters in macros
+    ]
 
 
 def schema_markdown(relations: list[Relation]) -> str:

@@ -14,8 +14,12 @@ DAILY = """
     SELECT e.entity_id, e.name, e.type, a.published_at AS day, count(*) AS mentions, count(DISTINCT m.article_id) AS articles
     FROM mentions m JOIN entities e USING (entity_id) JOIN articles a USING (article_id) GROUP BY ALL
 """
+# Pairs among the (at most 20) entities each article names most: PAIR_ENTITIES.
 PAIRS = """
-    WITH per_article AS (SELECT DISTINCT article_id, entity_id FROM mentions)
+    WITH per_article AS (
+        SELECT article_id, entity_id FROM mentions GROUP BY article_id, entity_id
+        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY count(*) DESC, entity_id) <= 20
+    )
     SELECT x.entity_id, ea.name, y.entity_id, eb.name, count(*)
     FROM per_article x JOIN per_article y ON x.article_id = y.article_id AND x.entity_id < y.entity_id
     JOIN entities ea ON ea.entity_id = x.entity_id JOIN entities eb ON eb.entity_id = y.entity_id GROUP BY ALL
@@ -102,17 +106,17 @@ def test_articles_across_months_and_undated_count_by_day_and_the_pairs_by_articl
     assert con.execute("SELECT count(*) FROM entity_day_counts WHERE day >= '2026-04-01'").fetchone() == (0,)
 
 
-def test_pair_changes_wait_to_be_folded_in_a_large_warehouse_and_read_the_same_once_folded(con, monkeypatch):
-    monkeypatch.setattr(aggregates, "FOLD_SMALL", 0)  # as a warehouse far larger than these pairs:
-    monkeypatch.setattr(aggregates, "FOLD_SHARE", 10.0)  # one folded pair lets ten wait
-    con.execute("INSERT INTO entity_pair_counts VALUES ('x1', 'x2', 1)")
+def test_pair_changes_wait_for_their_range_to_be_folded_in_a_large_warehouse(con, monkeypatch):
+    monkeypatch.setattr(aggregates, "FOLD_MIN", 0)  # as a warehouse far larger than these pairs:
+    monkeypatch.setattr(aggregates, "FOLD_WORK", 0)  # a batch rewrites no range
     article(con, "a1", dt.date(2026, 3, 1))
     article(con, "a2", dt.date(2026, 3, 1))
     for aid in ("a1", "a2"):
         mention(con, aid, "e1")
         mention(con, aid, "e2")
     update_entity_aggregates(con, ["a1", "a2"], counted_before=[])
-    assert con.execute("SELECT count(*) FROM entity_cooccurrence").fetchone() == (0,)  # pending
+    assert con.execute("SELECT count(*) FROM entity_cooccurrence").fetchone() == (0,)  # waiting
+    assert con.execute("SELECT sum(pending) FROM entity_pair_ranges").fetchone() == (2,)  # e1-e2 from both sides
     aggregates.fold_pairs(con)
     assert_views_match(con)
     # a1 drops e2 (the pair loses an article), then a2 drops it too (the pair is gone).
@@ -123,10 +127,104 @@ def test_pair_changes_wait_to_be_folded_in_a_large_warehouse_and_read_the_same_o
     assert con.execute("SELECT articles FROM entity_cooccurrence").fetchall() == [(2,)]  # not folded yet
     aggregates.fold_pairs(con)
     assert_views_match(con)
-    assert con.execute("SELECT entity_a FROM entity_pair_counts").fetchall() == [("x1",)]
+    assert con.execute("SELECT count(*) FROM entity_pairs").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM entity_pair_deltas").fetchone() == (0,)
-    # Once pending rows pass their share of the folded ones, the batch folds them itself.
-    monkeypatch.setattr(aggregates, "FOLD_SHARE", 0.0)
-    mention(con, "a1", "e2")
-    update_entity_aggregates(con, ["a1"], counted_before=["a1"])
+    assert con.execute("SELECT sum(pending) FROM entity_pair_ranges").fetchone() == (0,)
+
+
+def test_a_batch_folds_the_ranges_waiting_most_until_its_budget_is_spent(con, monkeypatch):
+    monkeypatch.setattr(aggregates, "RANGE_ROWS", 4)  # ranges of two to four pair rows
+    monkeypatch.setattr(aggregates, "FOLD_MIN", 0)
+    names = [f"x{i}" for i in range(8)]
+    for eid in names:
+        con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'ORG', NULL, 'L1')", [eid, eid.upper()])
+    for i, (x, y) in enumerate(zip(names, names[1:])):  # a chain of pairs: x0-x1, x1-x2, ...
+        article(con, f"c{i}", dt.date(2026, 3, 1))
+        mention(con, f"c{i}", x)
+        mention(con, f"c{i}", y)
+    update_entity_aggregates(con, [f"c{i}" for i in range(7)], counted_before=[])  # FOLD_MIN 0, FOLD_WORK 20: all folded
     assert_views_match(con)
+    ranges = con.execute("SELECT lo, pairs FROM entity_pair_ranges ORDER BY lo").fetchall()
+    assert len(ranges) > 1 and ranges[0][0] == "" and all(n <= 4 for _, n in ranges)
+    # Each range's rows were written together, sorted by entity (in storage order, rowid).
+    bounds = [lo for lo, _ in ranges] + [None]
+    for lo, hi in zip(bounds, bounds[1:]):
+        stored = [e for (e,) in con.execute(
+            "SELECT entity_id FROM entity_pairs WHERE entity_id >= $lo AND ($hi IS NULL OR entity_id < $hi) ORDER BY rowid",
+            {"lo": lo, "hi": hi}).fetchall()]
+        assert stored == sorted(stored)
+
+    # A batch adding one pair rewrites only what its budget allows: the range holding x7 waits.
+    monkeypatch.setattr(aggregates, "FOLD_WORK", 0)
+    article(con, "c7", dt.date(2026, 3, 2))
+    mention(con, "c7", "x0")
+    mention(con, "c7", "x7")
+    update_entity_aggregates(con, ["c7"], counted_before=[])
+    waiting = con.execute("SELECT count(*) FROM entity_pair_ranges WHERE pending > 0").fetchone()[0]
+    assert waiting == 2  # x0's range and x7's: one pair, seen from both sides
+    # With a budget of one range, the batch after folds one of them; the next, the other.
+    monkeypatch.setattr(aggregates, "FOLD_MIN", 1)
+    aggregates.fold_pairs(con, budget=1)
+    assert con.execute("SELECT count(*) FROM entity_pair_ranges WHERE pending > 0").fetchone() == (1,)
+    aggregates.fold_pairs(con, budget=1)
+    assert_views_match(con)
+
+
+def test_cooccurring_entities_lists_every_partner_from_either_side_and_top_pairs_ranks_them(con):
+    for aid, entities in {"a1": ["e1", "e2", "e3"], "a2": ["e1", "e3"], "a3": ["e2", "e3"]}.items():
+        article(con, aid, dt.date(2026, 3, 1))
+        for eid in entities:
+            mention(con, aid, eid)
+    update_entity_aggregates(con, ["a1", "a2", "a3"], counted_before=[])
+    partners = con.execute(
+        "SELECT other_name, articles FROM cooccurring_entities WHERE name = 'Lisbon' ORDER BY articles DESC, other_name"
+    ).fetchall()
+    assert partners == [("Ada Byrne", 2), ("Harbour Board", 2)]
+    top = con.execute("SELECT name_a, name_b, articles FROM top_entity_pairs(2)").fetchall()
+    assert top == [("Ada Byrne", "Lisbon", 2), ("Harbour Board", "Lisbon", 2)]
+
+
+def test_pairs_of_the_previous_schema_are_recounted_from_each_articles_entities_on_migration(tmp_path):
+    import duckdb
+
+    from warehouse.db import migrations
+
+    db = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(db))
+    old.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    for version, name, sql in migrations():
+        if version <= 21:
+            old.execute(sql)
+            old.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    for eid, name in [("e1", "Ada Byrne"), ("e2", "Harbour Board"), ("e3", "Lisbon")]:
+        old.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'PERSON', NULL, 'L1')", [eid, name])
+    old.execute("INSERT INTO article_entity_days VALUES ('a1', 'e1', NULL, 2), ('a1', 'e2', NULL, 1), ('a2', 'e1', NULL, 1),"
+                " ('a2', 'e2', NULL, 1), ('a2', 'e3', NULL, 1)")
+    old.execute("INSERT INTO entity_pair_counts VALUES ('e1', 'e2', 2), ('e1', 'e3', 1), ('e2', 'e3', 1)")
+    old.execute("INSERT INTO entity_pair_deltas VALUES ('e1', 'e3', 5)")  # waiting, and wrong: the articles say otherwise
+    old.close()
+
+    con = connect(db)  # migrates forward
+    try:
+        assert con.execute("SELECT name_a, name_b, articles FROM entity_cooccurrence ORDER BY ALL").fetchall() == [
+            ("Ada Byrne", "Harbour Board", 2), ("Ada Byrne", "Lisbon", 1), ("Harbour Board", "Lisbon", 1)
+        ]
+        assert con.execute("SELECT count(*) FROM entity_pairs").fetchone() == (6,)  # each pair from both sides
+        assert con.execute("SELECT lo, pairs, pending FROM entity_pair_ranges").fetchall() == [("", 6, 0)]
+        assert con.execute("SELECT count(*) FROM entity_pair_deltas").fetchone() == (0,)
+    finally:
+        con.close()
+
+
+def test_pairs_are_counted_among_the_entities_an_article_names_most(con, monkeypatch):
+    monkeypatch.setattr(aggregates, "PAIR_ENTITIES", 2)
+    article(con, "a1", dt.date(2026, 3, 1))
+    mention(con, "a1", "e1", 3)
+    mention(con, "a1", "e2", 2)
+    mention(con, "a1", "e3")  # named once, in third place: in no pair
+    update_entity_aggregates(con, ["a1"], counted_before=[])
+    assert con.execute("SELECT name_a, name_b, articles FROM entity_cooccurrence").fetchall() == [("Ada Byrne", "Harbour Board", 1)]
+    # Lisbon becomes the most named: the pairs follow, and the old one is taken off.
+    mention(con, "a1", "e3", 3)
+    update_entity_aggregates(con, ["a1"], counted_before=["a1"])
+    assert con.execute("SELECT name_a, name_b, articles FROM entity_cooccurrence").fetchall() == [("Ada Byrne", "Lisbon", 1)]
