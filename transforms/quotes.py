@@ -530,10 +530,11 @@ def _subject_at(ctx: _Context, p: int, hi: int) -> _Subject | None:
 def _subject_events(ctx: _Context) -> list[_Event]:
     """Every subject the text names, in order: sentence subjects and subjects of reporting verbs."""
     events = []
-    genders = _genders(ctx)
-    starts = ctx.sentence_starts
-    for lo, hi in zip(starts, starts[1:] + (len(ctx.text),), strict=True):
-        subjects = [_clause_subject(ctx, lo, hi), _opening_clause_subject(ctx, lo, hi)]
+    sentences = list(zip(ctx.sentence_starts, ctx.sentence_starts[1:] + (len(ctx.text),), strict=True))
+    openers = [_clause_subject(ctx, lo, hi) for lo, hi in sentences]
+    genders = _genders(ctx, sentences, openers)
+    for (lo, hi), opener in zip(sentences, openers, strict=True):
+        subjects = [opener, _opening_clause_subject(ctx, lo, hi)]
         subjects += [
             _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if cue.group() != _ACCORDING_TO
         ]
@@ -617,10 +618,15 @@ _PERSON_WORD = re.compile(
 )
 
 
-def _genders(ctx: _Context) -> dict[str, Gender]:
-    """Each person's gender as the article tells it (honorific, role word, own pronoun), when the evidence agrees."""
+def _genders(
+    ctx: _Context, sentences: Sequence[tuple[int, int]], openers: Sequence[_Subject | None]
+) -> dict[str, Gender]:
+    """Each person's gender as the article tells it (honorific, role word, own pronoun), when the evidence agrees.
+
+    `openers` are the sentences' subjects (`_clause_subject`), one per sentence.
+    """
     votes: dict[str, set[Gender]] = {}
-    for name, gender in (*_titled(ctx), *_role_named(ctx), *_own_pronouns(ctx)):
+    for name, gender in (*_titled(ctx), *_role_named(ctx), *_own_pronouns(ctx, sentences, openers)):
         votes.setdefault(name, set()).add(gender)
     return {name: next(iter(found)) for name, found in votes.items() if len(found) == 1}
 
@@ -648,24 +654,23 @@ def _role_named(ctx: _Context) -> list[tuple[str, Gender]]:
     return found
 
 
-def _own_pronouns(ctx: _Context) -> list[tuple[str, Gender]]:
+def _own_pronouns(
+    ctx: _Context, sentences: Sequence[tuple[int, int]], openers: Sequence[_Subject | None]
+) -> list[tuple[str, Gender]]:
     """People whose own "her"/"his" follows them, where no one else is named that it could be.
 
     "Odhiambo left her office" tells; "Kallas thanked the mayor for her help" does not, and nor
     does a sentence after one that names someone else.
     """
     found = []
-    starts = ctx.sentence_starts
-    ends = starts[1:] + (len(ctx.text),)
-    for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-        subject = _clause_subject(ctx, lo, hi)
+    for i, ((lo, hi), subject) in enumerate(zip(sentences, openers, strict=True)):
         if subject is None or subject.mention is None or (name := _person_name(ctx, subject.mention)) is None:
             continue
         own = _OWN_PRONOUN.match(ctx.masked, subject.mention.end, hi)
         if own is None:
             continue
         pronoun = own.group(1) or own.group(2)
-        window_start = starts[i - 1] if i else lo
+        window_start = sentences[i - 1][0] if i else lo
         others = {
             _person_name(ctx, m) for s, m in ctx.by_start.items() if window_start <= s < own.end()
         } - {name, None}
