@@ -595,9 +595,10 @@ _ROLE_AFTER_NAME = re.compile(
     r",\s*(?:" + _DETERMINER + r"\s+)?(?:(?!(?:and|or)\b)[\w'’-]+\s+){0,3}?(" + _GENDERED_ROLE + r")"
     r"(?:\s+of\b[^,.;\x00]{0,40})?\s*(?:[.;]|,(?!\s*(?:[A-Z]|and\b|or\b)))"
 )
+# The subject pronouns, and the possessives and reflexives that tell a person's own gender.
 _PRONOUN_GENDERS: dict[str, Gender] = {
-    **dict.fromkeys("she her hers herself".split(), "female"),
-    **dict.fromkeys("he him his himself".split(), "male"),
+    **dict.fromkeys("she her herself".split(), "female"),
+    **dict.fromkeys("he his himself".split(), "male"),
 }
 # Verbs whose "her" is usually someone else, the one addressed: "Kallas told her the plan".
 _TO_SOMEONE = "gave give gives told tell tells asked ask asks sent send sends offered showed handed paid " \
