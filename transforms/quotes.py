@@ -12,9 +12,14 @@ with a subject wins over "according to": in '"...," Wang told Shoigu, according 
 foreign ministry' the words are Wang's and the ministry only reports them.
 
 A pronoun (he, she; "it" for organizations) resolves to the most recent entity named as a
-*subject* before it, of a reporting verb or of a sentence; not to the most recent name in the
-text, which in news copy is often an object: in '... said Vladimir Putin, receiving General
-Zhang Youxia. But, he added: "..."' the speaker is Putin. "They" and role nouns ("the
+*subject* before it, of a reporting verb, of a sentence or of the clause a sentence opens with
+('When Meghan joined, she said'); not to the most recent name in the text, which in news copy is
+often an object: in '... said Vladimir Putin, receiving General Zhang Youxia. But, he added:
+"..."' the speaker is Putin. "she" passes over a man and "he" over a woman when the article
+itself says so: an honorific (Ms Odhiambo), a gendered role word beside the name ("spokeswoman
+Amina Odhiambo", "Kallas, a father of three,"), or the person's own possessive where no one else
+could own it ("Odhiambo left her office"); evidence that disagrees counts as none, and a person
+of unknown gender is taken as before. "They" and role nouns ("the
 minister") are kept as written with no speaker, and a role-noun subject ends the chain, so a
 later "he" stays unresolved rather than skipping back to someone else. No speaker is guessed.
 A capitalized name the mentions missed ('," General Zhang said') takes the canonical name of a
@@ -39,6 +44,7 @@ from typing import Literal
 from transforms.records import Mention, Quote
 
 MIN_WORDS = 4
+Gender = Literal["female", "male"]
 _REACH = 300  # characters a subject may lie before its verb (asides included)
 
 # Each reporting verb with the inflections we match. Base forms are left out ("to add", "to
@@ -67,7 +73,12 @@ _WEAK_VERBS = frozenset(
 _ACCORDING_TO = "according to"
 _SPEAKER_TYPES = frozenset({"PERSON", "ORG"})
 
-_CUE = re.compile(r"\b(?:" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + r"|according to)\b")
+_VERB = "(?:" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + ")"
+_CUE = re.compile(r"\b(?:" + _VERB + r"|according to)\b")
+# A quote closed by a full stop and followed by a sentence that is nothing but its attribution
+# ('"...." Odhiambo added.'): a slip for the comma, so the attribution stays in its sentence. Not
+# 'She added, "..."', which hands over to the next quote.
+_ATTRIBUTION_ALONE = re.compile(r"\s+(?:[A-Z][\w.'’-]*\s+){1,3}" + _VERB + r"\s*\.")
 _MASK = "\x00"  # stands in for quoted words, so no rule ever reads inside a quote
 
 # Words that may stand between a subject and its verb: "Shoigu also insisted", "Putin on
@@ -112,13 +123,20 @@ _FUNCTION_WORDS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december".split()
 )
+_SUBORDINATOR = re.compile(
+    r"(?i:(?:soon\s+|shortly\s+|just\s+)?(?:after|before)|when|whenever|while|as|since|once|until|"
+    r"although|though|because|if)\s+"
+)
 _CONNECTIVE = re.compile(r"(?:But|And|Yet|So|However|Meanwhile|Still|Now|Then)\b,?\s*")
 _READS_AS_SUBJECT = re.compile(r",|\s+(?!(?:and|or|of|in|to|for|with|at|on|from)\b)[a-z]")
-# between a verb and its quote: 'said: "', 'added that "', 'told reporters: "', and 'accused
-# the council of "'
+# between a verb and its quote: 'said: "', 'added that "', 'asked whether "', 'told reporters: "',
+# 'accused the council of "', and a place or addressee before "that": 'wrote in the Gazette that
+# "', 'wrote to the mayor that "'. Only a phrase opened by a preposition may stand before "that":
+# in 'asked why the council ignored a report that "..."' the words are the report's.
 _LEAD_IN = re.compile(
-    r"\s*(?:that\s*|[:,]\s*)?|\s+[^\x00\"“”‘:;.!?\n]{1,60}?:\s*"
+    r"\s*(?:(?:that|whether)\s*|[:,]\s*)?|\s+[^\x00\"“”‘:;.!?\n]{1,60}?:\s*"
     r"|\s+[^\x00\"“”‘:;.!?\n]{1,60}?\s+of\s+"
+    r"|\s+(?:in|on|to|at|for)\s+[^\x00\"“”‘:;.!?\n]{1,60}?\s+(?:that|whether)\s*"
 )
 _TERM_BEFORE = re.compile(
     r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
@@ -159,6 +177,7 @@ class _Event:
     start: int
     type: str  # "PERSON", "ORG", or "reset" for a subject we cannot name
     name: str | None
+    gender: Gender | None = None  # when the article tells: "he" and "she" skip the other one
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +345,8 @@ def _sentence_starts(masked: str) -> tuple[int, ...]:
             j += 1
         if masked[k] in "?!" and j > k + 1:
             continue  # '"Why?" he asked.' goes on after the mark
+        if j > k + 1 and _ATTRIBUTION_ALONE.match(masked, j):
+            continue
         nxt = _NEXT_SENTENCE.match(masked, j)
         if nxt and not (masked[k] == "." and _is_abbreviation(masked, k)):
             starts.append(nxt.end())
@@ -473,6 +494,20 @@ def _clause_subject(ctx: _Context, lo: int, hi: int) -> _Subject | None:
     return None
 
 
+def _opening_clause_subject(ctx: _Context, lo: int, hi: int) -> _Subject | None:
+    """The subject of a clause the sentence opens with: Meghan in 'When Meghan joined, she said'.
+
+    The pronoun of the main clause after it is most often that person.
+    """
+    p = lo
+    while p < hi and ctx.masked[p].isspace():
+        p += 1
+    if connective := _CONNECTIVE.match(ctx.masked, p, hi):
+        p = connective.end()
+    opener = _SUBORDINATOR.match(ctx.masked, p, hi)
+    return _subject_at(ctx, opener.end(), hi) if opener else None
+
+
 def _subject_at(ctx: _Context, p: int, hi: int) -> _Subject | None:
     """A mention or pronoun at `p` that reads as a subject, past connectives and titles."""
     while p < hi and ctx.masked[p].isspace():
@@ -495,18 +530,170 @@ def _subject_at(ctx: _Context, p: int, hi: int) -> _Subject | None:
 def _subject_events(ctx: _Context) -> list[_Event]:
     """Every subject the text names, in order: sentence subjects and subjects of reporting verbs."""
     events = []
-    starts = ctx.sentence_starts
-    for lo, hi in zip(starts, starts[1:] + (len(ctx.text),), strict=True):
-        subjects = [_clause_subject(ctx, lo, hi)]
+    sentences = list(zip(ctx.sentence_starts, ctx.sentence_starts[1:] + (len(ctx.text),), strict=True))
+    openers = [_clause_subject(ctx, lo, hi) for lo, hi in sentences]
+    genders = _genders(ctx, sentences, openers)
+    for (lo, hi), opener in zip(sentences, openers, strict=True):
+        subjects = [opener, _opening_clause_subject(ctx, lo, hi)]
         subjects += [
             _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if cue.group() != _ACCORDING_TO
         ]
         for s in subjects:
             if s is not None and s.mention is not None:
-                events.append(_Event(s.start, s.mention.type, s.mention.name))
+                events.append(_Event(s.start, s.mention.type, s.mention.name, genders.get(s.mention.name)))
             elif s is not None and s.kind in ("role", "name"):
                 events.append(_Event(s.start, "reset", None))
     return sorted(events, key=lambda e: e.start)
+
+
+# -- gender: only what the article itself says ----------------------------------------------------
+
+# Honorifics and royal titles, with the French, German, Spanish and Italian honorifics English copy
+# keeps before foreign names. Left out: "M." and "Sr." (an initial, and "Senior"), and "King", a
+# surname as often ("King JC Jr" in a reference list).
+_HONORIFICS: dict[str, Gender] = {
+    **dict.fromkeys(
+        "Mrs Ms Miss Dame Lady Queen Princess Duchess Frau Madame Mme Mlle Señora Señorita Sra Srta "
+        "Signora".split(),
+        "female",
+    ),
+    **dict.fromkeys("Mr Sir Lord Prince Duke Herr Monsieur Señor Signor".split(), "male"),
+}
+_HONORIFIC = re.compile(r"(?<![\w.'’-])(" + "|".join(_HONORIFICS) + r")\.?\s+(?=[A-Z])")
+# Words for a person that say whether they are a woman or a man.
+_GENDERED_ROLES: dict[str, Gender] = {
+    **dict.fromkeys(
+        "spokeswoman chairwoman businesswoman congresswoman councilwoman policewoman sportswoman "
+        "stateswoman anchorwoman woman girl mother stepmother grandmother wife widow daughter "
+        "granddaughter sister aunt niece queen princess duchess baroness empress actress waitress "
+        "headmistress girlfriend fiancée mum mom".split(),
+        "female",
+    ),
+    **dict.fromkeys(
+        "spokesman chairman businessman congressman councilman policeman sportsman statesman "
+        "anchorman man boy father stepfather grandfather husband widower son grandson brother "
+        "uncle nephew king prince duke baron emperor headmaster boyfriend fiancé dad".split(),
+        "male",
+    ),
+}
+_GENDERED_ROLE = r"(?i:" + "|".join(sorted(_GENDERED_ROLES, key=len, reverse=True)) + r")"
+# "spokeswoman Amina Odhiambo", "his father, Peter Kallas", "Chairman Peter Kallas". Only the
+# -man/-woman titles may be capitalized: "King", "Son" or "Brother" before a name is as often a
+# surname or a title of another kind.
+_ROLE_BEFORE_NAME = re.compile(
+    r"(?<![\w'’-])("
+    + "|".join(
+        f"[{w[0].upper()}{w[0]}]{w[1:]}" if w.endswith("man") and w not in ("man", "woman") else w
+        for w in sorted(_GENDERED_ROLES, key=len, reverse=True)
+    )
+    + r"),?\s+(?=[A-Z])"
+)
+# "Amina Odhiambo, the harbour's spokeswoman, said", "Kallas, a father of three." Not a list: in
+# "Kallas, Odhiambo and her mother" and "Grant, her husband, Ambersley and ..." the role word is
+# a third person's.
+_ROLE_AFTER_NAME = re.compile(
+    r",\s*(?:" + _DETERMINER + r"\s+)?(?:(?!(?:and|or)\b)[\w'’-]+\s+){0,3}?(" + _GENDERED_ROLE + r")"
+    r"(?:\s+of\b[^,.;\x00]{0,40})?\s*(?:[.;]|,(?!\s*(?:[A-Z]|and\b|or\b)))"
+)
+# The subject pronouns, and the possessives and reflexives that tell a person's own gender.
+_PRONOUN_GENDERS: dict[str, Gender] = {
+    **dict.fromkeys("she her herself".split(), "female"),
+    **dict.fromkeys("he his himself".split(), "male"),
+}
+# Verbs whose "her" is usually someone else, the one addressed: "Kallas told her the plan".
+_TO_SOMEONE = "gave give gives told tell tells asked ask asks sent send sends offered showed handed paid " \
+    "promised taught thanked called named met saw helped"
+# Words after which "her" is an object, not a possessive: "join her there", "took her to".
+_NOT_OWNED = "there here to a an the in on at for with and or that as up out back off down into from " \
+    "about after before when if again home"
+# The subject's own possessive or reflexive, right after it and its verb: "Odhiambo left her
+# office", "Kallas resigned his seat", "Odhiambo and her husband", "Odhiambo herself".
+_OWN_PRONOUN = re.compile(
+    r"\s+(?:(?:[a-z]+ly\s+)?(?!(?:" + "|".join(_TO_SOMEONE.split()) + r")\b)[a-z]+\s+)?"
+    r"(?:(his|her)\s+(?!(?:" + "|".join(_NOT_OWNED.split()) + r")\b)(?=[a-z])|(himself|herself)\b)"
+)
+# Someone the text names without a name, whose "her" or "his" an own-pronoun might be.
+_PERSON_WORD = re.compile(
+    r"(?<![\w'’-])(?:" + _ROLES + "|" + _GENDERED_ROLE
+    + r"|(?i:friends?|colleagues?|partners?|people|residents?|children|staff|neighbours?|neighbors?))(?![\w'’-])"
+)
+
+
+def _genders(
+    ctx: _Context, sentences: Sequence[tuple[int, int]], openers: Sequence[_Subject | None]
+) -> dict[str, Gender]:
+    """Each person's gender as the article tells it (honorific, role word, own pronoun), when the evidence agrees.
+
+    `openers` are the sentences' subjects (`_clause_subject`), one per sentence.
+    """
+    votes: dict[str, set[Gender]] = {}
+    for name, gender in (*_titled(ctx), *_role_named(ctx), *_own_pronouns(ctx, sentences, openers)):
+        votes.setdefault(name, set()).add(gender)
+    return {name: next(iter(found)) for name, found in votes.items() if len(found) == 1}
+
+
+def _titled(ctx: _Context) -> list[tuple[str, Gender]]:
+    """People written with an honorific: "Ms Odhiambo", "Sir Peter Kallas"."""
+    found = []
+    for title in _HONORIFIC.finditer(ctx.masked):
+        name = _person_at(ctx, title.end()) or _person_at(ctx, title.start())
+        if name is not None:
+            found.append((name, _HONORIFICS[title.group(1)]))
+    return found
+
+
+def _role_named(ctx: _Context) -> list[tuple[str, Gender]]:
+    """People next to a gendered role word: "spokeswoman Amina Odhiambo", "Kallas, her father,"."""
+    found = []
+    for role in _ROLE_BEFORE_NAME.finditer(ctx.masked):
+        if (name := _person_at(ctx, role.end())) is not None:
+            found.append((name, _GENDERED_ROLES[role.group(1).lower()]))
+    for m in ctx.by_start.values():
+        role = _ROLE_AFTER_NAME.match(ctx.masked, m.end)
+        if role is not None and (name := _person_name(ctx, m)) is not None:
+            found.append((name, _GENDERED_ROLES[role.group(1).lower()]))
+    return found
+
+
+def _own_pronouns(
+    ctx: _Context, sentences: Sequence[tuple[int, int]], openers: Sequence[_Subject | None]
+) -> list[tuple[str, Gender]]:
+    """People whose own "her"/"his" follows them, where no one else is named that it could be.
+
+    "Odhiambo left her office" tells; "Kallas thanked the mayor for her help" does not, and nor
+    does a sentence after one that names someone else.
+    """
+    found = []
+    for i, ((lo, hi), subject) in enumerate(zip(sentences, openers, strict=True)):
+        if subject is None or subject.mention is None or (name := _person_name(ctx, subject.mention)) is None:
+            continue
+        own = _OWN_PRONOUN.match(ctx.masked, subject.mention.end, hi)
+        if own is None:
+            continue
+        pronoun = own.group(1) or own.group(2)
+        window_start = sentences[i - 1][0] if i else lo
+        others = {
+            _person_name(ctx, m) for s, m in ctx.by_start.items() if window_start <= s < own.end()
+        } - {name, None}
+        unnamed = _PERSON_WORD.search(ctx.masked, window_start, own.end())
+        if not others and unnamed is None:
+            found.append((name, _PRONOUN_GENDERS[pronoun]))
+    return found
+
+
+def _person_at(ctx: _Context, p: int) -> str | None:
+    """The person whose name starts at `p`: a mention there, or a name the article spells out elsewhere."""
+    if (m := ctx.by_start.get(p)) is not None:
+        return _person_name(ctx, m)
+    found = _NAME_START.match(ctx.masked, p)
+    subject = _name_subject(ctx, found.start(), found.end()) if found else None
+    return _person_name(ctx, subject.mention) if subject and subject.mention else None
+
+
+def _person_name(ctx: _Context, m: Mention) -> str | None:
+    """The canonical name of the person a mention names, or None when it is not a person."""
+    m = _person_behind(ctx, m)
+    return m.name if m.type == "PERSON" else None
 
 
 # -- attribution ------------------------------------------------------------------------------------
@@ -564,13 +751,23 @@ def _speaker(subject: _Subject | None, events: Sequence[_Event]) -> tuple[str | 
 
 
 def _antecedent(pronoun: _Subject, events: Sequence[_Event]) -> str | None:
-    """The most recent subject a pronoun can stand for; None for 'they' or after an unnamed subject."""
+    """The most recent subject a pronoun can stand for; None for 'they' or after an unnamed subject.
+
+    "she" passes over a person the article shows to be a man, and "he" over a woman; a person of
+    unknown gender is taken, as the text gives no reason to pass them. An unnamed subject ("the
+    spokeswoman") still ends the chain whatever its gender: the "he" after it may be someone it
+    names as an object.
+    """
     wanted = {"he": "PERSON", "she": "PERSON", "it": "ORG"}.get(pronoun.text.lower())
     if wanted is None:
         return None  # "they" is usually a group, not the last person named
+    gender = _PRONOUN_GENDERS.get(pronoun.text.lower())
     for event in reversed(events):
-        if event.start < pronoun.start and event.type in (wanted, "reset"):
-            return event.name
+        if event.start >= pronoun.start or event.type not in (wanted, "reset"):
+            continue
+        if gender is not None and event.gender not in (None, gender):
+            continue
+        return event.name
     return None
 
 

@@ -384,3 +384,158 @@ def test_a_surname_two_people_share_stays_unresolved() -> None:
     text = 'Amina Odhiambo met Joseph Odhiambo. Odhiambo warned: "the piers will not survive another winter storm".'
     mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Joseph Odhiambo", "Joseph Odhiambo")]
     assert only(text, mentions).speaker is None
+
+
+# --- the issue's speech verbs, in both orders ------------------------------------------------------
+
+_HARBOUR = "the piers will not survive another winter storm"
+
+
+@pytest.mark.parametrize("verb", ["added", "warned", "insisted", "wrote", "asked", "accused"])
+@pytest.mark.parametrize(
+    "form",
+    [
+        '"{q}," Odhiambo {verb}.',
+        '"{q}," {verb} Odhiambo.',
+        '"{q}," she {verb}.',
+        'Odhiambo {verb}: "{q}."',
+        'She {verb} that "{q}".',
+    ],
+)
+def test_each_speech_verb_attributes_in_either_order(form: str, verb: str) -> None:
+    text = "Amina Odhiambo spoke to the council.\n" + form.format(q=_HARBOUR, verb=verb)
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo")]
+    if text.count("Odhiambo") == 2:
+        mentions.append(mention(text, "Odhiambo", "Amina Odhiambo", nth=1))
+    q = only(text, mentions)
+    assert (q.speaker, q.cue) == ("Amina Odhiambo", verb)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        # a weak verb ("wrote", "asked") reports when only where, or to whom, stands before "that"
+        (f'Odhiambo wrote in the Gazette that "{_HARBOUR}".', "wrote"),
+        (f'Odhiambo wrote to the mayor that "{_HARBOUR}".', "wrote"),
+        (f'Odhiambo asked whether "{_HARBOUR}".', "asked"),
+        # a full stop where the comma belongs: the attribution after it is still the quote's
+        (f'"{_HARBOUR}." Odhiambo added.', "added"),
+    ],
+)
+def test_weak_verbs_and_a_stray_full_stop_still_attribute(sentence: str, cue: str) -> None:
+    text = "Amina Odhiambo spoke to the council. " + sentence
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Odhiambo", "Amina Odhiambo", nth=1)]
+    q = only(text, mentions)
+    assert (q.speaker, q.cue) == ("Amina Odhiambo", cue)
+
+
+def test_a_report_that_a_question_names_is_not_the_askers() -> None:
+    text = f'Odhiambo asked why the council had ignored a report that "{_HARBOUR}".'
+    assert only(text, [mention(text, "Odhiambo", "Amina Odhiambo")]).speaker is None
+
+
+def test_a_full_stop_before_a_sentence_of_its_own_ends_the_quote() -> None:
+    text = f'"{_HARBOUR}." Odhiambo said the council had been told in March.'
+    q = only(text, [mention(text, "Odhiambo", "Amina Odhiambo")])
+    assert q.cue is None and q.speaker is None
+
+
+# --- pronouns of the right gender ------------------------------------------------------------------
+
+_STORM = '"The piers will not survive another winter storm,"'
+
+
+def _harbour_people(text: str) -> list[Mention]:
+    """Every mention of the two people in these examples, full names and surnames alike."""
+    found: list[Mention] = []
+    for surface, name in [
+        ("Amina Odhiambo", "Amina Odhiambo"),
+        ("Peter Kallas", "Peter Kallas"),
+        ("Odhiambo", "Amina Odhiambo"),
+        ("Kallas", "Peter Kallas"),
+    ]:
+        for m in re.finditer(surface, text):
+            if not any(f.start <= m.start() < f.end for f in found):
+                found.append(Mention(surface, m.start(), m.end(), name, "PERSON"))
+    return found
+
+
+@pytest.mark.parametrize(
+    "first_two",
+    [
+        "Amina Odhiambo opened the meeting. Mr Kallas spoke next.",  # honorific
+        "Amina Odhiambo opened the meeting. Council chairman Peter Kallas spoke next.",  # role word before
+        "Amina Odhiambo opened the meeting. Peter Kallas, a father of three, spoke next.",  # role word after
+        "Peter Kallas resigned his seat. Amina Odhiambo opened the meeting. Kallas spoke next.",  # his own "his"
+    ],
+)
+def test_she_skips_a_man_named_in_between(first_two: str) -> None:
+    text = f"{first_two} {_STORM} she said."
+    q = only(text, _harbour_people(text))
+    assert (q.speaker, q.speaker_text) == ("Amina Odhiambo", "she")
+
+
+@pytest.mark.parametrize(
+    "first_two",
+    [
+        "Peter Kallas opened the meeting. Ms Odhiambo spoke next.",
+        "Peter Kallas opened the meeting. Harbour spokeswoman Amina Odhiambo spoke next.",
+        "Peter Kallas opened the meeting. Amina Odhiambo, the harbour's spokeswoman, spoke next.",
+        "Amina Odhiambo left her office early. Peter Kallas opened the meeting. Odhiambo spoke next.",
+        "Amina Odhiambo found herself alone. Peter Kallas opened the meeting. Odhiambo spoke next.",
+    ],
+)
+def test_he_skips_a_woman_named_in_between(first_two: str) -> None:
+    text = f"{first_two} {_STORM} he said."
+    q = only(text, _harbour_people(text))
+    assert (q.speaker, q.speaker_text) == ("Peter Kallas", "he")
+
+
+@pytest.mark.parametrize(
+    ("first_two", "pronoun"),
+    [
+        # nothing in the text tells that Kallas is a man
+        ("Ms Odhiambo opened the meeting. Peter Kallas spoke next.", "she"),
+        # "her" is the mayor's, not Kallas's
+        ("Ms Odhiambo opened the meeting. Peter Kallas thanked the mayor for her help.", "he"),
+        # "her" may be Odhiambo's, named just before
+        ("Ms Odhiambo opened the meeting. Peter Kallas read her report.", "he"),
+        # a title and a role word that disagree say nothing
+        ("Ms Odhiambo opened the meeting. Mr Kallas, the harbour's spokeswoman, spoke next.", "she"),
+        ("Ms Odhiambo opened the meeting. Mr Kallas, the harbour's spokeswoman, spoke next.", "he"),
+    ],
+)
+def test_a_person_of_unknown_gender_is_still_the_most_recent_subject(first_two: str, pronoun: str) -> None:
+    text = f"{first_two} {_STORM} {pronoun} said."
+    q = only(text, _harbour_people(text))
+    assert (q.speaker, q.speaker_text) == ("Peter Kallas", pronoun)
+
+
+def test_an_honorific_on_a_name_the_ner_missed_counts_for_the_person_of_that_surname() -> None:
+    text = f"Amina Odhiambo opened the meeting. Peter Kallas spoke next. All applauded Mr. Kallas. {_STORM} she said."
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Peter Kallas", "Peter Kallas")]
+    assert only(text, mentions).speaker == "Amina Odhiambo"
+
+
+def test_a_pronoun_after_an_opening_clause_is_its_subject() -> None:
+    text = (
+        "Peter Kallas chaired the meeting. "
+        f"When Amina Odhiambo rose to speak, she warned that {_STORM[:-2]}\"."
+    )
+    q = only(text, _harbour_people(text))
+    assert (q.speaker, q.speaker_text, q.cue) == ("Amina Odhiambo", "she", "warned")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Peter Kallas, his wife, Joy and the mayor left together.",  # a list, not an appositive
+        "Peter Kallas walked her home.",  # "her" as an object
+        "Peter Kallas gave her flowers.",  # the one given to
+        "Peter Kallas, Joy and her mother left together.",  # the mother is a third person
+    ],
+)
+def test_a_her_that_is_someone_elses_says_nothing_of_the_subject(sentence: str) -> None:
+    text = f"The meeting ran late. {sentence} {_STORM} he said."
+    q = only(text, _harbour_people(text))
+    assert (q.speaker, q.speaker_text) == ("Peter Kallas", "he")

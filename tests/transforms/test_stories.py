@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from transforms.stories import Story, containment, place, story_doc
+from transforms.stories import STRONG_SCORE, Story, containment, cosine, place, story_doc
 
 PUTIN = "PERSON:Vladimir Putin"
 ZHANG = "PERSON:Zhang Youxia"
@@ -64,6 +64,33 @@ def test_an_undated_article_joins_only_on_strong_evidence():
     story = {p.article_id: p.story_id for p in placements}
     assert story["a2"] == story["a1"]
     assert story["a3"] != story["a1"]
+
+
+SAME_PEOPLE_OTHER_EVENT = (
+    "Vladimir Putin awarded General Zhang Youxia a state medal for services to friendship, at a ceremony "
+    "honouring veterans of the air force and their families."
+)
+
+
+def test_an_undated_article_joins_when_text_and_entities_both_agree_and_its_evidence_is_kept():
+    first = doc("a1", WIRE, dt.date(2023, 11, 8), [PUTIN, ZHANG, RUSSIA, CHINA])
+    undated = doc("a2", OTHER_OUTLET, None, [PUTIN, ZHANG, CHINA])
+    placements, (story,) = place([first, undated], [])
+    joined = placements[1]
+    assert joined.story_id == placements[0].story_id
+    # what put it there: the stronger of the two agreements, their mean, and no date of its own
+    assert joined.evidence == "entities" and joined.score is not None and joined.score >= STRONG_SCORE
+    assert joined.published_on is None
+    assert (story.first, story.last) == (dt.date(2023, 11, 8), dt.date(2023, 11, 8))
+
+
+def test_an_undated_article_on_the_same_people_at_another_event_starts_its_own_story():
+    # Every entity is shared, so the mean alone would be strong; the text is not.
+    first = doc("a1", WIRE, dt.date(2023, 11, 8), [PUTIN, ZHANG, RUSSIA, CHINA])
+    other_event = doc("a2", SAME_PEOPLE_OTHER_EVENT, None, [PUTIN, ZHANG])
+    assert 0.5 * cosine(other_event, first) + 0.5 * 1.0 >= STRONG_SCORE
+    placements, _ = place([first, other_event], [])
+    assert placements[1].story_id != placements[0].story_id and placements[1].evidence == "new_story"
 
 
 def test_a_copy_joins_its_originals_story_and_wire_group():
