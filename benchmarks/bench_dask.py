@@ -25,7 +25,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from distributed import LocalCluster  # noqa: E402
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
-from flows.ingest import ingest, task_runner  # noqa: E402
+from flows.ingest import ingest  # noqa: E402
+from flows.stages import task_runner  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 
 

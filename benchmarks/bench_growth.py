@@ -226,7 +226,7 @@ def grow(db: Path, size: int) -> int:
             con.execute(f"CREATE TEMP TABLE base_{table} AS SELECT * FROM {table} WHERE {where}")
         for first in range(have, want, REPLICAS_AT_ONCE):
             replicate(con, first, min(first + REPLICAS_AT_ONCE, want))
-        if want > have:
+        if want > have or _underived(con):
             derive(con)
         w.update_search_index(None)
         (stored,) = w.con.execute("SELECT count(*) FROM articles").fetchone()
@@ -298,9 +298,16 @@ def replicate(con, first: int, last: int) -> None:  # type: ignore[no-untyped-de
     con.execute("COMMIT")
 
 
+def _underived(con) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the derived tables miss replicated articles (a build stopped before or during derive)."""
+    (counted,) = con.execute("SELECT count(DISTINCT article_id) FROM article_entity_days").fetchone()
+    (named,) = con.execute("SELECT count(DISTINCT article_id) FROM mentions").fetchone()
+    return counted < named
+
+
 def derive(con) -> None:  # type: ignore[no-untyped-def]
     """Recompute what the writer keeps up to date per batch, from the replicated rows (once per size)."""
-    from warehouse.aggregates import recut_ranges
+    from warehouse.aggregates import recount_pairs
     from warehouse.enrichment import STORIES_PER_BUCKET
 
     con.execute("BEGIN")
@@ -311,12 +318,8 @@ def derive(con) -> None:  # type: ignore[no-untyped-def]
                 " FROM mentions m JOIN articles a USING (article_id) GROUP BY ALL ORDER BY m.article_id")
     con.execute("DELETE FROM entity_day_counts")
     con.execute("INSERT INTO entity_day_counts SELECT entity_id, day, sum(mentions), count(*) FROM article_entity_days GROUP BY ALL ORDER BY day NULLS FIRST")
-    con.execute("DELETE FROM entity_pairs")
-    con.execute("DELETE FROM entity_pair_deltas")
     con.execute("SET preserve_insertion_order = true")  # the pairs go in sorted by entity, as ranges keep them
-    con.execute("INSERT INTO entity_pairs SELECT x.entity_id, y.entity_id, count(*) FROM article_entity_days x"
-                " JOIN article_entity_days y ON x.article_id = y.article_id AND x.entity_id <> y.entity_id GROUP BY ALL ORDER BY 1, 2")
-    recut_ranges(con)
+    recount_pairs(con)
     con.execute("SET preserve_insertion_order = false")
     # entity -> stories lists: the latest stories per entity and month (and undated), as placement
     # keeps them; a slice of the entities at a time, to stay inside memory.
@@ -374,9 +377,9 @@ def timed_run(db: Path, variant: str, out: Path) -> None:
             w.con.execute("CHECKPOINT")
             cpu[f"checkpoint after {name}"] = cpu.get(f"checkpoint after {name}", 0.0) + time.process_time() - c
 
-    # Written as the flow writes them: tasks cut as flows.ingest.task_size cuts a run for a
-    # 2-worker pool, grouped into writes of the batch size (flows.ingest.in_writes).
-    from flows.ingest import task_size
+    # Written as the flow writes them: tasks cut as flows.stages.task_size cuts a run for a
+    # 2-worker pool, grouped into writes of the batch size (flows.stages.in_writes).
+    from flows.stages import task_size
     from flows.settings import DEFAULT_BATCH_SIZE
 
     per_task = task_size(len(batch), DEFAULT_BATCH_SIZE, 2)

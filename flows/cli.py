@@ -123,8 +123,9 @@ def ingest(
     _set_log_level(quiet, verbose)
     use_project_prefect_home(Settings.from_env(db=db).db)
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
+    from flows.stages import task_runner
 
-    flow = ingest_module.ingest.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
+    flow = ingest_module.ingest.with_options(task_runner=task_runner(Settings.from_env(dask_address=dask)))
     try:
         summary = _run_with_progress(
             "ingest",
@@ -258,9 +259,9 @@ def enrich(
         raise typer.Exit(1)
     use_project_prefect_home(warehouse)
     from flows import enrich as enrich_module  # imports Prefect (after its home is chosen)
-    from flows import ingest as ingest_module
+    from flows.stages import task_runner
 
-    flow = enrich_module.enrich.with_options(task_runner=ingest_module.task_runner(Settings.from_env(dask_address=dask)))
+    flow = enrich_module.enrich.with_options(task_runner=task_runner(Settings.from_env(dask_address=dask)))
     summary = _run_with_progress(
         "enrich", quiet, lambda: flow(db=str(db) if db else None, everything=everything, batch_size=batch_size)
     )
@@ -272,7 +273,7 @@ def enrich(
 
 def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) -> LoadSummary:
     """Run a flow against the Prefect API, with a progress bar (documents, rate, time left) its inputs advance."""
-    from flows import ingest as ingest_module  # the flows report progress through it
+    from flows import stages  # the flows report progress through it
 
     if not debug:
         _console_logs_without_tracebacks()
@@ -299,7 +300,7 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
                 rate = worked / elapsed
                 bar.update(job, rate=f"{rate:.1f} docs/s", eta=f"{(total - done) / rate:.0f} s left" if total > done else "")
 
-        ingest_module.progress_listener = advance
+        stages.progress_listener = advance
         # Prefect turns SIGTERM into an exception for the run, marks it crashed, then sends the signal
         # again to the handler it found: this one, so the command ends with its line, not killed silently.
         previous = signal.signal(signal.SIGTERM, _terminated)
@@ -308,7 +309,7 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
                 return run()
         finally:
             signal.signal(signal.SIGTERM, previous)
-            ingest_module.progress_listener = None
+            stages.progress_listener = None
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -344,7 +345,8 @@ def run_failures(label: str) -> Iterator[None]:
     """A run that cannot go on ends with one line and a non-zero exit code (the traceback with --debug)."""
     from prefect.exceptions import TerminationSignal
 
-    from flows.ingest import SetupError, TooManyRejects
+    from flows.ingest import TooManyRejects
+    from flows.stages import SetupError
     from warehouse.lock import WriterLockBusy
 
     try:

@@ -22,7 +22,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
-from flows.ingest import (
+from flows.stages import (
     TASKS_PER_SLOT,
     extraction_slots,
     in_writes,

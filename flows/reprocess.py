@@ -21,7 +21,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.files import outlet_of
-from flows.ingest import (
+from flows.enrich import enrich_stage
+from flows.stages import (
     Progress,
     extraction_slots,
     index_articles,
@@ -115,7 +116,6 @@ def reprocess(
     `load`: only documents first stored by that load; `source`: only those whose path or URL
     starts with it; `since` (ISO date or 36h, 7d, 2w): only those stored since.
     """
-    from flows.enrich import enrich_stage  # flows.enrich builds on flows.ingest's tasks, as this module does
 
     settings = Settings.from_env(db=db, batch_size=batch_size, max_bytes=max_bytes)
     selection = Selection(all_documents, load, source_prefix(source), parse_since(since))

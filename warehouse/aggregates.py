@@ -161,7 +161,7 @@ def _fold_range(con: duckdb.DuckDBPyConnection, lo: str, hi: str | None) -> None
     con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
     con.execute(f"DELETE FROM entity_pair_deltas WHERE {in_range}", bounds)
     (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
-    pieces = _pieces(con, "folded") if rows > RANGE_ROWS else [(lo, rows)]
+    pieces = _pieces(con) if rows > RANGE_ROWS else [(lo, rows)]
     pieces[0] = (lo, pieces[0][1])
     con.execute("DELETE FROM entity_pair_ranges WHERE lo = $lo", {"lo": lo})
     con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(p) for p in pieces])
@@ -169,19 +169,53 @@ def _fold_range(con: duckdb.DuckDBPyConnection, lo: str, hi: str | None) -> None
 
 
 
-def recut_ranges(con: duckdb.DuckDBPyConnection) -> None:
-    """Cut the whole of entity_pairs into ranges afresh, for pairs loaded in bulk sorted by entity (a rebuild)."""
-    pieces = _pieces(con, "entity_pairs") or [("", 0)]
-    pieces[0] = ("", pieces[0][1])
+def recount_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Count every pair afresh from each article's entities (article_entity_days), a slice of entity ids at a time.
+
+    Replaces entity_pairs, its ranges and waiting changes. One statement over the whole archive
+    would hold every pair of every article at once (about 380M rows at a million articles, more
+    than the writer's memory cap); a slice holds about RANGE_ROWS pairs, and is written sorted,
+    as ranges keep their rows.
+    """
+    con.execute("DELETE FROM entity_pairs")
+    con.execute("DELETE FROM entity_pair_deltas")
     con.execute("DELETE FROM entity_pair_ranges")
-    con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(p) for p in pieces])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ranked AS SELECT article_id, entity_id FROM article_entity_days"
+        " QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY mentions DESC, entity_id) <= $cap",
+        {"cap": PAIR_ENTITIES},
+    )
+    # Slices cut between entities by the pairs they will have at most: each of an entity's
+    # articles gives it up to PAIR_ENTITIES - 1 partners.
+    starts = [lo for (lo,) in con.execute(
+        "WITH per_entity AS (SELECT entity_id, count(*) * ($cap - 1) AS n FROM ranked GROUP BY ALL),"
+        " numbered AS (SELECT entity_id, (sum(n) OVER (ORDER BY entity_id) - n) // $slice AS slice FROM per_entity)"
+        " SELECT min(entity_id) FROM numbered GROUP BY slice ORDER BY 1",
+        {"cap": PAIR_ENTITIES, "slice": RANGE_ROWS},
+    ).fetchall()]
+    ranges: list[tuple[str, int]] = []
+    for i, lo in enumerate(starts):
+        hi = starts[i + 1] if i + 1 < len(starts) else None
+        in_slice = "x.entity_id >= $lo" if hi is None else "x.entity_id >= $lo AND x.entity_id < $hi"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE folded AS SELECT x.entity_id, y.entity_id AS other_id, count(*) AS articles"
+            " FROM ranked x JOIN ranked y ON x.article_id = y.article_id AND x.entity_id <> y.entity_id"
+            f" WHERE {in_slice} GROUP BY ALL",
+            {"lo": lo} if hi is None else {"lo": lo, "hi": hi},
+        )
+        con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
+        (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
+        ranges += _pieces(con) if rows > RANGE_ROWS else [(lo, rows)]
+    con.execute("DROP TABLE IF EXISTS folded")
+    con.execute("DROP TABLE ranked")
+    ranges[:1] = [("", ranges[0][1])] if ranges else [("", 0)]
+    con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(r) for r in ranges])
 
 
-def _pieces(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, int]]:
-    """(first entity id, rows) of consecutive pieces of about half a range: cut between entities, each has room to grow."""
-    assert table in ("folded", "entity_pairs")  # our own tables: the name is not a value from input
+def _pieces(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(first entity id, rows) of consecutive pieces of the temporary table `folded`, about half a range each, cut between entities."""
     return con.execute(
-        f"WITH per_entity AS (SELECT entity_id, count(*) AS n FROM {table} GROUP BY ALL),"
+        "WITH per_entity AS (SELECT entity_id, count(*) AS n FROM folded GROUP BY ALL),"
         " numbered AS (SELECT entity_id, n, (sum(n) OVER (ORDER BY entity_id) - n) // $piece AS piece FROM per_entity)"
         " SELECT min(entity_id), sum(n)::BIGINT FROM numbered GROUP BY piece ORDER BY 1",
         {"piece": RANGE_ROWS // 2},

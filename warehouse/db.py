@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,7 @@ from transforms.dedup import Verdict, find_duplicates
 from transforms.enrich import Annotated
 from transforms.records import Article, NotModified, Processed, Rejection
 from warehouse import dedup_state, enrichment, loads, search_index, web_state
-from warehouse.aggregates import update_entity_aggregates
+from warehouse.aggregates import recount_pairs, update_entity_aggregates
 # Names other code imports from here: each lives with its tables' SQL now.
 from warehouse.loads import Selection, StoredDocument, article_columns, now
 from warehouse.web_state import FileState, WebRow, WebState
@@ -111,6 +111,10 @@ def _busy_message(target: Path, error: str, *, read_only: bool, wait: float) -> 
     )
 
 
+# Work a migration needs that its SQL cannot do within the memory cap, run after it in its transaction.
+AFTER_MIGRATION: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {22: recount_pairs}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply migrations not yet recorded in schema_migrations; return the names applied."""
     con.execute(
@@ -125,6 +129,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
+            if version in AFTER_MIGRATION:
+                AFTER_MIGRATION[version](con)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now()]
             )

@@ -13,7 +13,8 @@ from distributed import Client, LocalCluster, get_task_stream
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.ingest import SetupError, check_worker, ingest
+from flows.ingest import ingest
+from flows.stages import SetupError, check_worker
 from tests.conftest import EXAMPLES, REPO
 
 runner = CliRunner()

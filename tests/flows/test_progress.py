@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import ingest
+from flows import ingest, stages
 from flows.files import discover
 from tests.conftest import EXAMPLES
 
@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES
 def reports(monkeypatch) -> list[tuple[int, int]]:
     """What the progress bar is told: (inputs settled since the last report, inputs known)."""
     seen: list[tuple[int, int]] = []
-    monkeypatch.setattr(ingest, "progress_listener", lambda settled, total: seen.append((settled, total)))
+    monkeypatch.setattr(stages, "progress_listener", lambda settled, total: seen.append((settled, total)))
     return seen
 
 
@@ -26,11 +26,11 @@ def test_an_extraction_task_counts_every_document_of_its_batch_one_by_one(tmp_pa
 
 
 def test_progress_reports_what_the_counters_say_and_a_loaded_batch_settles_the_rest(tmp_path, reports):
-    progress = ingest.Progress()
+    progress = stages.Progress()
     progress.add(10, 2)  # 10 inputs found, 2 settled without work (unchanged)
     counter = progress.counter(str(tmp_path))
     progress.poll()  # the task has not started: nothing to report
-    with ingest.document_counter(counter) as done:
+    with stages.document_counter(counter) as done:
         done()
         done()
         done()
@@ -42,9 +42,9 @@ def test_progress_reports_what_the_counters_say_and_a_loaded_batch_settles_the_r
 
 
 def test_without_a_listener_no_counter_is_made(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "progress_listener", None)
-    progress = ingest.Progress()
+    monkeypatch.setattr(stages, "progress_listener", None)
+    progress = stages.Progress()
     assert progress.counter(str(tmp_path)) is None
-    with ingest.document_counter(None) as done:
+    with stages.document_counter(None) as done:
         done()
     assert list(tmp_path.iterdir()) == []

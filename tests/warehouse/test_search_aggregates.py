@@ -228,3 +228,22 @@ def test_pairs_are_counted_among_the_entities_an_article_names_most(con, monkeyp
     mention(con, "a1", "e3", 3)
     update_entity_aggregates(con, ["a1"], counted_before=["a1"])
     assert con.execute("SELECT name_a, name_b, articles FROM entity_cooccurrence").fetchall() == [("Ada Byrne", "Lisbon", 1)]
+
+
+def test_pairs_recounted_slice_by_slice_equal_the_counts_kept_batch_by_batch(con, monkeypatch):
+    monkeypatch.setattr(aggregates, "RANGE_ROWS", 4)  # slices of a few pairs: many slices, some cut in pieces
+    names = [f"x{i}" for i in range(9)]
+    for eid in names:
+        con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'ORG', NULL, 'L1')", [eid, eid.upper()])
+    for i in range(6):
+        article(con, f"c{i}", dt.date(2026, 3, 1 + i))
+        for eid in names[i : i + 4]:
+            mention(con, f"c{i}", eid)
+    update_entity_aggregates(con, [f"c{i}" for i in range(6)], counted_before=[])
+    kept = con.execute("SELECT * FROM entity_pairs ORDER BY ALL").fetchall()
+    aggregates.recount_pairs(con)
+    assert con.execute("SELECT * FROM entity_pairs ORDER BY ALL").fetchall() == kept
+    assert_views_match(con)
+    ranges = con.execute("SELECT lo, pairs, pending FROM entity_pair_ranges ORDER BY lo").fetchall()
+    assert ranges[0][0] == "" and len(ranges) > 2
+    assert sum(n for _, n, _ in ranges) == len(kept) and all(pending == 0 for *_, pending in ranges)

@@ -9,18 +9,6 @@ CREATE TABLE entity_pairs (
     articles  BIGINT NOT NULL
 );
 
--- Recounted from each article's entities (article_entity_days), with the cap the writer now
--- applies: the pairs among the 20 entities an article names most (warehouse/aggregates.py).
-INSERT INTO entity_pairs
-WITH ranked AS (
-    SELECT article_id, entity_id FROM article_entity_days
-    QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY mentions DESC, entity_id) <= 20
-)
-SELECT x.entity_id, y.entity_id, count(*)
-FROM ranked x JOIN ranked y ON x.article_id = y.article_id AND x.entity_id <> y.entity_id
-GROUP BY ALL
-ORDER BY 1, 2;
-
 -- The ranges: [lo, the next range's lo). The first starts at '' so every id has one.
 CREATE TABLE entity_pair_ranges (
     lo      VARCHAR NOT NULL,
@@ -28,16 +16,11 @@ CREATE TABLE entity_pair_ranges (
     pending BIGINT NOT NULL
 );
 
-INSERT INTO entity_pair_ranges
-WITH per_entity AS (
-    SELECT entity_id, count(*) AS n FROM entity_pairs GROUP BY ALL
-), numbered AS (
-    SELECT entity_id, n, (sum(n) OVER (ORDER BY entity_id) - n) // 500000 AS piece FROM per_entity
-), pieces AS (
-    SELECT min(entity_id) AS lo, sum(n) AS pairs FROM numbered GROUP BY piece
-)
-SELECT CASE WHEN lo = (SELECT min(lo) FROM pieces) THEN '' ELSE lo END, pairs, 0 FROM pieces
-UNION ALL SELECT '', 0, 0 WHERE NOT EXISTS (SELECT 1 FROM pieces);
+-- The pairs are recounted from each article's entities (article_entity_days) by
+-- warehouse.aggregates.recount_pairs, which warehouse/db.py runs right after this migration, in
+-- its transaction: slice by slice, in bounded memory, with the cap the writer now applies (the
+-- 20 entities an article names most), which this file's SQL alone could not do within the
+-- writer's memory cap on a large warehouse.
 
 DROP VIEW entity_cooccurrence;
 DROP TABLE entity_pair_counts;
