@@ -2,8 +2,8 @@
 pool or cluster, how batches travel through the spool, progress for the CLI, the index and report
 tasks, and load ids.
 
-flows/ingest.py, flows/enrich.py and flows/reprocess.py each build their stages from these; none
-of them imports another's module for them.
+flows/ingest.py, flows/enrich.py and flows/reprocess.py each build their stages from these;
+ingest and reprocess also run flows/enrich.py's enrich stage, and no other flow imports flows/ingest.py.
 """
 
 from __future__ import annotations

@@ -232,6 +232,7 @@ def test_pairs_are_counted_among_the_entities_an_article_names_most(con, monkeyp
 
 def test_pairs_recounted_slice_by_slice_equal_the_counts_kept_batch_by_batch(con, monkeypatch):
     monkeypatch.setattr(aggregates, "RANGE_ROWS", 4)  # slices of a few pairs: many slices, some cut in pieces
+    monkeypatch.setattr(aggregates, "RECOUNT_SLICE", 8)
     names = [f"x{i}" for i in range(9)]
     for eid in names:
         con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'ORG', NULL, 'L1')", [eid, eid.upper()])
