@@ -44,6 +44,9 @@ class PageEvidence:
     jsonld: tuple[dict, ...] = ()  # every typed JSON-LD object, flattened
     canonical: str | None = None
     h1: tuple[str, ...] = ()
+    # each h1's text up to where an element inside it starts ("Headline" of "Headline<small>
+    # Subtitle</small>"): a declared title ending there is the headline without the rest
+    h1_leads: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
     printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
     # dates the markup gives machines: <time datetime>, title/data-utime attributes of date
@@ -84,13 +87,15 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             canonical = link.get("href").strip()
             break
-    h1 = tuple(filter(None, (_headline_text(h) for h in _limit(tree.iter("h1"), _MAX_HEADINGS))))
+    h1_elements = list(_limit(tree.iter("h1"), _MAX_HEADINGS))
+    h1 = tuple(filter(None, (_headline_text(h) for h in h1_elements)))
     return PageEvidence(
         title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
         meta=meta,
         jsonld=tuple(_jsonld_nodes(tree)),
         canonical=canonical,
         h1=h1,
+        h1_leads=tuple(lead for h in h1_elements for lead in _leads(h)),
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
         marked_dates=tuple(_marked_dates(tree)),
@@ -195,6 +200,23 @@ def _headline_text(h1: HtmlElement) -> str:
         parts += [child.tail or ""] if hidden else [_heading_text(child), child.tail or ""]
     rest = _clean(" ".join(parts)).lstrip(":|–—- ")
     return rest if len(rest.split()) >= 2 else _heading_text(h1)
+
+
+def _leads(h1: HtmlElement) -> Iterator[str]:
+    """The h1's text before each element nested in it starts, when that is at least two words."""
+    pieces: list[str] = []
+
+    def walk(elem: HtmlElement) -> Iterator[str]:
+        pieces.append(elem.text or "")
+        for child in elem:
+            if isinstance(child.tag, str) and child.tag not in ("style", "script"):
+                lead = _clean("".join(pieces))
+                if len(lead.split()) >= 2:
+                    yield lead
+                yield from walk(child)
+            pieces.append(child.tail or "")
+
+    yield from walk(h1)
 
 
 def _heading_text(elem: HtmlElement) -> str:
@@ -528,8 +550,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         _named({"name": article.get("headline")}) if article else None,
         ev.first("twitter:title", "parsely-title", "sailthru.title", "dc.title", "title", "headline"),
     ]
-    declared = [strip_site_affixes(t, site) for t in declared if t]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
+    declared = [_uncut(strip_site_affixes(t, site), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
     headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
@@ -539,6 +561,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     for source in sources:
         for heading in headings:
             shared = _overlap(heading, source)
+            if shared == heading and (lead := _lead_declared(ev, source)):
+                return lead  # the h1 adds a subtitle, a byline or a hidden site name to it
             if shared:
                 return shared
     # Nothing agrees. A lone h1 is usually the headline (<title> and og:title are often
@@ -553,6 +577,21 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     if segments:
         return segments[0]
     return strip_site_affixes(fallback, site) if fallback else None
+
+
+def _uncut(declared: str, title_tag: str | None) -> str:
+    """The <title> when a meta title is cut where the <title> goes on with a quote: an unescaped
+    '"' in content="… "quoted word"" ends the attribute early."""
+    if title_tag and len(title_tag) > len(declared) and title_tag.startswith(declared):
+        if title_tag[len(declared):].lstrip()[:1] == '"':
+            return title_tag
+    return declared
+
+
+def _lead_declared(ev: PageEvidence, declared: str) -> str | None:
+    """The start of an h1, up to an element nested in it, that spells the declared title."""
+    key = name_key(declared)
+    return next((lead for lead in ev.h1_leads if name_key(lead) == key), None)
 
 
 # Segments CMSs put in <title> that never are the headline.
