@@ -73,10 +73,10 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
     """Collect title, meta tags, JSON-LD, canonical link, h1 and byline texts from a page."""
     meta: dict[str, list[str]] = {}
     for elem in tree.iter("meta"):
-        key = elem.get("property") or elem.get("name") or elem.get("itemprop")
+        key = (elem.get("property") or elem.get("name") or elem.get("itemprop") or "").strip().lower()
         value = elem.get("content") or elem.get("datetime")
-        if key and value:
-            meta.setdefault(key.strip().lower(), []).append(_clean(value))
+        if key and value and not (key == "author" and _of_nested_item(elem)):
+            meta.setdefault(key, []).append(_clean(value))
     # the head's <title> first: an SVG icon in the body has one too; but broken markup can
     # push the real one out of <head>
     title_elem = tree.find(".//head//title")
@@ -100,6 +100,15 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         printed_bylines=tuple(_printed_bylines(html)),
         marked_dates=tuple(_marked_dates(tree)),
     )
+
+
+def _of_nested_item(meta_elem: HtmlElement) -> bool:
+    """True for a microdata <meta itemprop> describing an item inside another one: a cited
+    work's author in a reference list (itemprop="citation"), a comment, a review."""
+    if meta_elem.get("property") or meta_elem.get("name") or not meta_elem.get("itemprop"):
+        return False
+    scope = next((a for a in meta_elem.iterancestors() if a.get("itemscope") is not None), None)
+    return scope is not None and scope.get("itemprop") is not None
 
 
 # Elements made to hold a date whose machine-readable value sits in an attribute: <time
@@ -161,10 +170,12 @@ _CAPITAL_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\.?\s+){1,3}[A-ZÀ-ÖØ-Þ][\w'�
 # A credit printed in the page: "Von Anna Muster", "<b>Text:</b> Anna Muster", "Ein Artikel von
 # <strong>Anna Muster</strong>"; the name may sit in its own tags after the label.
 _PRINTED_BYLINE = re.compile(
-    r">[\s|•·]*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
-    r"|Beitrag von|Text:|Autor:|Autorin:|Autoren|Author:|Von:|Redaktion:)"
+    r">(?:[\s|•·–-]|&nbsp;)*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
+    # a label's colon may follow a space, as French writes it ("Auteur : Anna Muster")
+    r"|Beitrag von|Autoren|(?:Text|Autor|Autorin|Author|Auteur|Von|Redaktion)(?:\s|&nbsp;)?:)"
     r"(?:\s|&nbsp;)*(?:<[^<>]{0,300}>\s*){0,4}"
-    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/)"
+    # the name ends at a tag, a separator or a role in brackets ("Anna Muster (Pressesprecherin)")
+    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/|\()"
 )
 
 
@@ -762,8 +773,17 @@ def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
             if types & _ORGANIZATION_TYPES and "Person" not in types:
                 continue
             if name := _named(item):
-                people.append(name)
+                people.append(_named_in_bio(name, item.get("description")))
     return people
+
+
+def _named_in_bio(name: str, bio: object) -> str:
+    """A one-word author name as the author's own bio spells it out: Yoast's Person node
+    {"name": "Mara", "description": "Mara Quellbrunn writes about …"}."""
+    if " " in name or not isinstance(bio, str):
+        return name
+    match = re.match(rf"{re.escape(name)}(\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)\b", bio.strip())
+    return name + match[1] if match else name
 
 
 # A credit naming a wire service by its kind: "Meridian Wire", "Presseagentur Nord".
@@ -832,6 +852,10 @@ def _spells_out(username: str, full: str) -> bool:
     if " " in username.strip() or len(full.split()) > 4:
         return False
     if _folded_key(username) == _folded_key(full):  # "arianschlichenmayer", "edilson.la.rosa"
+        return True
+    # "DT" for "Donald Townsend": a writer's initials, unless they are an agency's code ("AP")
+    initials = "".join(word[0] for word in full.split() if word[0].isalpha())
+    if 2 <= len(username) <= 3 and username == initials.upper() and not _NOT_A_NAME_PIECE.match(username.lower()):
         return True
     # "christian.stadtfeld", "gabor_munier" for "Christian P. Stadtfeld", "Gàbor Muniér"
     pieces = [_folded_key(p) for p in re.split(r"[._-]+", username) if p]
