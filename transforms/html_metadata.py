@@ -44,6 +44,9 @@ class PageEvidence:
     jsonld: tuple[dict, ...] = ()  # every typed JSON-LD object, flattened
     canonical: str | None = None
     h1: tuple[str, ...] = ()
+    # each h1's text up to where an element inside it starts ("Headline" of "Headline<small>
+    # Subtitle</small>"): a declared title ending there is the headline without the rest
+    h1_leads: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
     printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
     # dates the markup gives machines: <time datetime>, title/data-utime attributes of date
@@ -70,10 +73,10 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
     """Collect title, meta tags, JSON-LD, canonical link, h1 and byline texts from a page."""
     meta: dict[str, list[str]] = {}
     for elem in tree.iter("meta"):
-        key = elem.get("property") or elem.get("name") or elem.get("itemprop")
+        key = (elem.get("property") or elem.get("name") or elem.get("itemprop") or "").strip().lower()
         value = elem.get("content") or elem.get("datetime")
-        if key and value:
-            meta.setdefault(key.strip().lower(), []).append(_clean(value))
+        if key and value and not (key == "author" and _of_nested_item(elem)):
+            meta.setdefault(key, []).append(_clean(value))
     # the head's <title> first: an SVG icon in the body has one too; but broken markup can
     # push the real one out of <head>
     title_elem = tree.find(".//head//title")
@@ -84,17 +87,28 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
             canonical = link.get("href").strip()
             break
-    h1 = tuple(filter(None, (_headline_text(h) for h in _limit(tree.iter("h1"), _MAX_HEADINGS))))
+    h1_elements = list(_limit(tree.iter("h1"), _MAX_HEADINGS))
+    h1 = tuple(filter(None, (_headline_text(h) for h in h1_elements)))
     return PageEvidence(
         title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
         meta=meta,
         jsonld=tuple(_jsonld_nodes(tree)),
         canonical=canonical,
         h1=h1,
+        h1_leads=tuple(lead for h in h1_elements for lead in _leads(h)),
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
         marked_dates=tuple(_marked_dates(tree)),
     )
+
+
+def _of_nested_item(meta_elem: HtmlElement) -> bool:
+    """True for a microdata <meta itemprop> describing an item inside another one: a cited
+    work's author in a reference list (itemprop="citation"), a comment, a review."""
+    if meta_elem.get("property") or meta_elem.get("name") or not meta_elem.get("itemprop"):
+        return False
+    scope = next((a for a in meta_elem.iterancestors() if a.get("itemscope") is not None), None)
+    return scope is not None and scope.get("itemprop") is not None
 
 
 # Elements made to hold a date whose machine-readable value sits in an attribute: <time
@@ -156,10 +170,12 @@ _CAPITAL_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\.?\s+){1,3}[A-ZÀ-ÖØ-Þ][\w'�
 # A credit printed in the page: "Von Anna Muster", "<b>Text:</b> Anna Muster", "Ein Artikel von
 # <strong>Anna Muster</strong>"; the name may sit in its own tags after the label.
 _PRINTED_BYLINE = re.compile(
-    r">[\s|•·]*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
-    r"|Beitrag von|Text:|Autor:|Autorin:|Autoren|Author:|Von:|Redaktion:)"
+    r">(?:[\s|•·–-]|&nbsp;)*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
+    # a label's colon may follow a space, as French writes it ("Auteur : Anna Muster")
+    r"|Beitrag von|Autoren|(?:Text|Autor|Autorin|Author|Auteur|Von|Redaktion)(?:\s|&nbsp;)?:)"
     r"(?:\s|&nbsp;)*(?:<[^<>]{0,300}>\s*){0,4}"
-    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/)"
+    # the name ends at a tag, a separator or a role in brackets ("Anna Muster (Pressesprecherin)")
+    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/|\()"
 )
 
 
@@ -195,6 +211,23 @@ def _headline_text(h1: HtmlElement) -> str:
         parts += [child.tail or ""] if hidden else [_heading_text(child), child.tail or ""]
     rest = _clean(" ".join(parts)).lstrip(":|–—- ")
     return rest if len(rest.split()) >= 2 else _heading_text(h1)
+
+
+def _leads(h1: HtmlElement) -> Iterator[str]:
+    """The h1's text before each element nested in it starts, when that is at least two words."""
+    pieces: list[str] = []
+
+    def walk(elem: HtmlElement) -> Iterator[str]:
+        pieces.append(elem.text or "")
+        for child in elem:
+            if isinstance(child.tag, str) and child.tag not in ("style", "script"):
+                lead = _clean("".join(pieces))
+                if len(lead.split()) >= 2:
+                    yield lead
+                yield from walk(child)
+            pieces.append(child.tail or "")
+
+    yield from walk(h1)
 
 
 def _heading_text(elem: HtmlElement) -> str:
@@ -528,8 +561,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         _named({"name": article.get("headline")}) if article else None,
         ev.first("twitter:title", "parsely-title", "sailthru.title", "dc.title", "title", "headline"),
     ]
-    declared = [strip_site_affixes(t, site) for t in declared if t]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
+    declared = [_uncut(strip_site_affixes(t, site), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
     headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
@@ -539,6 +572,8 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     for source in sources:
         for heading in headings:
             shared = _overlap(heading, source)
+            if shared == heading and (lead := _lead_declared(ev, source)):
+                return lead  # the h1 adds a subtitle, a byline or a hidden site name to it
             if shared:
                 return shared
     # Nothing agrees. A lone h1 is usually the headline (<title> and og:title are often
@@ -553,6 +588,21 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     if segments:
         return segments[0]
     return strip_site_affixes(fallback, site) if fallback else None
+
+
+def _uncut(declared: str, title_tag: str | None) -> str:
+    """The <title> when a meta title is cut where the <title> goes on with a quote: an unescaped
+    '"' in content="… "quoted word"" ends the attribute early."""
+    if title_tag and len(title_tag) > len(declared) and title_tag.startswith(declared):
+        if title_tag[len(declared):].lstrip()[:1] == '"':
+            return title_tag
+    return declared
+
+
+def _lead_declared(ev: PageEvidence, declared: str) -> str | None:
+    """The start of an h1, up to an element nested in it, that spells the declared title."""
+    key = name_key(declared)
+    return next((lead for lead in ev.h1_leads if name_key(lead) == key), None)
 
 
 # Segments CMSs put in <title> that never are the headline.
@@ -723,8 +773,17 @@ def _jsonld_people(value: object, ev: PageEvidence) -> list[str]:
             if types & _ORGANIZATION_TYPES and "Person" not in types:
                 continue
             if name := _named(item):
-                people.append(name)
+                people.append(_named_in_bio(name, item.get("description")))
     return people
+
+
+def _named_in_bio(name: str, bio: object) -> str:
+    """A one-word author name as the author's own bio spells it out: Yoast's Person node
+    {"name": "Mara", "description": "Mara Quellbrunn writes about …"}."""
+    if " " in name or not isinstance(bio, str):
+        return name
+    match = re.match(rf"{re.escape(name)}(\s+[A-ZÀ-ÖØ-Þ][\w'’-]+)\b", bio.strip())
+    return name + match[1] if match else name
 
 
 # A credit naming a wire service by its kind: "Meridian Wire", "Presseagentur Nord".
@@ -793,6 +852,10 @@ def _spells_out(username: str, full: str) -> bool:
     if " " in username.strip() or len(full.split()) > 4:
         return False
     if _folded_key(username) == _folded_key(full):  # "arianschlichenmayer", "edilson.la.rosa"
+        return True
+    # "DT" for "Donald Townsend": a writer's initials, unless they are an agency's code ("AP")
+    initials = "".join(word[0] for word in full.split() if word[0].isalpha())
+    if 2 <= len(username) <= 3 and username == initials.upper() and not _NOT_A_NAME_PIECE.match(username.lower()):
         return True
     # "christian.stadtfeld", "gabor_munier" for "Christian P. Stadtfeld", "Gàbor Muniér"
     pieces = [_folded_key(p) for p in re.split(r"[._-]+", username) if p]

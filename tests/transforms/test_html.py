@@ -410,3 +410,22 @@ def test_a_first_paragraph_of_date_and_byline_is_not_article_text() -> None:
     # a byline line naming someone else is left for the other rules
     other = "By Tom Reed\n\nThe kiosk library opened on Monday."
     assert _without_byline_line(other, ["Ann Lee"]) == other
+
+
+def test_an_h1_adding_a_subtitle_or_a_byline_in_its_own_element_gives_the_declared_headline():
+    head = '<meta property="og:title" content="Storm damages harbour piers">'
+    subtitle = "Storm damages harbour piers <small>Repairs will take most of the spring</small>"
+    assert article(page(head=head, h1=subtitle)).title == "Storm damages harbour piers"
+    byline = "Storm damages harbour piers <h4 class='author'>Posted by Coast News on 5 March</h4>"
+    assert article(page(head=head, h1=byline)).title == "Storm damages harbour piers"
+    hidden = "Storm damages harbour piers<span class='element-invisible'> | Coast Blog</span>"
+    assert article(page(head=head, h1=hidden)).title == "Storm damages harbour piers"
+    # the same words run on in the h1's own text: the h1 is the fuller headline
+    longer = "Storm damages harbour piers and floods the promenade"
+    assert article(page(head=head, h1=longer)).title == longer
+
+
+def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_full_title():
+    head = '<meta property="og:title" content="Mayor calls the repairs "urgent"">'
+    result = article(page(head=head, title='Mayor calls the repairs "urgent"', h1=None))
+    assert result.title == 'Mayor calls the repairs "urgent"'

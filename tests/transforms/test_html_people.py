@@ -103,3 +103,39 @@ def test_a_themes_credit_is_no_author_and_json_ld_entities_are_decoded():
     assert article(page(head=head, byline=byline)).authors == ("Ben Beispiel",)
     jsonld = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jos&eacute; Mar&iacute;a Ruiz"}}
     assert article(page(jsonld=jsonld)).authors == ("José María Ruiz",)
+
+
+def test_a_printed_credit_label_may_have_a_space_before_its_colon_and_a_role_after_the_name():
+    byline = "<p>Auteur : Mara Quellbrunn </p>"
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+    byline = "<div>05.03.2024 <span>-&nbsp;Redaktion: Mara Quellbrunn (Pressesprecherin)</span></div>"
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+
+
+def test_a_first_name_credit_takes_the_surname_its_own_json_ld_bio_gives():
+    person = {"@type": "Person", "name": "Mara", "description": "Mara Quellbrunn sails and writes about harbours."}
+    jsonld = {"@type": "BlogPosting", "headline": "Storm damages harbour piers", "author": person}
+    assert article(page(jsonld=jsonld)).authors == ("Mara Quellbrunn",)
+    # a bio that does not open with the name leaves the credit as signed
+    person["description"] = "Sailor and writer. Mara Quellbrunn lives in Kiel."
+    assert article(page(jsonld=jsonld)).authors == ("Mara",)
+
+
+def test_initials_credit_gives_way_to_the_full_name_they_stand_for():
+    byline = '<span class="author">by MQ</span><p>By Mara Quellbrunn</p>'
+    assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
+    # initials that do not fit the printed name stay
+    byline = '<span class="author">by BB</span><p>By Mara Quellbrunn</p>'
+    assert article(page(byline=byline)).authors == ("BB",)
+
+
+def test_the_authors_of_works_the_article_cites_are_not_its_authors():
+    head = '<meta name="citation_author" content="Mara Quellbrunn">'
+    reference = ('<ol><li itemprop="citation" itemscope itemtype="http://schema.org/ScholarlyArticle">'
+                 '<meta itemprop="author" content="Ben Beispiel, Carla Muster">Beispiel B. Tides. 1999.</li></ol>')
+    body = (*BODY, "References")
+    result = article(page(head=head, body=body).replace("</article>", reference + "</article>"))
+    assert result.authors == ("Mara Quellbrunn",)
+    # the article's own microdata author still counts
+    own = '<div itemscope itemtype="http://schema.org/Article"><meta itemprop="author" content="Mara Quellbrunn"></div>'
+    assert article(page(byline=own)).authors == ("Mara Quellbrunn",)
