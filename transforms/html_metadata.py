@@ -1171,6 +1171,16 @@ _BLOCK_TAG = re.compile(r"<(?:br|p|div|li|td|h\d)\b[^>]*>|</(?:p|div|li|td|h\d)>
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
 _BEFORE_HEADLINE, _AFTER_HEADLINE = 2000, 4000
+# A page without an <h1> (older layouts, press portals) heads its article with a lower heading.
+_HEADLINE_TAGS = (re.compile(r"<h1\b", re.IGNORECASE), re.compile(r"<h[2-4]\b", re.IGNORECASE))
+
+
+def _headline_starts(html: str) -> list[int]:
+    """Offsets of the page's first three <h1>s, else of its first three h2-h4 headings."""
+    for tag in _HEADLINE_TAGS:
+        if starts := [m.start() for m in _limit(tag.finditer(html), 3)]:
+            return starts
+    return []
 
 
 def printed_as_dateline(date: dt.date, html: str) -> bool:
@@ -1181,7 +1191,7 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
     "last changed" or a date the text talks about: on the devset such days were the labelled
     date on only about a third of the pages where they were the only evidence.
     """
-    headlines = [m.start() for m in _limit(re.finditer(r"<h1\b", html, re.IGNORECASE), 3)]
+    headlines = _headline_starts(html)
     for start in _printed_starts(date, html):
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
         if _PUBLISHED_ON.search(before):

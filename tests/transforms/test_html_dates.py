@@ -200,3 +200,12 @@ def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence(
     # shown as an update, it is not the date the page shows as its own
     byline = "<p class='date'>Updated 5 March 2024</p>"
     assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+
+
+def test_a_page_without_an_h1_has_its_dateline_near_its_first_lower_heading():
+    filler = "<p>Navigation and other links.</p>" * 200
+    html = f"<html><body>{filler}<div style='float:right'>5 March 2024</div><h2>Storm damages harbour piers</h2></body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    # with an <h1> elsewhere on the page, the h2 is a section heading, not the headline
+    html = html.replace("<body>", "<body><h1>Coast News</h1>")
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
