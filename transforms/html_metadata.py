@@ -1252,12 +1252,16 @@ def choose_date(
             return shown
     if zone == "utc" and best.precision == "day":
         # A UTC stamp moves late-evening/early-morning stories to the neighbouring day; a
-        # local timestamp or URL day one day away is the day the page was published, and so
-        # is a neighbouring day the page prints at its dateline when it does not print this one.
+        # local timestamp or URL day one day away is the day the page was published (unless
+        # the page shows the UTC day at its dateline and not that one: readers see the day
+        # shown), and so is a neighbouring day the page prints at its dateline when it does
+        # not print this one.
+        shown = printed_as_dateline(best.value, html)
         for other, other_zone in candidates[1:]:
             if other_zone == "local" and other.precision == "day" and abs((other.value - best.value).days) == 1:
-                return other
-        if not printed_as_dateline(best.value, html):
+                if not shown or printed_as_dateline(other.value, html):
+                    return other
+        if not shown:
             for step in (-1, 1):
                 neighbour = best.value + dt.timedelta(days=step)
                 if printed_as_dateline(neighbour, html):

@@ -202,6 +202,19 @@ def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence(
     assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
 
 
+def test_a_utc_day_the_page_prints_at_its_dateline_stays_despite_a_local_stamp_a_day_before():
+    # 02:00 UTC on 5 March is the evening of 4 March in New York, where the JSON-LD is stamped;
+    # the page shows 5 March, the day its readers see
+    jsonld = {"@type": "NewsArticle", "datePublished": "2024-03-04T21:00:00-05:00"}
+    head = '<meta property="article:published_time" content="2024-03-05T02:00:00Z">'
+    byline = "<p class='date'>5 March 2024</p>"
+    assert article(page(head=head, jsonld=jsonld, byline=byline)).published.value == dt.date(2024, 3, 5)
+    # printed nowhere, or printed beside the local day, the UTC day gives way to the local stamp's
+    assert article(page(head=head, jsonld=jsonld)).published.value == dt.date(2024, 3, 4)
+    both = "<p class='date'>4 March 2024</p><p class='date'>5 March 2024</p>"
+    assert article(page(head=head, jsonld=jsonld, byline=both)).published.value == dt.date(2024, 3, 4)
+
+
 def test_a_page_without_an_h1_has_its_dateline_near_its_first_lower_heading():
     filler = "<p>Navigation and other links.</p>" * 200
     html = f"<html><body>{filler}<div style='float:right'>5 March 2024</div><h2>Storm damages harbour piers</h2></body></html>"
