@@ -1113,17 +1113,22 @@ def _printed_days(date: dt.date, html: str) -> Iterator[int]:
             at = html.find(anchor, at + len(anchor))
 
 
-# Words that make a printed date something other than the publication date.
+# Words that make a printed date something other than the publication date: a revision ...
+_REVISION_CUE = re.compile(
+    r"\b(?:aktualisiert|updated|modified|geändert|änderung|stand|letzte|last)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+# ... or an access, cookie, review, validity, event or comment date.
 _NOT_PUBLISHED_CUE = re.compile(
-    r"\b(?:zugriff|abgerufen|accessed|retrieved|aktualisiert|updated|modified|geändert|änderung"
-    r"|stand|cookie|bewertung|review|bis|until|expires|gültig|valid|letzte|last|start|ende"
-    r"|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    r"\b(?:zugriff|abgerufen|accessed|retrieved|cookie|bewertung|review|bis|until|expires|gültig|valid"
+    r"|start|ende|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
     re.IGNORECASE,
 )
 
 
-def _printed_starts(date: dt.date, html: str) -> Iterator[int]:
-    """Offsets where the page shows this exact day as text, not as a modified/access/comment date.
+def _printed_starts(date: dt.date, html: str, *, revisions: bool = False) -> Iterator[int]:
+    """Offsets where the page shows this exact day as text, not as an access/comment date nor,
+    unless revisions=True, as a modified date.
 
     Dates inside tags (attributes, file names), scripts and HTML comments do not count:
     there htmldate finds cache stamps, token expiries and image names.
@@ -1136,7 +1141,7 @@ def _printed_starts(date: dt.date, html: str) -> Iterator[int]:
         if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
             continue
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
-        if _NOT_PUBLISHED_CUE.search(before):
+        if _NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)):
             continue
         yield start
 
@@ -1183,8 +1188,9 @@ def _headline_starts(html: str) -> list[int]:
     return []
 
 
-def printed_as_dateline(date: dt.date, html: str) -> bool:
-    """True if the page prints this day where an article shows its date.
+def printed_as_dateline(date: dt.date, html: str, *, revisions: bool = False) -> bool:
+    """True if the page prints this day where an article shows its date (revisions=True: also
+    as the "last updated"/"Stand:" day near its headline).
 
     That is inside a date-ish element (the last three tags opened before it) or near a
     headline. Elsewhere a day is a comment, a review, a teaser for another page, a footer's
@@ -1192,7 +1198,7 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
     date on only about a third of the pages where they were the only evidence.
     """
     headlines = _headline_starts(html)
-    for start in _printed_starts(date, html):
+    for start in _printed_starts(date, html, revisions=revisions):
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
         if _PUBLISHED_ON.search(before):
             return True
@@ -1204,6 +1210,8 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
             continue
         if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
             return True
+        if revisions and _REVISION_CUE.search(re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])):
+            continue  # away from the headline, a "last updated" is the site's stamp on every page
         if any(_DATE_ELEMENT.match(tag) for tag in tags):
             return True
     return False
@@ -1220,9 +1228,9 @@ def choose_date(
 
     JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
     htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
-    exact day as text where articles show their date (`printed_as_dateline`): it fills a
-    year-only or month-only find with "-01-01"/"-01" and scans text for any date at all, so
-    pages without a date would otherwise get one.
+    exact day as text where articles show their date, or as its revision day near its headline
+    (`printed_as_dateline`): it fills a year-only or month-only find with "-01-01"/"-01" and
+    scans text for any date at all, so pages without a date would otherwise get one.
     """
     declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
@@ -1240,7 +1248,8 @@ def choose_date(
         except ValueError:
             found_day = None
         if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
-            if printed_as_dateline(found_day, html):
+            # a page that shows under its headline only when it was last revised is dated by that day
+            if printed_as_dateline(found_day, html, revisions=True):
                 candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
     if not candidates and (found := script_date(html, today)):
         candidates.append(found)

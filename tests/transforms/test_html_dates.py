@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from trafilatura import load_html
 
 from tests.transforms.test_html import TODAY, article, doc, page
 from transforms import html_metadata as meta
@@ -222,3 +223,16 @@ def test_a_page_without_an_h1_has_its_dateline_near_its_first_lower_heading():
     # with an <h1> elsewhere on the page, the h2 is a section heading, not the headline
     html = html.replace("<body>", "<body><h1>Coast News</h1>")
     assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_htmldate_finding_the_revision_day_a_page_shows_under_its_headline_is_a_last_resort():
+    # the page's only date is the "Stand:" (as of) line under its headline
+    html = page(byline="<p class='meta'>Stand: 5. März 2024</p>")
+    ev = meta.read_evidence(load_html(html), html)
+    found = meta.choose_date(ev, None, "2024-03-05", html, TODAY)
+    assert found == PublicationDate(dt.date(2024, 3, 5), "htmldate", confidence="low")
+    # a "last updated" stamp in a footer far from the headline is the site's, not the page's
+    footer = "<p>Filler words for the reader.</p>" * 200 + "<p class='lastupdated'>Last updated: 5 March 2024</p>"
+    html = page().replace("<footer>", f"<footer>{footer}")
+    ev = meta.read_evidence(load_html(html), html)
+    assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
