@@ -1176,17 +1176,22 @@ def _printed_days(date: dt.date, html: str) -> Iterator[int]:
             at = html.find(anchor, at + len(anchor))
 
 
-# Words that make a printed date something other than the publication date.
+# Words that make a printed date something other than the publication date: a revision ...
+_REVISION_CUE = re.compile(
+    r"\b(?:aktualisiert|updated|modified|geändert|änderung|stand|letzte|last)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+# ... or an access, cookie, review, validity, event or comment date.
 _NOT_PUBLISHED_CUE = re.compile(
-    r"\b(?:zugriff|abgerufen|accessed|retrieved|aktualisiert|updated|modified|geändert|änderung"
-    r"|stand|cookie|bewertung|review|bis|until|expires|gültig|valid|letzte|last|start|ende"
-    r"|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    r"\b(?:zugriff|abgerufen|accessed|retrieved|cookie|bewertung|review|bis|until|expires|gültig|valid"
+    r"|start|ende|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
     re.IGNORECASE,
 )
 
 
-def _printed_starts(date: dt.date, html: str) -> Iterator[int]:
-    """Offsets where the page shows this exact day as text, not as a modified/access/comment date.
+def _printed_starts(date: dt.date, html: str, *, revisions: bool = False) -> Iterator[int]:
+    """Offsets where the page shows this exact day as text, not as an access/comment date nor,
+    unless revisions=True, as a modified date.
 
     Dates inside tags (attributes, file names), scripts and HTML comments do not count:
     there htmldate finds cache stamps, token expiries and image names.
@@ -1199,7 +1204,7 @@ def _printed_starts(date: dt.date, html: str) -> Iterator[int]:
         if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
             continue
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
-        if _NOT_PUBLISHED_CUE.search(before):
+        if _NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)):
             continue
         yield start
 
@@ -1234,18 +1239,29 @@ _BLOCK_TAG = re.compile(r"<(?:br|p|div|li|td|h\d)\b[^>]*>|</(?:p|div|li|td|h\d)>
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
 _BEFORE_HEADLINE, _AFTER_HEADLINE = 2000, 4000
+# A page without an <h1> (older layouts, press portals) heads its article with a lower heading.
+_HEADLINE_TAGS = (re.compile(r"<h1\b", re.IGNORECASE), re.compile(r"<h[2-4]\b", re.IGNORECASE))
 
 
-def printed_as_dateline(date: dt.date, html: str) -> bool:
-    """True if the page prints this day where an article shows its date.
+def _headline_starts(html: str) -> list[int]:
+    """Offsets of the page's first three <h1>s, else of its first three h2-h4 headings."""
+    for tag in _HEADLINE_TAGS:
+        if starts := [m.start() for m in _limit(tag.finditer(html), 3)]:
+            return starts
+    return []
+
+
+def printed_as_dateline(date: dt.date, html: str, *, revisions: bool = False) -> bool:
+    """True if the page prints this day where an article shows its date (revisions=True: also
+    as the "last updated"/"Stand:" day near its headline).
 
     That is inside a date-ish element (the last three tags opened before it) or near a
     headline. Elsewhere a day is a comment, a review, a teaser for another page, a footer's
     "last changed" or a date the text talks about: on the devset such days were the labelled
     date on only about a third of the pages where they were the only evidence.
     """
-    headlines = [m.start() for m in _limit(re.finditer(r"<h1\b", html, re.IGNORECASE), 3)]
-    for start in _printed_starts(date, html):
+    headlines = _headline_starts(html)
+    for start in _printed_starts(date, html, revisions=revisions):
         before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
         if _PUBLISHED_ON.search(before):
             return True
@@ -1257,6 +1273,8 @@ def printed_as_dateline(date: dt.date, html: str) -> bool:
             continue
         if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
             return True
+        if revisions and _REVISION_CUE.search(re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])):
+            continue  # away from the headline, a "last updated" is the site's stamp on every page
         if any(_DATE_ELEMENT.match(tag) for tag in tags):
             return True
     return False
@@ -1273,9 +1291,9 @@ def choose_date(
 
     JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
     htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
-    exact day as text where articles show their date (`printed_as_dateline`): it fills a
-    year-only or month-only find with "-01-01"/"-01" and scans text for any date at all, so
-    pages without a date would otherwise get one.
+    exact day as text where articles show their date, or as its revision day near its headline
+    (`printed_as_dateline`): it fills a year-only or month-only find with "-01-01"/"-01" and
+    scans text for any date at all, so pages without a date would otherwise get one.
     """
     declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
@@ -1293,7 +1311,8 @@ def choose_date(
         except ValueError:
             found_day = None
         if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
-            if printed_as_dateline(found_day, html):
+            # a page that shows under its headline only when it was last revised is dated by that day
+            if printed_as_dateline(found_day, html, revisions=True):
                 candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
     if not candidates and (found := script_date(html, today)):
         candidates.append(found)
@@ -1305,12 +1324,16 @@ def choose_date(
             return shown
     if zone == "utc" and best.precision == "day":
         # A UTC stamp moves late-evening/early-morning stories to the neighbouring day; a
-        # local timestamp or URL day one day away is the day the page was published, and so
-        # is a neighbouring day the page prints at its dateline when it does not print this one.
+        # local timestamp or URL day one day away is the day the page was published (unless
+        # the page shows the UTC day at its dateline and not that one: readers see the day
+        # shown), and so is a neighbouring day the page prints at its dateline when it does
+        # not print this one.
+        shown = printed_as_dateline(best.value, html)
         for other, other_zone in candidates[1:]:
             if other_zone == "local" and other.precision == "day" and abs((other.value - best.value).days) == 1:
-                return other
-        if not printed_as_dateline(best.value, html):
+                if not shown or printed_as_dateline(other.value, html):
+                    return other
+        if not shown:
             for step in (-1, 1):
                 neighbour = best.value + dt.timedelta(days=step)
                 if printed_as_dateline(neighbour, html):

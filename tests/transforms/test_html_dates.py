@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import pytest
+from trafilatura import load_html
 
 from tests.transforms.test_html import TODAY, article, doc, page
 from transforms import html_metadata as meta
@@ -200,3 +201,38 @@ def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence(
     # shown as an update, it is not the date the page shows as its own
     byline = "<p class='date'>Updated 5 March 2024</p>"
     assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+
+
+def test_a_utc_day_the_page_prints_at_its_dateline_stays_despite_a_local_stamp_a_day_before():
+    # 02:00 UTC on 5 March is the evening of 4 March in New York, where the JSON-LD is stamped;
+    # the page shows 5 March, the day its readers see
+    jsonld = {"@type": "NewsArticle", "datePublished": "2024-03-04T21:00:00-05:00"}
+    head = '<meta property="article:published_time" content="2024-03-05T02:00:00Z">'
+    byline = "<p class='date'>5 March 2024</p>"
+    assert article(page(head=head, jsonld=jsonld, byline=byline)).published.value == dt.date(2024, 3, 5)
+    # printed nowhere, or printed beside the local day, the UTC day gives way to the local stamp's
+    assert article(page(head=head, jsonld=jsonld)).published.value == dt.date(2024, 3, 4)
+    both = "<p class='date'>4 March 2024</p><p class='date'>5 March 2024</p>"
+    assert article(page(head=head, jsonld=jsonld, byline=both)).published.value == dt.date(2024, 3, 4)
+
+
+def test_a_page_without_an_h1_has_its_dateline_near_its_first_lower_heading():
+    filler = "<p>Navigation and other links.</p>" * 200
+    html = f"<html><body>{filler}<div style='float:right'>5 March 2024</div><h2>Storm damages harbour piers</h2></body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    # with an <h1> elsewhere on the page, the h2 is a section heading, not the headline
+    html = html.replace("<body>", "<body><h1>Coast News</h1>")
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+def test_htmldate_finding_the_revision_day_a_page_shows_under_its_headline_is_a_last_resort():
+    # the page's only date is the "Stand:" (as of) line under its headline
+    html = page(byline="<p class='meta'>Stand: 5. März 2024</p>")
+    ev = meta.read_evidence(load_html(html), html)
+    found = meta.choose_date(ev, None, "2024-03-05", html, TODAY)
+    assert found == PublicationDate(dt.date(2024, 3, 5), "htmldate", confidence="low")
+    # a "last updated" stamp in a footer far from the headline is the site's, not the page's
+    footer = "<p>Filler words for the reader.</p>" * 200 + "<p class='lastupdated'>Last updated: 5 March 2024</p>"
+    html = page().replace("<footer>", f"<footer>{footer}")
+    ev = meta.read_evidence(load_html(html), html)
+    assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
