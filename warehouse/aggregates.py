@@ -59,10 +59,15 @@ def update_entity_aggregates(con: duckdb.DuckDBPyConnection, article_ids: Sequen
             "DELETE FROM article_entity_days WHERE $changed AND article_id IN (SELECT article_id FROM changed_articles)",
             {"changed": changed},
         )
+        # The articles' dates are looked up for the batch's articles alone: joined to the whole
+        # table, DuckDB builds a hash table of every article (a million of them overflowed the
+        # writer's 512 MB cap inside an enrichment write).
         con.execute(
             "INSERT INTO article_entity_days"
             " SELECT m.article_id, m.entity_id, a.published_at, count(*)"
-            " FROM mentions m JOIN articles a USING (article_id)"
+            " FROM mentions m"
+            " JOIN (SELECT article_id, published_at FROM articles WHERE article_id IN (SELECT article_id FROM changed_articles)) a"
+            " USING (article_id)"
             " WHERE m.article_id IN (SELECT article_id FROM changed_articles)"
             " GROUP BY ALL"
         )

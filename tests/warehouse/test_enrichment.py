@@ -163,3 +163,20 @@ def test_articles_a_killed_run_left_unenriched_are_the_next_runs_work_and_nothin
         w.reprocess_batch("R1", [dataclasses.replace(changed, sha256=first.sha256)])
         assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, first.doc_id)]
     assert rows(db, "SELECT count(*) FROM enrich_queue") == [(1,)]
+
+
+def test_a_one_word_name_brings_at_most_two_people_of_that_name_from_the_warehouse(tmp_path):
+    with Writer(tmp_path / "w.duckdb") as w:
+        for i, (name, mentions) in enumerate([("Amara Okafor", 9), ("Amara Lindqvist", 5), ("Amara Castell", 1),
+                                              ("Tomas Okafor", 3), ("Amara Bank", 40)]):
+            kind = "ORG" if name == "Amara Bank" else "PERSON"
+            w.con.execute(
+                "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions, first_word, last_word)"
+                " VALUES (?, ?, ?, NULL, 'L0', ?, ?, ?)",
+                [f"e{i}", name, kind, mentions, name.split()[0].lower(), name.split()[-1].lower()],
+            )
+        known = enrichment.known_names(w, {"Amara", "Ines Duarte"}, {"amara", "okafor"})
+        # "Amara": the two people most named (not the bank); "Okafor": both. Enough to know that
+        # neither word alone can be resolved, whatever else the archive holds.
+        assert known.people == {"Amara Okafor", "Amara Lindqvist", "Tomas Okafor"}
+        assert known.types == {}  # of the batch's own names, the warehouse knows none
