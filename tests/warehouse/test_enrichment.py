@@ -4,14 +4,14 @@ stored features, name counts kept per batch, and a warehouse of the previous sch
 import dataclasses
 import datetime as dt
 
-import duckdb
 import pyarrow as pa
 
+from tests.warehouse.old_schema import warehouse_as_of
 from tests.warehouse.test_writer import OTHER, STORY, enrich, processed, rows
 from transforms.enrich import enrichment_version
 from transforms.records import PublicationDate
 from warehouse import enrichment
-from warehouse.db import Writer, connect, migrations
+from warehouse.db import Writer, connect
 from warehouse.loads import article_columns
 
 DAY = PublicationDate(dt.date(2024, 3, 5), "jsonld")
@@ -100,12 +100,7 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
     copy = processed("/b.txt", PEOPLE + STORY + " Share this.", language="en")
     # The schema as of migration 008, with rows as the code before the enrich stage wrote them:
     # both the original and its copy annotated, stories without stored features.
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
-    for version, name, sql in migrations():
-        if version <= 8:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con = warehouse_as_of(db, 8)
     con.execute("INSERT INTO loads (load_id, started_at, status) VALUES ('L0', now(), 'completed')")
     columns = article_columns("L0", [original, copy])
     del columns["date_confidence"]  # added by migration 012

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from tests.warehouse.old_schema import warehouse_as_of
 from warehouse import aggregates
 from warehouse.aggregates import update_entity_aggregates
 from warehouse.db import connect
@@ -185,17 +186,8 @@ def test_cooccurring_entities_lists_every_partner_from_either_side_and_top_pairs
 
 
 def test_pairs_of_the_previous_schema_are_recounted_from_each_articles_entities_on_migration(tmp_path):
-    import duckdb
-
-    from warehouse.db import migrations
-
     db = tmp_path / "old.duckdb"
-    old = duckdb.connect(str(db))
-    old.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
-    for version, name, sql in migrations():
-        if version <= 21:
-            old.execute(sql)
-            old.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    old = warehouse_as_of(db, 21)
     for eid, name in [("e1", "Ada Byrne"), ("e2", "Harbour Board"), ("e3", "Lisbon")]:
         old.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES (?, ?, 'PERSON', NULL, 'L1')", [eid, name])
     old.execute("INSERT INTO article_entity_days VALUES ('a1', 'e1', NULL, 2), ('a1', 'e2', NULL, 1), ('a2', 'e1', NULL, 1),"
