@@ -174,14 +174,13 @@ def _fold_range(con: duckdb.DuckDBPyConnection, lo: str, hi: str | None) -> None
     con.execute("DROP TABLE folded")
 
 
-
 def recount_pairs(con: duckdb.DuckDBPyConnection) -> None:
     """Count every pair afresh from each article's entities (article_entity_days), a slice of entity ids at a time.
 
     Replaces entity_pairs, its ranges and waiting changes. One statement over the whole archive
-    would hold every pair of every article at once (about 380M occurrences at a million articles,
-    more than the writer's memory cap); a slice holds at most RECOUNT_SLICE, and is written
-    sorted, as ranges keep their rows.
+    would hold every pair of every article at once (up to 20 x 19 per article: 380M at a million
+    articles, more than the writer's memory cap); a slice holds at most RECOUNT_SLICE, and is
+    written sorted, as ranges keep their rows.
     """
     con.execute("DELETE FROM entity_pairs")
     con.execute("DELETE FROM entity_pair_deltas")
