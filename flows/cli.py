@@ -277,6 +277,10 @@ def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) 
 
     if not debug:
         _console_logs_without_tracebacks()
+        # When a signal stops a run, multiprocessing's resource tracker (a process of its own,
+        # started with this environment) removes the worker pool's semaphores and warns that it
+        # did, after the run's one line. The clean-up is right; the warning only buries that line.
+        os.environ.setdefault("PYTHONWARNINGS", "ignore:resource_tracker:UserWarning")
     # The bar closes before a failure's one line is printed, so that line is the last one.
     with run_failures(label), Progress(
         TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
