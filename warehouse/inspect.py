@@ -174,7 +174,7 @@ def table_sizes(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[
 
 @dataclass(frozen=True)
 class Relation:
-    """A table or view of the warehouse with its columns: (name, type, comment)."""
+    """A table, view or table macro of the warehouse with its columns: (name, type, comment)."""
 
     name: str
     kind: str  # table | view | table macro (its columns are its parameters)
