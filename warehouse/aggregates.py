@@ -164,11 +164,8 @@ def _fold_range(con: duckdb.DuckDBPyConnection, lo: str, hi: str | None) -> None
         bounds,
     )
     con.execute(f"DELETE FROM entity_pairs WHERE {in_range}", bounds)
-    con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
     con.execute(f"DELETE FROM entity_pair_deltas WHERE {in_range}", bounds)
-    (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
-    pieces = _pieces(con) if rows > RANGE_ROWS else [(lo, rows)]
-    pieces[0] = (lo, pieces[0][1])
+    pieces = _write_folded(con, lo)
     con.execute("DELETE FROM entity_pair_ranges WHERE lo = $lo", {"lo": lo})
     con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(p) for p in pieces])
     con.execute("DROP TABLE folded")
@@ -210,20 +207,27 @@ def recount_pairs(con: duckdb.DuckDBPyConnection) -> None:
             f" WHERE {in_slice} GROUP BY ALL",
             {"lo": lo} if hi is None else {"lo": lo, "hi": hi},
         )
-        con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
-        (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
-        ranges += _pieces(con) if rows > RANGE_ROWS else [(lo, rows)]
+        ranges += _write_folded(con, lo)
     con.execute("DROP TABLE IF EXISTS folded")
     con.execute("DROP TABLE ranked")
     ranges[:1] = [("", ranges[0][1])] if ranges else [("", 0)]
     con.executemany("INSERT INTO entity_pair_ranges VALUES (?, ?, 0)", [list(r) for r in ranges])
 
 
-def _pieces(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
-    """(first entity id, rows) of consecutive pieces of the temporary table `folded`, about half a range each, cut between entities."""
-    return con.execute(
+def _write_folded(con: duckdb.DuckDBPyConnection, lo: str) -> list[tuple[str, int]]:
+    """Append the temporary table `folded` (the pairs of ids from `lo` on) to entity_pairs, sorted; return its ranges.
+
+    One range (lo, rows), or, past RANGE_ROWS, pieces of about half a range each cut between
+    entities, so each has room to grow; the first keeps `lo`.
+    """
+    con.execute("INSERT INTO entity_pairs SELECT * FROM folded ORDER BY entity_id, other_id")
+    (rows,) = con.execute("SELECT count(*) FROM folded").fetchone()
+    if rows <= RANGE_ROWS:
+        return [(lo, rows)]
+    pieces = con.execute(
         "WITH per_entity AS (SELECT entity_id, count(*) AS n FROM folded GROUP BY ALL),"
         " numbered AS (SELECT entity_id, n, (sum(n) OVER (ORDER BY entity_id) - n) // $piece AS piece FROM per_entity)"
         " SELECT min(entity_id), sum(n)::BIGINT FROM numbered GROUP BY piece ORDER BY 1",
         {"piece": RANGE_ROWS // 2},
     ).fetchall()
+    return [(lo, pieces[0][1]), *pieces[1:]]
