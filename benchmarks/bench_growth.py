@@ -35,6 +35,7 @@ peak RSS, file sizes. Asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -488,17 +489,38 @@ def statement_costs() -> Iterator[None]:
             self._con = con
 
         def execute(self, sql, *args):  # type: ignore[no-untyped-def]
-            c, t = time.process_time(), time.perf_counter()
-            try:
-                return self._con.execute(sql, *args)
-            finally:
-                cost = costs[" ".join(sql.split())[:150]]
-                cost[0] += 1
-                cost[1] += time.process_time() - c
-                cost[2] += time.perf_counter() - t
+            cost = costs[" ".join(sql.split())[:150]]
+            cost[0] += 1
+            with charged(cost):
+                return Fetched(self._con.execute(sql, *args), cost)
 
         def __getattr__(self, name):  # type: ignore[no-untyped-def]
             return getattr(self._con, name)
+
+    class Fetched:
+        """A statement's result: DuckDB runs much of a query as its rows are fetched, so fetching is charged to it too."""
+
+        def __init__(self, con, cost) -> None:  # type: ignore[no-untyped-def]
+            self._con, self._cost = con, cost
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            attr = getattr(self._con, name)
+            if not name.startswith(("fetch", "to_arrow")):
+                return attr
+
+            def fetch(*args, **kwargs):  # type: ignore[no-untyped-def]
+                with charged(self._cost):
+                    return attr(*args, **kwargs)
+            return fetch
+
+    @contextlib.contextmanager
+    def charged(cost):  # type: ignore[no-untyped-def]
+        c, t = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            cost[1] += time.process_time() - c
+            cost[2] += time.perf_counter() - t
 
     real = Writer.con
     Writer.con = property(lambda self: Timed(real.fget(self)))  # type: ignore[method-assign,assignment]
