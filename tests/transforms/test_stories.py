@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from transforms.stories import STRONG_SCORE, Story, containment, cosine, place, story_doc
+from transforms.enrich import entity_id
+from transforms.records import Mention
+from transforms.stories import STRONG_SCORE, Story, containment, cosine, key_id, place, story_doc
 
 PUTIN = "PERSON:Vladimir Putin"
 ZHANG = "PERSON:Zhang Youxia"
@@ -127,3 +129,11 @@ def test_containment_is_the_share_of_the_smaller_text():
     assert containment(frozenset({1, 2, 3}), frozenset({1, 2, 3, 4, 5, 6})) == 1.0
     assert containment(frozenset({1, 2}), frozenset({3})) == 0.0
     assert containment(frozenset(), frozenset({1})) == 0.0
+
+
+def test_features_hold_numbers_an_entity_keys_being_its_entity_id():
+    first = doc("a1", WIRE, dt.date(2023, 11, 8), [PUTIN, RUSSIA])
+    putin = Mention("Putin", 0, 5, "Vladimir Putin", "PERSON")
+    assert first.entities == {key_id(PUTIN): 3.0, key_id(RUSSIA): 0.5}  # people weigh more than countries
+    assert f"{key_id(putin.key):016x}" == entity_id(putin)
+    assert key_id("putin") in first.terms and all(isinstance(t, int) for t in first.terms)

@@ -3,6 +3,7 @@ stored features, name counts kept per batch, and a warehouse of the previous sch
 
 import dataclasses
 import datetime as dt
+import re
 
 import pyarrow as pa
 
@@ -10,6 +11,7 @@ from tests.warehouse.old_schema import warehouse_as_of
 from tests.warehouse.test_writer import OTHER, STORY, enrich, processed, rows
 from transforms.enrich import enrichment_version
 from transforms.records import PublicationDate
+from transforms.stories import key_id, text_features
 from warehouse import enrichment
 from warehouse.db import Writer, connect
 from warehouse.loads import article_columns
@@ -76,8 +78,8 @@ def test_an_article_is_compared_with_a_bounded_number_of_stories(tmp_path, monke
     seen: list[int] = []
     real = enrichment._candidate_stories
 
-    def spy(w, docs):
-        found = real(w, docs)
+    def spy(w, docs, filed):
+        found = real(w, docs, filed)
         seen.append(len(found))
         return found
 
@@ -175,3 +177,49 @@ def test_a_one_word_name_brings_at_most_two_people_of_that_name_from_the_warehou
         # neither word alone can be resolved, whatever else the archive holds.
         assert known.people == {"Amara Okafor", "Amara Lindqvist", "Tomas Okafor"}
         assert known.types == {}  # of the batch's own names, the warehouse knows none
+
+
+def test_features_stored_as_words_and_entity_keys_migrate_to_the_ids_enrichment_now_writes(tmp_path):
+    db = tmp_path / "w.duckdb"
+    article = processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)
+    with Writer(tmp_path / "fresh.duckdb") as w:  # what the running code stores for the article
+        w.start_load("L1")
+        w.write_batch("L1", [article])
+        enrich(w, "L1")
+        (now,) = w.con.execute(
+            "SELECT map_from_entries(list_zip(terms, weights)), shingles, map_from_entries(list_zip(entity_ids, entity_weights))"
+            " FROM article_features"
+        ).fetchall()
+        keys = dict(w.con.execute("SELECT e.type || ':' || e.name, e.type FROM mentions m JOIN entities e USING (entity_id)").fetchall())
+    features = text_features(article.outcome.text)
+    words = {key_id(w): w for w in re.findall(r"[^\W\d_][\w'’-]*", article.outcome.text.lower())}
+    # The schema as of migration 022, with the row as that code wrote it: words and entity keys.
+    con = warehouse_as_of(db, 22)
+    con.execute(
+        "INSERT INTO article_features VALUES (?, ?, ?, ?, ?, ?, ?, 'L0')",
+        [article.doc_id, [words[t] for t in features.terms], list(features.terms.values()), features.rate,
+         sorted(features.shingles), list(keys), list(keys.values())],
+    )
+    con.close()
+
+    connect(db).close()  # migrates forward
+    assert rows(
+        db,
+        "SELECT map_from_entries(list_zip(terms, weights)), shingles, map_from_entries(list_zip(entity_ids, entity_weights))"
+        " FROM article_features",
+    ) == [now]
+    assert now[2] and set(now[2]) == {key_id(k) for k in keys}
+
+
+def test_an_article_is_filed_under_the_entities_it_names_most(tmp_path, monkeypatch):
+    monkeypatch.setattr(enrichment, "STORY_ENTITIES", 1)
+    db = tmp_path / "w.duckdb"
+    article = processed("/a.txt", PEOPLE + STORY, language="en", published=DAY)
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [article])
+        enrich(w, "L1")
+    named = rows(db, "SELECT entity_id, count(*) FROM mentions GROUP BY ALL ORDER BY 2 DESC, 1")
+    assert len(named) > 1
+    most = named[0][0]
+    assert rows(db, "SELECT bucket FROM entity_stories ORDER BY 1") == [(f"{most}:202403",), (f"{most}:any",)]
