@@ -135,29 +135,32 @@ def _marks(values: object) -> str:
 
 def _mentioning(con: duckdb.DuckDBPyConnection, entity: str) -> list[str]:
     """Every copy of every article that names `entity`: by its name, else as written."""
-    # Entities by name first (an index-sized lookup); only a name no entity has ("Putin" for
-    # Vladimir Putin) is looked for among the mentions as written, a pass over every mention.
-    rows = con.execute(
-        """
-        WITH by_name AS (
-            SELECT entity_id FROM entities WHERE lower(name) = lower($entity)
-        ),
-        named_articles AS (
-            SELECT article_id FROM article_entity_days WHERE entity_id IN (SELECT entity_id FROM by_name)
+    # Entities by name first; only a name no entity has ("Putin" for Vladimir Putin) is looked for
+    # among the mentions as written, a pass over every mention.
+    ids = [eid for (eid,) in con.execute("SELECT entity_id FROM entities WHERE lower(name) = lower(?)", [entity]).fetchall()]
+    if ids:
+        # Their ids as constants: DuckDB filters the scan of article_entity_days with them, where
+        # a subquery joins every row (at 1M articles, 51M rows: 0.8 s against 1.8 s of CPU).
+        named = con.execute(
+            f"SELECT DISTINCT article_id FROM article_entity_days WHERE entity_id IN ({_marks(ids)})", ids
+        ).to_arrow_table()
+    else:
+        named = con.execute("SELECT DISTINCT article_id FROM mentions WHERE lower(surface) = lower(?)", [entity]).to_arrow_table()
+    con.register("named_articles", named)
+    try:
+        rows = con.execute(
+            """
+            WITH named AS (
+                SELECT DISTINCT coalesce(d.duplicate_of, n.article_id) AS canonical_id
+                FROM named_articles n LEFT JOIN duplicates d USING (article_id)
+            )
+            SELECT canonical_id FROM named
             UNION
-            SELECT article_id FROM mentions
-            WHERE NOT EXISTS (SELECT 1 FROM by_name) AND lower(surface) = lower($entity)
-        ),
-        named AS (
-            SELECT DISTINCT coalesce(d.duplicate_of, n.article_id) AS canonical_id
-            FROM named_articles n LEFT JOIN duplicates d USING (article_id)
-        )
-        SELECT canonical_id FROM named
-        UNION
-        SELECT d.article_id FROM duplicates d JOIN named n ON d.duplicate_of = n.canonical_id
-        """,
-        {"entity": entity},
-    ).fetchall()
+            SELECT d.article_id FROM duplicates d JOIN named n ON d.duplicate_of = n.canonical_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("named_articles")
     return [aid for (aid,) in rows]
 
 
