@@ -409,7 +409,9 @@ class SiteIdentity:
     names: frozenset[str]  # keys of declared site/publisher names and of the full host
     host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
     personal: bool = False  # a one-person site: a blog-platform subdomain or a Person publisher
-    newsroom: bool = True  # a news publisher: its own name as a credit is the publisher signing
+    # True: JSON-LD declares a news publisher, whose own name as a credit is the publisher
+    # signing; False: JSON-LD declares none; None: the page has no JSON-LD to tell
+    newsroom: bool | None = True
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -424,6 +426,16 @@ class SiteIdentity:
         # Not for bylines: on gregoryszorc.com, "Gregory Szorc" is a person.
         label = self.host_label
         return len(label) >= 4 and label in key and len(key) <= len(label) + 12
+
+    def signs_own_posts(self, *, printed: bool) -> bool:
+        """True if a credit naming this site is the post's author rather than the publisher.
+
+        So on a one-person site and on a site whose JSON-LD declares no news publisher. On a
+        page without JSON-LD, only when the page prints the site's name as its byline (a
+        foundation, a federation or a local paper signing its own post): CMSs fill the author
+        meta tag with the site's name by default, next to a byline naming a person.
+        """
+        return self.personal or self.newsroom is False or (self.newsroom is None and printed)
 
 
 def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
@@ -444,14 +456,15 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
 _NEWS_TYPE = re.compile(r"NewsArticle$|^NewsMediaOrganization$|^LiveBlogPosting$")
 
 
-def _is_newsroom(ev: PageEvidence) -> bool:
-    """True unless the page's JSON-LD declares no news type and names no news publisher.
+def _is_newsroom(ev: PageEvidence) -> bool | None:
+    """True if the page's JSON-LD declares a news type or a news publisher, False if it
+    declares neither, None without JSON-LD.
 
     An organisation signing its own post (a foundation, a federation, a company blog) is that
     post's author; a newsroom signing with its own name is the publisher, not a person.
     """
     if not ev.jsonld:
-        return True  # no evidence either way: keep dropping the site's own name
+        return None
     for node in ev.jsonld:
         publisher = node.get("publisher")
         kinds = types_of(node) + (types_of(publisher) if isinstance(publisher, dict) else [])
@@ -724,8 +737,9 @@ def strip_credit(text: str) -> str:
     return _BYLINE_TAIL.sub("", credit).strip(" ,;:|-–—·•()[]\"'“”")
 
 
-def clean_person(text: str, site: SiteIdentity) -> str | None:
-    """The person's name in a credit, or None if the credit names no person."""
+def clean_person(text: str, site: SiteIdentity, *, printed: bool = False) -> str | None:
+    """The person's name in a credit (printed: read from the page's byline), or None if the
+    credit names no person."""
     name = strip_credit(text)
     if not name or not _HAS_LETTER.search(name) or len(name) > 60 or len(name.split()) > 5:
         return None
@@ -738,7 +752,7 @@ def clean_person(text: str, site: SiteIdentity) -> str | None:
         return None
     # A credit equal to the site's name is the publisher signing, except on a one-person site or
     # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
-    own_name = site.personal or not site.newsroom or (name_key(name) == site.host_label and " " in name.strip())
+    own_name = site.signs_own_posts(printed=printed) or (name_key(name) == site.host_label and " " in name.strip())
     if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
     return name
@@ -871,8 +885,21 @@ def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) 
                   + _labelled_meta_authors(ev), site)
     # The first byline element naming someone is the article's; later ones credit photos,
     # related stories or an author box.
-    for credits in (ev.bylines, ev.printed_bylines, [fallback or ""]):
-        yield next(filter(None, (_people(credit.split(";"), site) for credit in credits)), ())
+    for credits in (ev.bylines, ev.printed_bylines):
+        people = next(filter(None, (_people(credit.split(";"), site, printed=True) for credit in credits)), ())
+        yield people or next(filter(None, (_site_signature(credit, site) for credit in credits)), ())
+    # trafilatura's guess is no byline the page prints
+    yield _people((fallback or "").split(";"), site)
+
+
+def _site_signature(credit: str, site: SiteIdentity) -> tuple[str, ...]:
+    """The site's own name, when a byline the page prints credits only the site and the site
+    signs its own posts (`SiteIdentity.signs_own_posts`): a foundation or a federation signing
+    with a name that may well read "Foundation" or "e.V.", which no person's name does."""
+    name = strip_credit(credit)
+    if site.signs_own_posts(printed=True) and site.matches(name, loose=False) and not _ROLE_WORD.search(name):
+        return (name,)
+    return ()
 
 
 _WRITTEN_BY = re.compile(
@@ -901,8 +928,8 @@ _META_AUTHOR_KEYS = (
 _THEME_CREDIT = re.compile(r"\b(?:designed|theme by|powered by)\b", re.IGNORECASE)
 
 
-def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
-    """The distinct people named in some credits, in order."""
+def _people(credits: list[str], site: SiteIdentity, *, printed: bool = False) -> tuple[str, ...]:
+    """The distinct people named in some credits (printed: read from the page's bylines), in order."""
     people: dict[str, str] = {}
     for credit in credits:
         if name_key(credit) in _NOT_PEOPLE or _ORGANIZATION_WORD.search(credit) or _THEME_CREDIT.search(credit):
@@ -911,7 +938,7 @@ def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
         if re.match(r"^(?:https?:|www\.)", credit, re.IGNORECASE):
             continue  # a profile URL, not a name
         for part in split_people(credit):
-            name = clean_person(part, site)
+            name = clean_person(part, site, printed=printed)
             if name:
                 people.setdefault(name_key(name), name)
     return tuple(people.values())
