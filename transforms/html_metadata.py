@@ -853,7 +853,20 @@ def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -
     # printed ("HansG" is how the page credits them). Not a first name: on the devset "Andrea"
     # was the credit wanted as often as the full name printed elsewhere.
     others = [name for other in sources[1:] for name in other if " " in name]
-    return tuple(next((full for full in others if _spells_out(name, full)), name) for name in sources[0])
+    return tuple(
+        next((full for full in others if _spells_out(name, full)), None) or _spelled_out_in_bio(name, ev)
+        for name in sources[0]
+    )
+
+
+def _spelled_out_in_bio(name: str, ev: PageEvidence) -> str:
+    """A one-word credit as the bio of the JSON-LD Person of that name spells it out, wherever the
+    credit came from (a Yoast page's author meta tag says "Mara", its Person node's bio "Mara
+    Quellbrunn writes …")."""
+    for node in ev.jsonld:
+        if "Person" in types_of(node) and _named(node) == name:
+            return _named_in_bio(name, node.get("description"))
+    return name
 
 
 def _folded_key(text: str) -> str:

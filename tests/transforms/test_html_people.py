@@ -137,6 +137,16 @@ def test_a_first_name_credit_takes_the_surname_its_own_json_ld_bio_gives():
     assert article(page(jsonld=jsonld)).authors == ("Mara",)
 
 
+def test_a_first_name_in_the_author_meta_tag_takes_the_surname_the_json_ld_persons_bio_gives():
+    head = '<meta name="author" content="Mara">'
+    person = {"@type": "Person", "name": "Mara", "description": "Mara Quellbrunn sails and writes about harbours."}
+    jsonld = {"@graph": [{"@type": "WebPage", "name": "Storm damages harbour piers"}, person]}
+    assert article(page(head=head, jsonld=jsonld)).authors == ("Mara Quellbrunn",)
+    # the bio of a person with another name spells out nothing
+    person["name"] = "Ben"
+    assert article(page(head=head, jsonld=jsonld)).authors == ("Mara",)
+
+
 def test_initials_credit_gives_way_to_the_full_name_they_stand_for():
     byline = '<span class="author">by MQ</span><p>By Mara Quellbrunn</p>'
     assert article(page(byline=byline)).authors == ("Mara Quellbrunn",)
