@@ -510,6 +510,10 @@ _COLON_TAIL = re.compile(r"\s+:\s+([^:]{2,60})$")
 _CJK_SITE = re.compile(r"^[\u3400-\u9fff]{1,6}(?:网|報|报|新闻|新聞)$")
 
 
+# A day opening a title as a segment of its own: "23.01.2022 - Headline", "2022-01-23 | Headline"
+_DATE_SEGMENT = re.compile(r"^\s*(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*$")
+
+
 def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     """Drop leading/trailing title segments that name the site ("X | The Times" -> "X")."""
     parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
@@ -519,7 +523,7 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     start, end = 0, len(segments)
     while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
         end -= 1
-    while end - start > 1 and site.matches(segments[start]):
+    while end - start > 1 and (site.matches(segments[start]) or _DATE_SEGMENT.match(segments[start])):
         start += 1
     return _without_colon_site("".join(parts[2 * start : 2 * end - 1]).strip(), site)
 

@@ -128,6 +128,17 @@ def test_kicker_in_the_h1_is_dropped_when_the_declared_title_is_the_headline():
     assert article(page(head=head, h1="Weather | Storm damages harbour piers")).title == "Storm damages harbour piers"
 
 
+def test_a_day_opening_the_title_as_its_own_segment_is_not_part_of_the_headline():
+    dated = "05.03.2024 - Storm damages harbour piers"
+    head = f'<meta property="og:title" content="{dated} - Coast News">'
+    assert article(page(head=head, title=f"{dated} - Coast News", h1=dated)).title == "Storm damages harbour piers"
+    assert article(page(title="2024-03-05 | Storm damages harbour piers", h1=None)).title == "Storm damages harbour piers"
+    # a number that opens the headline itself stays
+    assert article(page(title="5 piers damaged by the storm", h1="5 piers damaged by the storm")).title == (
+        "5 piers damaged by the storm"
+    )
+
+
 def test_a_kicker_element_opening_the_h1_is_not_part_of_the_headline():
     h1 = ('<span class="headline-kicker">Harbour</span><span class="visually-hidden">: </span>'
           "<span>Storm damages harbour piers</span>")
