@@ -581,7 +581,7 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
     declared = [_uncut(strip_site_affixes(t, site), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
-    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
+    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not _names_the_site(h, site)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
     segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
@@ -605,6 +605,13 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     if segments:
         return segments[0]
     return strip_site_affixes(fallback, site) if fallback else None
+
+
+def _names_the_site(heading: str, site: SiteIdentity) -> bool:
+    """True for an h1 that is the site's logo: its name, or its name and its motto after a comma
+    ("Coast News, the first daily of the coast.")."""
+    name, comma, _ = heading.partition(",")
+    return site.matches(heading) or bool(comma) and site.matches(name, loose=False)
 
 
 def _uncut(declared: str, title_tag: str | None) -> str:

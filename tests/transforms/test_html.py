@@ -139,6 +139,16 @@ def test_a_day_opening_the_title_as_its_own_segment_is_not_part_of_the_headline(
     )
 
 
+def test_an_h1_giving_the_sites_name_and_motto_is_the_logo_not_the_headline():
+    head = ('<meta property="og:site_name" content="Coast News">'
+            '<meta property="og:title" content="Storm damages harbour piers">')
+    logo = "Coast News, the first daily of the coast."
+    assert article(page(head=head, h1=logo)).title == "Storm damages harbour piers"
+    # a headline that only mentions the site after a comma is still the headline
+    h1 = "Storms, floods and Coast News: a week on the harbour"
+    assert article(page(head=head, h1=h1, title=h1)).title == h1
+
+
 def test_a_kicker_element_opening_the_h1_is_not_part_of_the_headline():
     h1 = ('<span class="headline-kicker">Harbour</span><span class="visually-hidden">: </span>'
           "<span>Storm damages harbour piers</span>")
