@@ -521,6 +521,9 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     if len(segments) < 2:
         return _without_colon_site(title, site)
     start, end = 0, len(segments)
+    # a site name with a separator in it ("AOC media - Analyse Opinion Critique") ends the title
+    # as several segments
+    end = next((i for i in range(1, end - 1) if site.matches("".join(parts[2 * i :]), loose=False)), end)
     while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
         end -= 1
     while end - start > 1 and (site.matches(segments[start]) or _DATE_SEGMENT.match(segments[start])):

@@ -106,6 +106,14 @@ def test_site_name_suffix_is_stripped_from_the_title():
     )
 
 
+def test_a_site_name_with_a_separator_in_it_is_stripped_from_the_title_whole():
+    site = "Coast News - Harbour Daily"
+    head = (f'<meta property="og:site_name" content="{site}">'
+            f'<meta property="og:title" content="Storm damages harbour piers | {site}">')
+    result = article(page(head=head, title=f"Storm damages harbour piers | {site}", h1=None))
+    assert result.title == "Storm damages harbour piers"
+
+
 def test_site_name_prefix_is_stripped_and_the_host_names_the_site():
     # No declared site name: the host (coastnews.example) recognises "Coast News".
     result = article(page(title="Coast News - Storm damages harbour piers", h1=None))
