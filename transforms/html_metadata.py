@@ -347,7 +347,7 @@ def _not_url(value: str | None) -> str | None:
 
 def publisher_names(ev: PageEvidence) -> list[str]:
     """Every name the page gives its site or publisher organisation, most specific first."""
-    names = [ev.first("og:site_name")]
+    names = [ev.first("og:site_name"), ev.first("shareaholic:site_name")]
     for node in ev.jsonld:
         types = set(types_of(node))
         if types & _ORGANIZATION_TYPES and "Person" not in types:

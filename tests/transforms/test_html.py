@@ -114,6 +114,13 @@ def test_a_site_name_with_a_separator_in_it_is_stripped_from_the_title_whole():
     assert result.title == "Storm damages harbour piers"
 
 
+def test_the_site_name_a_share_plugin_declares_is_the_sites_name_in_the_title_and_h1():
+    head = ('<meta name="shareaholic:site_name" content="Harbour Directory">'
+            '<meta property="og:title" content="Storm damages harbour piers | Harbour Directory">')
+    h1 = "Harbour Directory</h1><h1>Storm damages harbour piers"  # the logo's h1, then the headline's
+    assert article(page(head=head, h1=h1)).title == "Storm damages harbour piers"
+
+
 def test_site_name_prefix_is_stripped_and_the_host_names_the_site():
     # No declared site name: the host (coastnews.example) recognises "Coast News".
     result = article(page(title="Coast News - Storm damages harbour piers", h1=None))
