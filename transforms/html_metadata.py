@@ -582,7 +582,7 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         ev.first("twitter:title", "parsely-title", "sailthru.title", "dc.title", "title", "headline"),
     ]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
-    declared = [_uncut(strip_site_affixes(t, site), title_tag) for t in declared if t]
+    declared = [_typeset(_uncut(strip_site_affixes(t, site), title_tag), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
     headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not _names_the_site(h, site)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
@@ -624,6 +624,18 @@ def _uncut(declared: str, title_tag: str | None) -> str:
         if title_tag[len(declared):].lstrip()[:1] == '"':
             return title_tag
     return declared
+
+
+def _typeset(declared: str, title_tag: str | None) -> str:
+    """The <title>'s spelling of a meta title that differs from it only in punctuation: CMSs
+    typeset the title they show ("Januar – Mai", „quoted“) and copy the raw one into meta tags."""
+    if title_tag and title_tag != declared and title_tag.translate(_PLAIN) == declared.translate(_PLAIN):
+        return title_tag
+    return declared
+
+
+# Typeset dashes and quotes, as the plain characters meta tags carry instead
+_PLAIN = str.maketrans({"–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
 
 
 def _lead_declared(ev: PageEvidence, declared: str) -> str | None:

@@ -121,6 +121,15 @@ def test_the_site_name_a_share_plugin_declares_is_the_sites_name_in_the_title_an
     assert article(page(head=head, h1=h1)).title == "Storm damages harbour piers"
 
 
+def test_a_meta_title_takes_the_dashes_and_quotes_the_title_tag_typesets():
+    head = '<meta property="og:title" content="Harbour works from March - May: &quot;Piers first&quot;">'
+    title = "Harbour works from March – May: „Piers first“ | Coast News"
+    assert article(page(head=head, title=title, h1=None)).title == "Harbour works from March – May: „Piers first“"
+    # a title tag that words the headline otherwise leaves the meta title as it is
+    title = "Harbour works from March to May | Coast News"
+    assert article(page(head=head, title=title, h1=None)).title == 'Harbour works from March - May: "Piers first"'
+
+
 def test_site_name_prefix_is_stripped_and_the_host_names_the_site():
     # No declared site name: the host (coastnews.example) recognises "Coast News".
     result = article(page(title="Coast News - Storm damages harbour piers", h1=None))
