@@ -626,16 +626,16 @@ def _uncut(declared: str, title_tag: str | None) -> str:
     return declared
 
 
+# Typeset dashes and quotes, as the plain characters meta tags carry instead
+_PLAIN = str.maketrans({"–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
+
+
 def _typeset(declared: str, title_tag: str | None) -> str:
     """The <title>'s spelling of a meta title that differs from it only in punctuation: CMSs
     typeset the title they show ("Januar – Mai", „quoted“) and copy the raw one into meta tags."""
     if title_tag and title_tag != declared and title_tag.translate(_PLAIN) == declared.translate(_PLAIN):
         return title_tag
     return declared
-
-
-# Typeset dashes and quotes, as the plain characters meta tags carry instead
-_PLAIN = str.maketrans({"–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
 
 
 def _lead_declared(ev: PageEvidence, declared: str) -> str | None:
@@ -776,8 +776,9 @@ def clean_person(text: str, site: SiteIdentity, *, printed: bool = False) -> str
         return None
     if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
         return None
-    # A credit equal to the site's name is the publisher signing, except on a one-person site or
-    # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
+    # A credit equal to the site's name is the publisher signing, except where the site signs its
+    # own posts (a one-person site, an organisation's) or on a domain named after the person
+    # ("Gregory Szorc" on gregoryszorc.com)
     own_name = site.signs_own_posts(printed=printed) or (name_key(name) == site.host_label and " " in name.strip())
     if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
