@@ -347,7 +347,7 @@ def _not_url(value: str | None) -> str | None:
 
 def publisher_names(ev: PageEvidence) -> list[str]:
     """Every name the page gives its site or publisher organisation, most specific first."""
-    names = [ev.first("og:site_name")]
+    names = [ev.first("og:site_name"), ev.first("shareaholic:site_name")]
     for node in ev.jsonld:
         types = set(types_of(node))
         if types & _ORGANIZATION_TYPES and "Person" not in types:
@@ -409,7 +409,9 @@ class SiteIdentity:
     names: frozenset[str]  # keys of declared site/publisher names and of the full host
     host_label: str  # "faz" for faz.net, "teufel" for blog.teufel.de
     personal: bool = False  # a one-person site: a blog-platform subdomain or a Person publisher
-    newsroom: bool = True  # a news publisher: its own name as a credit is the publisher signing
+    # True: JSON-LD declares a news publisher, whose own name as a credit is the publisher
+    # signing; False: JSON-LD declares none; None: the page has no JSON-LD to tell
+    newsroom: bool | None = True
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -424,6 +426,16 @@ class SiteIdentity:
         # Not for bylines: on gregoryszorc.com, "Gregory Szorc" is a person.
         label = self.host_label
         return len(label) >= 4 and label in key and len(key) <= len(label) + 12
+
+    def signs_own_posts(self, *, printed: bool) -> bool:
+        """True if a credit naming this site is the post's author rather than the publisher.
+
+        So on a one-person site and on a site whose JSON-LD declares no news publisher. On a
+        page without JSON-LD, only when the page prints the site's name as its byline (a
+        foundation, a federation or a local paper signing its own post): CMSs fill the author
+        meta tag with the site's name by default, next to a byline naming a person.
+        """
+        return self.personal or self.newsroom is False or (self.newsroom is None and printed)
 
 
 def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
@@ -444,14 +456,15 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
 _NEWS_TYPE = re.compile(r"NewsArticle$|^NewsMediaOrganization$|^LiveBlogPosting$")
 
 
-def _is_newsroom(ev: PageEvidence) -> bool:
-    """True unless the page's JSON-LD declares no news type and names no news publisher.
+def _is_newsroom(ev: PageEvidence) -> bool | None:
+    """True if the page's JSON-LD declares a news type or a news publisher, False if it
+    declares neither, None without JSON-LD.
 
     An organisation signing its own post (a foundation, a federation, a company blog) is that
     post's author; a newsroom signing with its own name is the publisher, not a person.
     """
     if not ev.jsonld:
-        return True  # no evidence either way: keep dropping the site's own name
+        return None
     for node in ev.jsonld:
         publisher = node.get("publisher")
         kinds = types_of(node) + (types_of(publisher) if isinstance(publisher, dict) else [])
@@ -497,6 +510,10 @@ _COLON_TAIL = re.compile(r"\s+:\s+([^:]{2,60})$")
 _CJK_SITE = re.compile(r"^[\u3400-\u9fff]{1,6}(?:网|報|报|新闻|新聞)$")
 
 
+# A day opening a title as a segment of its own: "23.01.2022 - Headline", "2022-01-23 | Headline"
+_DATE_SEGMENT = re.compile(r"^\s*(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*$")
+
+
 def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     """Drop leading/trailing title segments that name the site ("X | The Times" -> "X")."""
     parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
@@ -504,9 +521,12 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     if len(segments) < 2:
         return _without_colon_site(title, site)
     start, end = 0, len(segments)
+    # a site name with a separator in it ("AOC media - Analyse Opinion Critique") ends the title
+    # as several segments
+    end = next((i for i in range(1, end - 1) if site.matches("".join(parts[2 * i :]), loose=False)), end)
     while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
         end -= 1
-    while end - start > 1 and site.matches(segments[start]):
+    while end - start > 1 and (site.matches(segments[start]) or _DATE_SEGMENT.match(segments[start])):
         start += 1
     return _without_colon_site("".join(parts[2 * start : 2 * end - 1]).strip(), site)
 
@@ -562,9 +582,9 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
         ev.first("twitter:title", "parsely-title", "sailthru.title", "dc.title", "title", "headline"),
     ]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
-    declared = [_uncut(strip_site_affixes(t, site), title_tag) for t in declared if t]
+    declared = [_typeset(_uncut(strip_site_affixes(t, site), title_tag), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
-    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not site.matches(h)]
+    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not _names_the_site(h, site)]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
     segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
@@ -590,12 +610,31 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     return strip_site_affixes(fallback, site) if fallback else None
 
 
+def _names_the_site(heading: str, site: SiteIdentity) -> bool:
+    """True for an h1 that is the site's logo: its name, or its name and its motto after a comma
+    ("Coast News, the first daily of the coast.")."""
+    name, comma, _ = heading.partition(",")
+    return site.matches(heading) or bool(comma) and site.matches(name, loose=False)
+
+
 def _uncut(declared: str, title_tag: str | None) -> str:
     """The <title> when a meta title is cut where the <title> goes on with a quote: an unescaped
     '"' in content="… "quoted word"" ends the attribute early."""
     if title_tag and len(title_tag) > len(declared) and title_tag.startswith(declared):
         if title_tag[len(declared):].lstrip()[:1] == '"':
             return title_tag
+    return declared
+
+
+# Typeset dashes and quotes, as the plain characters meta tags carry instead
+_PLAIN = str.maketrans({"–": "-", "—": "-", "„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
+
+
+def _typeset(declared: str, title_tag: str | None) -> str:
+    """The <title>'s spelling of a meta title that differs from it only in punctuation: CMSs
+    typeset the title they show ("Januar – Mai", „quoted“) and copy the raw one into meta tags."""
+    if title_tag and title_tag != declared and title_tag.translate(_PLAIN) == declared.translate(_PLAIN):
+        return title_tag
     return declared
 
 
@@ -724,8 +763,9 @@ def strip_credit(text: str) -> str:
     return _BYLINE_TAIL.sub("", credit).strip(" ,;:|-–—·•()[]\"'“”")
 
 
-def clean_person(text: str, site: SiteIdentity) -> str | None:
-    """The person's name in a credit, or None if the credit names no person."""
+def clean_person(text: str, site: SiteIdentity, *, printed: bool = False) -> str | None:
+    """The person's name in a credit (printed: read from the page's byline), or None if the
+    credit names no person."""
     name = strip_credit(text)
     if not name or not _HAS_LETTER.search(name) or len(name) > 60 or len(name.split()) > 5:
         return None
@@ -736,9 +776,10 @@ def clean_person(text: str, site: SiteIdentity) -> str | None:
         return None
     if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
         return None
-    # A credit equal to the site's name is the publisher signing, except on a one-person site or
-    # a domain named after the person ("Gregory Szorc" on gregoryszorc.com)
-    own_name = site.personal or not site.newsroom or (name_key(name) == site.host_label and " " in name.strip())
+    # A credit equal to the site's name is the publisher signing, except where the site signs its
+    # own posts (a one-person site, an organisation's) or on a domain named after the person
+    # ("Gregory Szorc" on gregoryszorc.com)
+    own_name = site.signs_own_posts(printed=printed) or (name_key(name) == site.host_label and " " in name.strip())
     if (site.matches(name, loose=False) and not own_name) or re.search(r"\.(?:com|de|org|net|at|ch|fr)\b", lowered):
         return None
     return name
@@ -839,7 +880,20 @@ def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -
     # printed ("HansG" is how the page credits them). Not a first name: on the devset "Andrea"
     # was the credit wanted as often as the full name printed elsewhere.
     others = [name for other in sources[1:] for name in other if " " in name]
-    return tuple(next((full for full in others if _spells_out(name, full)), name) for name in sources[0])
+    return tuple(
+        next((full for full in others if _spells_out(name, full)), None) or _spelled_out_in_bio(name, ev)
+        for name in sources[0]
+    )
+
+
+def _spelled_out_in_bio(name: str, ev: PageEvidence) -> str:
+    """A one-word credit as the bio of the JSON-LD Person of that name spells it out, wherever the
+    credit came from (a Yoast page's author meta tag says "Mara", its Person node's bio "Mara
+    Quellbrunn writes …")."""
+    for node in ev.jsonld:
+        if "Person" in types_of(node) and _named(node) == name:
+            return _named_in_bio(name, node.get("description"))
+    return name
 
 
 def _folded_key(text: str) -> str:
@@ -871,8 +925,21 @@ def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) 
                   + _labelled_meta_authors(ev), site)
     # The first byline element naming someone is the article's; later ones credit photos,
     # related stories or an author box.
-    for credits in (ev.bylines, ev.printed_bylines, [fallback or ""]):
-        yield next(filter(None, (_people(credit.split(";"), site) for credit in credits)), ())
+    for credits in (ev.bylines, ev.printed_bylines):
+        people = next(filter(None, (_people(credit.split(";"), site, printed=True) for credit in credits)), ())
+        yield people or next(filter(None, (_site_signature(credit, site) for credit in credits)), ())
+    # trafilatura's guess is no byline the page prints
+    yield _people((fallback or "").split(";"), site)
+
+
+def _site_signature(credit: str, site: SiteIdentity) -> tuple[str, ...]:
+    """The site's own name, when a byline the page prints credits only the site and the site
+    signs its own posts (`SiteIdentity.signs_own_posts`): a foundation or a federation signing
+    with a name that may well read "Foundation" or "e.V.", which no person's name does."""
+    name = strip_credit(credit)
+    if site.signs_own_posts(printed=True) and site.matches(name, loose=False) and not _ROLE_WORD.search(name):
+        return (name,)
+    return ()
 
 
 _WRITTEN_BY = re.compile(
@@ -901,8 +968,8 @@ _META_AUTHOR_KEYS = (
 _THEME_CREDIT = re.compile(r"\b(?:designed|theme by|powered by)\b", re.IGNORECASE)
 
 
-def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
-    """The distinct people named in some credits, in order."""
+def _people(credits: list[str], site: SiteIdentity, *, printed: bool = False) -> tuple[str, ...]:
+    """The distinct people named in some credits (printed: read from the page's bylines), in order."""
     people: dict[str, str] = {}
     for credit in credits:
         if name_key(credit) in _NOT_PEOPLE or _ORGANIZATION_WORD.search(credit) or _THEME_CREDIT.search(credit):
@@ -911,7 +978,7 @@ def _people(credits: list[str], site: SiteIdentity) -> tuple[str, ...]:
         if re.match(r"^(?:https?:|www\.)", credit, re.IGNORECASE):
             continue  # a profile URL, not a name
         for part in split_people(credit):
-            name = clean_person(part, site)
+            name = clean_person(part, site, printed=printed)
             if name:
                 people.setdefault(name_key(name), name)
     return tuple(people.values())

@@ -106,6 +106,30 @@ def test_site_name_suffix_is_stripped_from_the_title():
     )
 
 
+def test_a_site_name_with_a_separator_in_it_is_stripped_from_the_title_whole():
+    site = "Coast News - Harbour Daily"
+    head = (f'<meta property="og:site_name" content="{site}">'
+            f'<meta property="og:title" content="Storm damages harbour piers | {site}">')
+    result = article(page(head=head, title=f"Storm damages harbour piers | {site}", h1=None))
+    assert result.title == "Storm damages harbour piers"
+
+
+def test_the_site_name_a_share_plugin_declares_is_the_sites_name_in_the_title_and_h1():
+    head = ('<meta name="shareaholic:site_name" content="Harbour Directory">'
+            '<meta property="og:title" content="Storm damages harbour piers | Harbour Directory">')
+    h1 = "Harbour Directory</h1><h1>Storm damages harbour piers"  # the logo's h1, then the headline's
+    assert article(page(head=head, h1=h1)).title == "Storm damages harbour piers"
+
+
+def test_a_meta_title_takes_the_dashes_and_quotes_the_title_tag_typesets():
+    head = '<meta property="og:title" content="Harbour works from March - May: &quot;Piers first&quot;">'
+    title = "Harbour works from March – May: „Piers first“ | Coast News"
+    assert article(page(head=head, title=title, h1=None)).title == "Harbour works from March – May: „Piers first“"
+    # a title tag that words the headline otherwise leaves the meta title as it is
+    title = "Harbour works from March to May | Coast News"
+    assert article(page(head=head, title=title, h1=None)).title == 'Harbour works from March - May: "Piers first"'
+
+
 def test_site_name_prefix_is_stripped_and_the_host_names_the_site():
     # No declared site name: the host (coastnews.example) recognises "Coast News".
     result = article(page(title="Coast News - Storm damages harbour piers", h1=None))
@@ -126,6 +150,27 @@ def test_h1_agreeing_with_og_title_wins_over_the_title_tag():
 def test_kicker_in_the_h1_is_dropped_when_the_declared_title_is_the_headline():
     head = '<meta property="og:title" content="Storm damages harbour piers">'
     assert article(page(head=head, h1="Weather | Storm damages harbour piers")).title == "Storm damages harbour piers"
+
+
+def test_a_day_opening_the_title_as_its_own_segment_is_not_part_of_the_headline():
+    dated = "05.03.2024 - Storm damages harbour piers"
+    head = f'<meta property="og:title" content="{dated} - Coast News">'
+    assert article(page(head=head, title=f"{dated} - Coast News", h1=dated)).title == "Storm damages harbour piers"
+    assert article(page(title="2024-03-05 | Storm damages harbour piers", h1=None)).title == "Storm damages harbour piers"
+    # a number that opens the headline itself stays
+    assert article(page(title="5 piers damaged by the storm", h1="5 piers damaged by the storm")).title == (
+        "5 piers damaged by the storm"
+    )
+
+
+def test_an_h1_giving_the_sites_name_and_motto_is_the_logo_not_the_headline():
+    head = ('<meta property="og:site_name" content="Coast News">'
+            '<meta property="og:title" content="Storm damages harbour piers">')
+    logo = "Coast News, the first daily of the coast."
+    assert article(page(head=head, h1=logo)).title == "Storm damages harbour piers"
+    # a headline that only mentions the site after a comma is still the headline
+    h1 = "Storms, floods and Coast News: a week on the harbour"
+    assert article(page(head=head, h1=h1, title=h1)).title == h1
 
 
 def test_a_kicker_element_opening_the_h1_is_not_part_of_the_headline():

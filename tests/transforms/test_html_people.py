@@ -97,6 +97,22 @@ def test_an_organisation_signing_its_own_post_is_its_author_on_a_site_that_is_no
     assert article(page(jsonld=jsonld), url=url).authors == ()
 
 
+def test_a_site_printing_its_own_name_as_the_byline_signs_its_own_post_without_json_ld():
+    head = '<meta property="og:site_name" content="Hafenfreunde Stiftung">'
+    byline = '<p class="byline">Von <span class="author">Hafenfreunde Stiftung</span></p>'
+    url = "https://hafenfreunde.example/aktuelles/sturm"
+    assert article(page(head=head, byline=byline), url=url).authors == ("Hafenfreunde Stiftung",)
+    # a person credited in a later byline is the author, the site's name only the publisher's
+    person = byline + '<div class="author-box">Mara Quellbrunn</div>'
+    assert article(page(head=head, byline=person), url=url).authors == ("Mara Quellbrunn",)
+    # only in the author meta tag, where CMSs put the site's name by default, it is no credit
+    meta = head + '<meta name="author" content="Hafenfreunde Stiftung">'
+    assert article(page(head=meta), url=url).authors == ()
+    # a page whose JSON-LD declares a news publisher signs with the publisher's name
+    jsonld = {"@type": "NewsArticle", "headline": "Storm damages harbour piers"}
+    assert article(page(head=head, byline=byline, jsonld=jsonld), url=url).authors == ()
+
+
 def test_a_themes_credit_is_no_author_and_json_ld_entities_are_decoded():
     head = '<meta name="author" content="Mara Quellbrunn und Fuchsy designed">'
     byline = '<p class="byline">Von Ben Beispiel</p>'
@@ -119,6 +135,16 @@ def test_a_first_name_credit_takes_the_surname_its_own_json_ld_bio_gives():
     # a bio that does not open with the name leaves the credit as signed
     person["description"] = "Sailor and writer. Mara Quellbrunn lives in Kiel."
     assert article(page(jsonld=jsonld)).authors == ("Mara",)
+
+
+def test_a_first_name_in_the_author_meta_tag_takes_the_surname_the_json_ld_persons_bio_gives():
+    head = '<meta name="author" content="Mara">'
+    person = {"@type": "Person", "name": "Mara", "description": "Mara Quellbrunn sails and writes about harbours."}
+    jsonld = {"@graph": [{"@type": "WebPage", "name": "Storm damages harbour piers"}, person]}
+    assert article(page(head=head, jsonld=jsonld)).authors == ("Mara Quellbrunn",)
+    # the bio of a person with another name spells out nothing
+    person["name"] = "Ben"
+    assert article(page(head=head, jsonld=jsonld)).authors == ("Mara",)
 
 
 def test_initials_credit_gives_way_to_the_full_name_they_stand_for():
