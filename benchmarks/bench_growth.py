@@ -1,7 +1,8 @@
 """What one scheduled run costs as the archive grows: 10k, 100k and 1M stored articles.
 
     uv run python benchmarks/bench_growth.py [--sizes 10000,100000,1000000] [--base 1000] [--run 200]
-                                             [--work benchmarks/out/growth] [--readers]
+                                             [--work benchmarks/out/growth] [--resume]
+    uv run python benchmarks/bench_growth.py --repeat K --work DIR   # K runs in a row on DIR's grown warehouse
 
 How the warehouses are made. `generate_corpus.py` writes BASE + RUN distinct articles (about 10%
 near-duplicates, dates spread over 2022-2024). The first BASE are ingested for real in this
@@ -30,14 +31,19 @@ for one entity and for a week, one entity's partners in cooccurring_entities and
 entity_cooccurrence, the top pairs through top_entity_pairs and through an ORDER BY on the view,
 stats). Prints CPU and wall seconds,
 peak RSS, file sizes. Asserts nothing.
+
+`--repeat K`: K scheduled runs one after another on one copy of the warehouse `--sizes` grew
+last, each with the run's files as new articles of their own (own paths, hashes and ids, MinHash
+signatures xor-ed with the run's number), printing after each run the file's size and DuckDB's
+used and free blocks: whether the file grows with its data, and whether freed blocks are reused.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import pickle
@@ -49,6 +55,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -67,7 +75,11 @@ def main() -> None:
     parser.add_argument("--run", type=int, default=200, help="new files in the timed run")
     parser.add_argument("--work", type=Path, default=HERE / "out" / "growth", help="where corpora and warehouses go")
     parser.add_argument("--resume", action="store_true", help="grow the warehouse the last run left, instead of a new copy of the base")
+    parser.add_argument("--repeat", type=int, default=0, metavar="K",
+                        help="instead of the sizes: K scheduled runs one after another on one copy of the grown warehouse"
+                             " (each with its own new articles), printing the file's size and DuckDB's used and free blocks")
     parser.add_argument("--one", nargs=3, metavar=("DB", "VARIANT", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help="with --one: print the run's top functions by cumulative CPU")
     parser.add_argument("--sql", action="store_true", help="with --one: print the run's costliest SQL statements")
     args = parser.parse_args()
@@ -78,13 +90,16 @@ def main() -> None:
             import pstats
 
             profiler = cProfile.Profile(time.process_time)
-            profiler.runcall(timed_run, Path(args.one[0]), args.one[1], Path(args.one[2]))
+            profiler.runcall(timed_run, Path(args.one[0]), args.one[1], Path(args.one[2]), args.round)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         elif args.sql:
             with statement_costs():
-                timed_run(Path(args.one[0]), args.one[1], Path(args.one[2]))
+                timed_run(Path(args.one[0]), args.one[1], Path(args.one[2]), args.round)
         else:
-            timed_run(Path(args.one[0]), args.one[1], Path(args.one[2]))
+            timed_run(Path(args.one[0]), args.one[1], Path(args.one[2]), args.round)
+        return
+    if args.repeat:
+        repeat(args.work, args.repeat)
         return
     args.work.mkdir(parents=True, exist_ok=True)
     base_db = build_base(args.work, args.base, args.run)
@@ -349,8 +364,11 @@ def derive(con) -> None:  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- one timed run
 
 
-def timed_run(db: Path, variant: str, out: Path) -> None:
-    """The run's new articles through every warehouse-side step, each timed; the reads after. Writes JSON to `out`."""
+def timed_run(db: Path, variant: str, out: Path, round_: int = 0) -> None:
+    """The run's new articles through every warehouse-side step, each timed; the reads after. Writes JSON to `out`.
+
+    round_ > 0: the articles as new ones of a later run (see `_as_round`).
+    """
     from transforms.site_health import template_alerts
     from warehouse.db import Writer, connect
     from warehouse.reports import load_summary, site_health
@@ -362,6 +380,8 @@ def timed_run(db: Path, variant: str, out: Path) -> None:
         (last,) = _one(db, "SELECT max(published_at) FROM articles")
         batch = [_redated(p, last - dt.timedelta(days=i % 2)) for i, p in enumerate(batch)]
     annotated = prepared["annotated"]
+    if round_:
+        batch, annotated = _as_round(batch, annotated, round_)
     cpu: dict[str, float] = {}
     wall: dict[str, float] = {}
 
@@ -513,7 +533,7 @@ def statement_costs() -> Iterator[None]:
                     return attr(*args, **kwargs)
             return fetch
 
-    @contextlib.contextmanager
+    @contextmanager
     def charged(cost):  # type: ignore[no-untyped-def]
         c, t = time.process_time(), time.perf_counter()
         try:
@@ -530,6 +550,55 @@ def statement_costs() -> Iterator[None]:
         Writer.con = real  # type: ignore[method-assign]
         for sql, (n, cpu, wall) in sorted(costs.items(), key=lambda kv: -kv[1][1])[:25]:
             print(f"{cpu:7.3f} s CPU {wall:7.3f} s wall {n:4d}x  {sql}")
+
+
+def repeat(work: Path, runs: int) -> None:
+    """Scheduled runs one after another on one copy of the grown warehouse: does the file grow with its data?"""
+    grown, run_db = work / "grown.duckdb", work / "run-repeat.duckdb"
+    _copy(grown, run_db)
+    print(f"{'run':>4} {'CPU s':>6} {'loaded':>6} {'file GB':>8} {'used GB':>8} {'free GB':>8}")
+    print(f"{'-':>4} {'':>6} {'':>6} {_size(run_db) / 1e9:>8.2f} " + " ".join(f"{x:>8.2f}" for x in _blocks(run_db)))
+    for k in range(1, runs + 1):
+        out = work / "run-repeat.json"
+        subprocess.run([sys.executable, __file__, "--one", str(run_db), "recent", str(out), "--round", str(k)], check=True)
+        r = json.loads(out.read_text())
+        print(f"{k:>4} {sum(r['cpu'].values()):>6.1f} {r['counts']['loaded']:>6} {_size(run_db) / 1e9:>8.2f} "
+              + " ".join(f"{x:>8.2f}" for x in _blocks(run_db)))
+    _remove(run_db)
+
+
+def _blocks(db: Path) -> tuple[float, float]:
+    """DuckDB's used and free blocks of the file, in GB: free blocks are reused before the file grows."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        size, used, free = con.execute("SELECT block_size, used_blocks, free_blocks FROM pragma_database_size()").fetchone()
+    finally:
+        con.close()
+    return used * size / 1e9, free * size / 1e9
+
+
+def _as_round(batch: list[Processed], annotated: dict, k: int) -> tuple[list[Processed], dict]:  # type: ignore[type-arg]
+    """The run's files as the new articles of the k-th run after it: their own paths, hashes and
+    ids, and MinHash signatures xor-ed with k (as replicas' band hashes are), so no run's articles
+    are copies of another's; the texts, and so the stories they join, stay the same."""
+    from transforms.records import doc_id
+
+    mark = np.uint32(k * 2654435761 % 2**32)
+    renamed, ids = [], {}
+    for p in batch:
+        source, sha = f"round{k}/{p.source}", hashlib.sha256(f"{p.sha256}:{k}".encode()).hexdigest()
+        new_id = doc_id(source, sha)
+        ids[p.doc_id] = new_id
+        fp = p.fingerprint
+        if fp is not None:
+            fp = dataclasses.replace(
+                fp, article_id=new_id, exact_key=hashlib.sha256(f"{fp.exact_key}:{k}".encode()).hexdigest(),
+                minhash=fp.minhash ^ mark, url_key=None if fp.url_key is None else f"{fp.url_key}?round={k}", bands=None,
+            )
+        renamed.append(dataclasses.replace(p, source=source, sha256=sha, fingerprint=fp))
+    return renamed, {ids[aid]: a for aid, a in annotated.items() if aid in ids}
 
 
 def _redated(p: Processed, day: dt.date) -> Processed:
