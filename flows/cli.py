@@ -565,6 +565,25 @@ def index(db: DbOption = None) -> None:
 
 
 @app.command()
+def compact(db: DbOption = None) -> None:
+    """Give the warehouse file's free blocks back to the disk (runs reuse them anyway; worth it after a large rewrite)."""
+    from warehouse.compact import compact as compact_warehouse
+    from warehouse.lock import WriterLockBusy, writer_lock
+
+    settings = Settings.from_env(db=db)
+    if not settings.db.exists():
+        errors.print(f"[red]no warehouse at {settings.db}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    try:  # a writer like any run: it holds the warehouse's writer lock
+        with writer_lock(settings.db, "compact", settings.lock_timeout, on_wait=errors.print):
+            before, after = compact_warehouse(settings.db)
+    except (WarehouseBusy, WriterLockBusy) as exc:
+        errors.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(75) from None  # EX_TEMPFAIL, as ingest
+    console.print(f"compacted {settings.db}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB", soft_wrap=True, highlight=False)
+
+
+@app.command()
 def stats(db: DbOption = None) -> None:
     """Show which warehouse this is, what it holds and what the last load did."""
     from warehouse.inspect import recent_loads, table_sizes, warehouse_file

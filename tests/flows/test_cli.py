@@ -177,6 +177,17 @@ def test_export_cannot_change_the_warehouse(warehouse, tmp_path):
     con.close()
 
 
+def test_compact_rewrites_a_copy_of_the_warehouse_that_still_answers(warehouse, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, db)
+    shutil.copytree(f"{warehouse}.search", f"{db}.search")
+    result = invoke("compact", "--db", str(db))
+    assert result.exit_code == 0 and result.output.startswith(f"compacted {db}: "), result.output
+    found = runner.invoke(app, ["search", "strike", "--entity", "Portugal", "--db", str(db)], env={"COLUMNS": "250"})
+    assert found.exit_code == 0 and "Lisbon" in found.output, found.output
+    assert invoke("compact", "--db", str(tmp_path / "none.duckdb")).exit_code == 1
+
+
 def test_schema_lists_every_table_and_view_one_line_per_column(warehouse):
     result = runner.invoke(app, ["schema", "--db", str(warehouse)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
