@@ -567,19 +567,22 @@ def index(db: DbOption = None) -> None:
 @app.command()
 def compact(db: DbOption = None) -> None:
     """Give the warehouse file's free blocks back to the disk (runs reuse them anyway; worth it after a large rewrite)."""
+    from warehouse.compact import COMPACT_MEMORY_LIMIT
     from warehouse.compact import compact as compact_warehouse
-    from warehouse.lock import WriterLockBusy, writer_lock
+    from warehouse.lock import writer_lock
 
     settings = Settings.from_env(db=db)
     if not settings.db.exists():
         errors.print(f"[red]no warehouse at {settings.db}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    try:  # a writer like any run: it holds the warehouse's writer lock
+    with run_failures("compact"):  # a writer like any run: it holds the warehouse's writer lock
         with writer_lock(settings.db, "compact", settings.lock_timeout, on_wait=errors.print):
-            before, after = compact_warehouse(settings.db)
-    except (WarehouseBusy, WriterLockBusy) as exc:
-        errors.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
-        raise typer.Exit(75) from None  # EX_TEMPFAIL, as ingest
+            try:
+                before, after = compact_warehouse(settings.db)
+            except duckdb.OutOfMemoryException as exc:
+                limit = os.environ.get("NEWSFLOW_DB_MEMORY", COMPACT_MEMORY_LIMIT)
+                _fail(exc, f"compact failed: DuckDB ran out of memory at {limit}; set NEWSFLOW_DB_MEMORY higher"
+                           " (the warehouse is unchanged)", 1)
     console.print(f"compacted {settings.db}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB", soft_wrap=True, highlight=False)
 
 

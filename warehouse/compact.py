@@ -15,7 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import ENRICH_MEMORY_LIMIT, connect
+from warehouse.db import connect
+
+# The copy rebuilds every primary-key index in memory: on bench_growth.py's million-article
+# warehouse 1 GB overflowed, and 4 GB copied it in 3 min 23 s. A one-off, run by hand.
+COMPACT_MEMORY_LIMIT = "4GB"
 
 
 def compact(db: Path) -> tuple[int, int]:
@@ -35,17 +39,19 @@ def compact(db: Path) -> tuple[int, int]:
     for stale in (copy, Path(f"{copy}.wal")):
         stale.unlink(missing_ok=True)
     before = db.stat().st_size
-    # The copy rebuilds every primary-key index in memory (entity_stories' at a million articles
-    # needs more than a run's 512 MB), so it gets the enrichment write's cap unless the user set one.
-    con = duckdb.connect(config={"memory_limit": os.environ.get("NEWSFLOW_DB_MEMORY", ENRICH_MEMORY_LIMIT)})
+    con = duckdb.connect(config={"memory_limit": os.environ.get("NEWSFLOW_DB_MEMORY", COMPACT_MEMORY_LIMIT)})
     try:
         # ATTACH takes no parameters; the paths are ours (the warehouse's and the copy's), quoted.
         con.execute(f"ATTACH {_quoted(db)} AS source (READ_ONLY)")
         con.execute(f"ATTACH {_quoted(copy)} AS compacted")
         con.execute("COPY FROM DATABASE source TO compacted")  # tables in insertion order, views, macros, comments
         con.execute("DETACH compacted")  # checkpoints the copy: one file, no log
-    finally:
+    except BaseException:
         con.close()
+        for partial in (copy, Path(f"{copy}.wal")):  # as large as the warehouse: not left on the disk
+            partial.unlink(missing_ok=True)
+        raise
+    con.close()
     os.replace(copy, db)
     return before, db.stat().st_size
 

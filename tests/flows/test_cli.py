@@ -188,6 +188,24 @@ def test_compact_rewrites_a_copy_of_the_warehouse_that_still_answers(warehouse, 
     assert invoke("compact", "--db", str(tmp_path / "none.duckdb")).exit_code == 1
 
 
+def test_a_compaction_out_of_memory_says_so_in_one_line_and_leaves_the_warehouse_as_it_was(tmp_path, monkeypatch):
+    from warehouse.db import Writer
+
+    db = tmp_path / "w.duckdb"
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.con.execute("CREATE TABLE big AS SELECT range AS n, md5(range::VARCHAR) AS s FROM range(200000)")
+    before = db.read_bytes()
+    monkeypatch.setenv("NEWSFLOW_DB_MEMORY", "2MB")
+    result = invoke("compact", "--db", str(db))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "compact failed: DuckDB ran out of memory at 2MB; set NEWSFLOW_DB_MEMORY higher (the warehouse is unchanged)"
+    ]
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.lock"]
+
+
 def test_schema_lists_every_table_and_view_one_line_per_column(warehouse):
     result = runner.invoke(app, ["schema", "--db", str(warehouse)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
