@@ -16,7 +16,7 @@ from transforms import nlp
 from transforms.entities import KnownNames, lookup_keys, resolve_mentions
 from transforms.quotes import find_quotes
 from transforms.records import Annotation, Article, EntitySpan, Mention, Quote
-from transforms.stories import TextFeatures, text_features
+from transforms.stories import TextFeatures, key_id, text_features
 
 # Bumped whenever our own enrichment rules (entity resolution, quotes, key phrases, story
 # features) change what they produce: stored enrichment says which model and rules made it,
@@ -106,7 +106,7 @@ def enrich_batch(items: Sequence[tuple[str, Article, Annotation | None]], known:
 
 def entity_id(mention: Mention) -> str:
     """Stable id of a mention's entity: a hash of its type and canonical name (or country code)."""
-    return hashlib.sha256(mention.key.encode()).hexdigest()[:16]
+    return f"{key_id(mention.key):016x}"  # the id stored features hold for it, in hex
 
 
 def quote_id(article_id: str, quote: Quote) -> str:
