@@ -474,3 +474,56 @@ def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_full_title():
     head = '<meta property="og:title" content="Mayor calls the repairs "urgent"">'
     result = article(page(head=head, title='Mayor calls the repairs "urgent"', h1=None))
     assert result.title == 'Mayor calls the repairs "urgent"'
+
+
+# --- trafilatura's metadata, the last resort ---------------------------------------------------
+
+FALLBACK_PAGES = {
+    "found in the page's text only": page(
+        title="Storm damages harbour piers | Coast News",
+        h1=None,
+        byline="<h2>Storm  damages   harbour piers</h2><p class='author'>By Mira Okafor</p><p class='date'>Published 5 March 2024</p>",
+    ),
+    "declared in meta tags": page(
+        # trafilatura trims and unescapes what it found: "&amp;amp;" in the markup is a title's "&"
+        head="<meta property='og:title' content='Storm damages  harbour piers &amp;amp; quays '>"
+        "<meta name='author' content='Jonas Lindberg'><meta name='date' content='2024-03-06'>"
+        "<link rel='canonical' href='https://www.coastnews.example/2024/03/06/storm-piers'>",
+    ),
+    "declared in JSON-LD": page(
+        jsonld={
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": "Storm damages harbour piers",
+            "author": {"@type": "Person", "name": "Ana Ribeiro"},
+            "datePublished": "2024-03-07T09:00:00Z",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FALLBACK_PAGES)
+def test_the_fallback_finds_title_author_and_date_as_trafilaturas_extract_metadata(name):
+    from trafilatura.metadata import extract_metadata
+
+    from trafilatura import load_html
+
+    from transforms.html import fallback_metadata
+
+    text = FALLBACK_PAGES[name]
+    theirs = extract_metadata(text, default_url=doc(text).url)
+    ours = fallback_metadata(load_html(text), doc(text).url, title=True, author=True, date=True)
+    assert theirs.title and theirs.author and theirs.date  # each page exercises all three
+    assert (ours.title, ours.author, ours.date) == (theirs.title, theirs.author, theirs.date)
+
+
+def test_the_fallback_looks_only_for_the_fields_asked_for():
+    from trafilatura import load_html
+
+    from transforms.html import fallback_metadata
+
+    tree = load_html(FALLBACK_PAGES["found in the page's text only"])
+    only_date = fallback_metadata(tree, None, title=False, author=False, date=True)
+    assert (only_date.title, only_date.author, only_date.date) == (None, None, "2024-03-05")
+    only_author = fallback_metadata(tree, None, title=False, author=True, date=False)
+    assert (only_author.title, only_author.author, only_author.date) == (None, "Mira Okafor", None)

@@ -54,3 +54,23 @@ def test_a_capitalised_word_opening_a_sentence_before_a_noun_is_not_a_person():
     # the model's mistake, set by hand so the test does not depend on the model making it
     doc.ents = [Span(doc, cod, cod + 1, label="PERSON"), Span(doc, skaugrud, skaugrud + 1, label="PERSON")]
     assert [s.text for s in spans_from_doc(doc) if s.label == "PERSON"] == ["Skaugrud"]
+
+
+def test_the_model_tags_and_finds_entities_as_it_does_with_thincs_default_blis_products():
+    import spacy
+    from thinc.api import use_ops
+
+    from transforms.nlp import MODEL
+
+    text = TEXT + (
+        " Lindqvist told reporters in Northport that the Baltic Transit Authority had paid 40 million euros."
+        " Construction starts in March, according to Keller & Sons, the builder."
+    )
+    with use_ops("numpy"):  # thinc's default: NumpyOps multiplying with BLIS
+        with_blis = spacy.load(MODEL, exclude=["parser", "attribute_ruler", "lemmatizer"])(text)
+    ours = load_model()(text)
+    assert load_model().get_pipe("tagger").model.ops.use_blis is False  # the comparison is not BLIS with itself
+    assert [t.tag_ for t in ours] == [t.tag_ for t in with_blis]
+    assert [(e.start_char, e.end_char, e.label_) for e in ours.ents] == [
+        (e.start_char, e.end_char, e.label_) for e in with_blis.ents
+    ]
