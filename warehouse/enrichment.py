@@ -34,7 +34,7 @@ MEMBERS_COMPARED = 20  # articles per candidate story an article is compared wit
 STORIES_PER_ARTICLE = 8  # candidate stories per article: those sharing the most of its entities
 STORIES_PER_BUCKET = 50  # latest stories kept per entity and month
 # An article is filed under, and looks for its story by, the entities it names most: each filing
-# is an upsert into entity_stories (at 1M articles, 11M keys: ~0.2 ms each), and an article that
+# is an upsert into entity_stories (at 1M articles, 9.6M keys: ~0.2 ms each), and an article that
 # lists dozens of names once each is not about them. Placement still compares all its entities.
 STORY_ENTITIES = 20
 PLACE_BATCH = 50  # articles placed together: what bounds the candidates held in memory at once
