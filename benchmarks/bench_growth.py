@@ -13,7 +13,7 @@ source paths, content hashes, MinHash band hashes (xor r) and story ids, dates s
 r mod 365 days, and one load of its own; entities recur across replicas (the same people and
 places are in the news every day), except one in eight, which is new in each replica (its own
 entity id and name), so the vocabulary grows too. The derived tables (per-entity counts, the
-entity -> stories lists, entities' mention counts) are recomputed from the replicated rows, and
+entity -> stories notes, entities' mention counts) are recomputed from the replicated rows, and
 the search index gets every replica through `newsflow index`'s own code. Raw bodies
 (`raw_blobs`) are not replicated: only reprocessing reads them.
 
@@ -244,6 +244,10 @@ def grow(db: Path, size: int) -> int:
             replicate(con, first, min(first + REPLICAS_AT_ONCE, want))
         if want > have or _underived(con):
             derive(con)
+        elif _unnoted(con):
+            con.execute("BEGIN")
+            note_placements(con)
+            con.execute("COMMIT")
         w.update_search_index(None)
         (stored,) = w.con.execute("SELECT count(*) FROM articles").fetchone()
     if previous is None:
@@ -324,7 +328,6 @@ def _underived(con) -> bool:  # type: ignore[no-untyped-def]
 def derive(con) -> None:  # type: ignore[no-untyped-def]
     """Recompute what the writer keeps up to date per batch, from the replicated rows (once per size)."""
     from warehouse.aggregates import recount_pairs
-    from warehouse.enrichment import STORIES_PER_BUCKET
 
     con.execute("BEGIN")
     con.execute("UPDATE entities SET mentions = m.n FROM (SELECT entity_id, count(*) AS n FROM mentions GROUP BY ALL) m"
@@ -337,28 +340,51 @@ def derive(con) -> None:  # type: ignore[no-untyped-def]
     con.execute("SET preserve_insertion_order = true")  # the pairs go in sorted by entity, as ranges keep them
     recount_pairs(con)
     con.execute("SET preserve_insertion_order = false")
-    # entity -> stories lists: the latest stories per entity and month (and undated), as placement
-    # keeps them; a slice of the entities at a time, to stay inside memory.
-    con.execute("DELETE FROM entity_stories")
-    for part in range(16):
+    note_placements(con)
+    con.execute("COMMIT")
+
+
+
+def note_placements(con) -> None:  # type: ignore[no-untyped-def]
+    """entity_story_notes as placement appends them: a note per article and entity it is filed under
+    (its STORY_ENTITIES most-named), numbered as if the archive had been placed day by day."""
+    from warehouse.enrichment import STORY_ENTITIES
+
+    parts = 16  # a slice of the articles at a time, in placement order, to stay inside memory
+    con.execute("DELETE FROM entity_story_notes")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE placed AS SELECT article_id, story_id, published_on,"
+        " row_number() OVER (ORDER BY published_on NULLS FIRST, article_id) AS noted FROM story_members"
+    )
+    (count,) = con.execute("SELECT count(*) FROM placed").fetchone()
+    con.execute("SET preserve_insertion_order = true")  # notes go in in placement order, as runs append them
+    for part in range(parts):
+        lo, hi = part * count // parts, (part + 1) * count // parts
         con.execute(
             f"""
-            INSERT INTO entity_stories
-            WITH placed AS (
-                SELECT m.entity_id, sm.story_id, max(sm.published_on) AS day
-                FROM story_members sm JOIN mentions m USING (article_id)
-                WHERE hash(m.entity_id) % 16 = {part}
+            INSERT INTO entity_story_notes
+            WITH named AS (
+                SELECT p.noted, p.story_id, p.published_on,
+                       CASE WHEN starts_with(m.entity_id, 'z') THEN hash(m.entity_id)
+                            ELSE ('0x' || m.entity_id)::UBIGINT END AS entity,
+                       count(*) AS n
+                FROM placed p JOIN mentions m USING (article_id)
+                WHERE p.noted > {lo} AND p.noted <= {hi}
                 GROUP BY ALL
-            ), keyed AS (
-                SELECT entity_id || ':' || strftime(day, '%Y%m') AS bucket, story_id, day FROM placed WHERE day IS NOT NULL
-                UNION ALL SELECT entity_id || ':any', story_id, day FROM placed
             )
-            SELECT bucket, list(story_id ORDER BY day NULLS FIRST, story_id)
-            FROM (SELECT * FROM keyed QUALIFY row_number() OVER (PARTITION BY bucket ORDER BY day DESC NULLS LAST, story_id DESC) <= {STORIES_PER_BUCKET})
-            GROUP BY bucket
+            SELECT entity, year(published_on) * 100 + month(published_on), story_id, noted FROM named
+            QUALIFY row_number() OVER (PARTITION BY noted ORDER BY n DESC, entity) <= {STORY_ENTITIES}
+            ORDER BY noted, entity
             """
         )
-    con.execute("COMMIT")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("DROP TABLE placed")
+
+
+def _unnoted(con) -> bool:  # type: ignore[no-untyped-def]
+    """Whether entity_story_notes holds only what migration 024 made of the old lists (no placement numbered)."""
+    (last,) = con.execute("SELECT coalesce(max(noted), 0) FROM entity_story_notes").fetchone()
+    return last <= 0
 
 
 # ----------------------------------------------------------------------------- one timed run
@@ -441,7 +467,7 @@ def timed_run(db: Path, variant: str, out: Path, round_: int = 0) -> None:
         w.record_site_alerts(load_id, template_alerts(site_health(w.con, load_id)))
     with step("close"):
         w.close()
-    rss_writing = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_writing = _peak_rss_mb()
     con = connect(db, read_only=True)
     try:
         with step("summary"):
@@ -453,7 +479,7 @@ def timed_run(db: Path, variant: str, out: Path, round_: int = 0) -> None:
         "cpu": cpu, "wall": wall, "reads": reads,
         "counts": summary.counts,
         "rss_mb": rss_writing,
-        "rss_after_reads_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_after_reads_mb": _peak_rss_mb(),
         "file_gb": _size(db) / 1e9,
     }))
 
@@ -620,6 +646,20 @@ def _one(db: Path, sql: str) -> tuple:
 
 def _index(db: Path) -> Path:
     return Path(f"{db}.search")
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS since it started: its own memory's high-water mark.
+
+    Not getrusage's ru_maxrss: Linux carries the parent's peak into a child across fork and exec,
+    so a run started after growing a warehouse (8 GB cap) reported the builder's 2.4 GB as its own.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _copy(src: Path, dst: Path) -> None:

@@ -13,7 +13,7 @@ from warehouse.search import search
 TABLES = (
     "documents", "raw_blobs", "articles", "duplicates", "fingerprints", "minhash_bands", "rejects", "source_files",
     "enrichment", "entities", "mentions", "quotes", "keywords", "article_agencies", "stories", "story_members",
-    "article_features", "entity_stories", "article_entity_days", "entity_day_counts", "entity_pairs",
+    "article_features", "entity_story_notes", "article_entity_days", "entity_day_counts", "entity_pairs",
 )
 RUN_COLUMNS = {"load_id", "first_load_id", "created_load_id", "updated_load_id", "fetched_at", "checked_at", "raised_at"}
 SEARCHES = ("bridge", "strike docks", "flooding river shelters", "tram airport contract", "quota cod")

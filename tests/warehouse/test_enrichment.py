@@ -56,7 +56,7 @@ def test_entity_mention_counts_follow_every_batch_and_re_enrichment_changes_noth
         w.start_load("L2")
         w.write_batch("L2", [processed("/c.txt", PEOPLE + OTHER, language="en", published=DAY)])
         enrich(w, "L2")
-        tables = ("mentions", "story_members", "article_features", "entity_stories")
+        tables = ("mentions", "story_members", "article_features", "entity_story_notes")
         before = {t: w.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
         w.start_load("E1", kind="enrich")
         assert enrich(w, "E1", scope="all") == (2, 0)
@@ -110,10 +110,11 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
     con.execute("INSERT INTO articles SELECT * FROM rows")
     con.unregister("rows")
     con.execute("INSERT INTO duplicates VALUES (?, ?, 'near', 0.9, 'L0')", [copy.doc_id, original.doc_id])
-    con.execute("INSERT INTO entities VALUES ('e1', 'Lena Hartmann', 'PERSON', NULL, 'L0')")
+    lena = "0123456789abcdef"  # an entity id as enrichment spells them: 16 hex digits
+    con.execute("INSERT INTO entities VALUES (?, 'Lena Hartmann', 'PERSON', NULL, 'L0')", [lena])
     for aid in (original.doc_id, copy.doc_id):
         con.execute("INSERT INTO enrichment VALUES (?, 'enriched', NULL, 'en_core_web_sm-3.8.0', 'L0')", [aid])
-        con.execute("INSERT INTO mentions VALUES (?, 'e1', 'Lena Hartmann', 5, 18, 'L0')", [aid])
+        con.execute("INSERT INTO mentions VALUES (?, ?, 'Lena Hartmann', 5, 18, 'L0')", [aid, lena])
     story = f"s-{original.doc_id[:16]}"
     con.execute("INSERT INTO stories VALUES (?, 'Ferry', '2024-03-05', '2024-03-05', 2, 'L0', 'L0')", [story])
     con.execute("INSERT INTO story_members VALUES (?, ?, 'new_story', NULL, '2024-03-05', ?, NULL, 'L0')", [original.doc_id, story, original.doc_id])
@@ -121,9 +122,12 @@ def test_a_warehouse_of_the_previous_schema_migrates_and_enrich_catches_it_up(tm
     con.close()
 
     connect(db).close()  # migrates forward
-    assert rows(db, "SELECT mentions FROM entities WHERE entity_id = 'e1'") == [(2,)]
+    assert rows(db, "SELECT mentions FROM entities WHERE entity_id = ?", [lena]) == [(2,)]
     assert rows(db, "SELECT sample_members FROM stories") == [(sorted([original.doc_id, copy.doc_id]),)]
-    assert rows(db, "SELECT count(*) FROM entity_stories") == [(2,)]  # Lena Hartmann: March 2024, and undated
+    # Lena Hartmann's lists (011), as notes (024): March 2024, and undated.
+    assert rows(db, "SELECT entity, month, story_id FROM entity_story_notes ORDER BY month") == [
+        (int(lena, 16), 202403, story), (int(lena, 16), None, story),
+    ]
 
     with Writer(db) as w:
         w.start_load("E1", kind="enrich")
@@ -222,4 +226,33 @@ def test_an_article_is_filed_under_the_entities_it_names_most(tmp_path, monkeypa
     named = rows(db, "SELECT entity_id, count(*) FROM mentions GROUP BY ALL ORDER BY 2 DESC, 1")
     assert len(named) > 1
     most = named[0][0]
-    assert rows(db, "SELECT bucket FROM entity_stories ORDER BY 1") == [(f"{most}:202403",), (f"{most}:any",)]
+    assert rows(db, "SELECT entity, month FROM entity_story_notes") == [(int(most, 16), 202403)]
+
+
+def test_candidates_are_the_latest_stories_per_entity_and_month_and_for_undated_articles_the_latest_placements(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(enrichment, "STORIES_PER_BUCKET", 2)
+    monkeypatch.setattr(enrichment, "UNDATED_WINDOW", 1)
+    db = tmp_path / "w.duckdb"
+    with Writer(db) as w:
+        w.start_load("L1")
+        # Three stories naming the same people in March 2024; later, one in May naming others.
+        for i, words in enumerate(["grain", "tram", "school"]):
+            text = PEOPLE + " ".join(f"The {words} item {j} was discussed {words} in {words} session {i}." for j in range(40))
+            day = PublicationDate(dt.date(2024, 3, 1 + 7 * i), "jsonld")
+            w.write_batch("L1", [processed(f"/{i}.txt", text, language="en", published=day)])
+            enrich(w, "L1")
+        in_order = [sid for (sid,) in w.con.execute("SELECT story_id FROM stories ORDER BY first_published_at").fetchall()]
+        (lena,) = w.con.execute("SELECT entity_id FROM entities WHERE name = 'Lena Hartmann'").fetchone()
+        lena = int(lena, 16)
+        march, undated = (lena, 202403), (lena, None)
+        found = enrichment._latest_stories(w, {march, undated})
+        assert [sid for sid, _ in found[march]] == in_order[:0:-1]  # the two latest, newest first
+        assert [sid for sid, _ in found[undated]] == [in_order[-1]]  # placed last: inside a window of one
+        later = "Minister Paul Okafor opened the Lagos bridge on Friday. " + OTHER
+        w.write_batch("L1", [processed("/later.txt", later, language="en", published=PublicationDate(dt.date(2024, 5, 2), "jsonld"))])
+        enrich(w, "L1")
+        found = enrichment._latest_stories(w, {march, undated})
+    assert [sid for sid, _ in found[march]] == in_order[:0:-1]  # a month's stories stay, however long ago
+    assert undated not in found  # one placement later, out of an undated article's window
