@@ -6,6 +6,10 @@ folder records the last load it holds (`indexed.json`, written after tantivy's o
 commit): each update indexes the articles of every newer load, so a crash between the two only
 means the next run indexes those articles again, and a warehouse whose index is missing (made
 before this index, or the folder deleted) is indexed whole on its next run or `newsflow index`.
+
+Each article is indexed with the ids of the entities it names (a copy with its original's), so
+`search --entity` is a term filter inside the index rather than a scan of every stored mention;
+an article enriched again, and its copies, are indexed again by the load that enriched them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import tantivy
 
 MARKER = "indexed.json"
 # Bumped when the schema or the analyzer changes: an index of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 CHUNK = 500  # articles fetched from the warehouse at a time
 WRITER_HEAP = 64_000_000  # tantivy's indexing buffer, bytes
 EPOCH = dt.date(1970, 1, 1)
@@ -44,6 +48,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("text", stored=False, tokenizer_name="newsflow")
     # The row's own publication day (days since 1970-01-01), for --since inside the index.
     builder.add_integer_field("day", indexed=True, fast=True)
+    # The entities it names (entities.entity_id), for --entity.
+    builder.add_text_field("entity", stored=False, tokenizer_name="raw")
     return builder.build()
 
 
@@ -67,11 +73,15 @@ def open_index(folder: Path) -> tantivy.Index:
     return _open(folder)
 
 
-def document(article_id: str, title: str | None, text: str | None, published: dt.date | None = None) -> tantivy.Document:
+def document(
+    article_id: str, title: str | None, text: str | None, published: dt.date | None = None, entities: list[str] | None = None
+) -> tantivy.Document:
     """An article as the index sees it (also what snippets are cut from)."""
     doc = tantivy.Document(article_id=article_id, title=title or "", text=text or "")
     if published is not None:
         doc.add_integer("day", day_number(published))
+    for entity in entities or ():
+        doc.add_text("entity", entity)
     return doc
 
 
@@ -92,6 +102,26 @@ def _marker(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return marker if marker.get("version") == INDEX_VERSION else None
+
+
+# An article with the entity ids its enrichment stored (a copy: its original's), in hex as
+# entities.entity_id spells them.
+_WITH_ENTITIES = """
+    SELECT a.article_id, a.title, a.text, a.published_at, list_transform(f.entity_ids, x -> printf('%016x', x))
+    FROM {articles} t
+    JOIN articles a USING (article_id)
+    LEFT JOIN duplicates d USING (article_id)
+    LEFT JOIN article_features f ON f.article_id = coalesce(d.duplicate_of, a.article_id)
+"""
+# A first build: each load's articles, every article once.
+FIRST_BUILD = _WITH_ENTITIES.format(articles="(SELECT article_id FROM articles WHERE load_id = $load)")
+# After it: what a load changed, its articles, those it enriched (their entities may have
+# changed) and their copies.
+CHANGED_BY_LOAD = _WITH_ENTITIES.format(articles="""(
+    SELECT article_id FROM articles WHERE load_id = $load
+    UNION SELECT article_id FROM enrichment WHERE load_id = $load
+    UNION SELECT d.article_id FROM duplicates d JOIN enrichment e ON d.duplicate_of = e.article_id WHERE e.load_id = $load
+)""")
 
 
 def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, release: Callable[[], None]) -> int:
@@ -124,16 +154,14 @@ def update(connection: Callable[[], duckdb.DuckDBPyConnection], folder: Path, re
         for aid in gone:
             writer.delete_documents_by_term("article_id", aid)
         for load_id in loads:
-            # One load's articles were written together, so DuckDB's zone maps on load_id skip
-            # the rest of the table: the read costs what the load wrote.
-            cursor = connection().execute(
-                "SELECT article_id, title, text, published_at FROM articles WHERE load_id = ?", [load_id]
-            )
+            # One load's rows were written together, so DuckDB's zone maps on load_id skip the
+            # rest of each table: the read costs what the load wrote.
+            cursor = connection().execute(FIRST_BUILD if since is None else CHANGED_BY_LOAD, {"load": load_id})
             while rows := cursor.fetchmany(CHUNK):
-                for aid, title, text, published in rows:
+                for aid, title, text, published, entities in rows:
                     if since is not None:  # a first build has nothing to replace
                         writer.delete_documents_by_term("article_id", aid)
-                    writer.add_document(document(aid, title, text, published))
+                    writer.add_document(document(aid, title, text, published, entities))
                 indexed += len(rows)
             release()  # between loads, readers may open the warehouse
         writer.commit()

@@ -7,8 +7,8 @@ import shutil
 import duckdb
 import pytest
 
-from tests.warehouse.test_writer import processed
-from warehouse.aggregates import update_entity_aggregates
+from tests.warehouse.test_enrichment import PEOPLE
+from tests.warehouse.test_writer import count, enrich, processed
 from warehouse.db import Writer
 from warehouse.search import search
 from warehouse.search_index import MARKER, NoSearchIndex, index_dir, open_index
@@ -137,21 +137,40 @@ def test_after_a_crash_before_the_index_recorded_its_load_the_next_run_indexes_t
 
 
 def test_entity_keeps_the_articles_that_name_it_with_their_copies(db):
-    load(db, "L1", [processed("/ferry.txt", FERRY, title="Ferry vote"), processed("/bridge.txt", BRIDGE + " The ferry too.", title="Bridge")])
-    con = duckdb.connect(str(db))
-    try:  # a mention as enrichment records it: this test names the entity itself
-        con.execute("INSERT INTO entities (entity_id, name, type, country_code, first_load_id) VALUES ('e1', 'Harbour Board', 'ORG', NULL, 'L1')")
-        con.execute(
-            "INSERT INTO mentions SELECT article_id, 'e1', 'the Board', 0, 1, 'L1' FROM articles WHERE title = 'Ferry vote'"
-        )
-        update_entity_aggregates(con, [aid for (aid,) in con.execute("SELECT article_id FROM articles").fetchall()], counted_before=[])
-    finally:
-        con.close()
+    with Writer(db) as w:
+        w.start_load("L1")
+        w.write_batch("L1", [
+            processed("/ferry.txt", PEOPLE + FERRY, title="Ferry vote", language="en"),
+            processed("/copy.txt", PEOPLE + FERRY + " Share this.", title="Ferry vote", language="en"),
+            processed("/bridge.txt", BRIDGE + " The ferry too.", title="Bridge", language="en"),
+        ])
+        enrich(w, "L1")
+        w.update_search_index("L1")
+        w.finish_load("L1", "completed")
+    assert count(db, "duplicates") == 1
     assert {h.title for h in find(db, "ferry")} == {"Ferry vote", "Bridge"}
-    (hit,) = find(db, "ferry", entity="harbour board")  # by the entity's name
+    (hit,) = find(db, "ferry", entity="lena hartmann")  # by the entity's name: the article, its copy folded in
     assert hit.title == "Ferry vote" and hit.score == find(db, "ferry")[0].score
-    assert [h.title for h in find(db, "ferry", entity="THE BOARD")] == ["Ferry vote"]  # as written
+    assert [h.title for h in find(db, "ferry", entity="Hartmann")] == ["Ferry vote"]  # as written
     assert find(db, "ferry", entity="Nobody Named") == []
+
+
+def test_articles_enriched_by_a_later_load_are_found_by_their_entities_after_it(db):
+    with Writer(db) as w:
+        w.start_load("L1")  # ingest --no-enrich
+        w.write_batch("L1", [processed("/ferry.txt", PEOPLE + FERRY, title="Ferry vote", language="en"),
+                             processed("/copy.txt", PEOPLE + FERRY + " Share this.", title="Ferry vote", language="en")])
+        w.update_search_index("L1")
+        w.finish_load("L1", "completed")
+    assert find(db, "ferry", entity="Lena Hartmann") == []
+    with Writer(db) as w:
+        w.start_load("E1", kind="enrich")  # newsflow enrich
+        assert enrich(w, "E1") == (1, 1)
+        assert w.update_search_index("E1") == 2  # the article it enriched, and its copy
+        w.finish_load("E1", "completed")
+    (hit,) = find(db, "ferry", entity="Lena Hartmann")
+    assert hit.title == "Ferry vote"
+    assert open_index(index_dir(db)).searcher().num_docs == 2  # replaced, not added again
 
 
 def test_newsflow_index_catches_up_and_newsflow_search_shows_snippets(db):
