@@ -1415,14 +1415,19 @@ def _shown_instead(
 
     That is a <time datetime> (or other marked date) printed at the dateline, else a revision
     day the page prints there: readers, and the devset's labels, take the day shown (on the
-    devset 9 such pages against 1 whose label was the unshown first day). A revision day is
-    kept with low confidence.
+    devset 9 such pages against 1 whose label was the unshown first day). A revision day counts
+    when shown as one too ("Updated 12 Mar 2020" under the headline, the only day the page
+    shows: 2 more dev pages labelled by it, none lost) and is kept with low confidence.
     """
     marked = marked_date(ev, today)
     if marked and marked[0].precision == "day" and marked[0].value != declared.value:
         if printed_as_dateline(marked[0].value, html):
             return marked[0]
-    shown = [day for day in sorted(modified_days(ev, today)) if day != declared.value and printed_as_dateline(day, html)]
+    shown = [
+        day
+        for day in sorted(modified_days(ev, today))
+        if day != declared.value and printed_as_dateline(day, html, revisions=True)
+    ]
     if len(shown) == 1:
         return PublicationDate(shown[0], declared.source, "day", confidence="low")
     return None

@@ -198,9 +198,14 @@ def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence(
     byline = "<p class='date'>5 March 2024</p>"
     result = article(page(head=head, byline=byline))
     assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
-    # shown as an update, it is not the date the page shows as its own
+    # shown as an update under the headline, it is still the only day the page shows
     byline = "<p class='date'>Updated 5 March 2024</p>"
-    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
+    # a "last updated" stamp far from the headline is the site's, not the page's date
+    footer = "<p>Filler words for the reader.</p>" * 200 + "<p class='lastupdated'>Last updated: 5 March 2024</p>"
+    html = page(head=head).replace("<footer>", f"<footer>{footer}")
+    assert article(html).published.value == dt.date(2024, 2, 27)
 
 
 def test_a_utc_day_the_page_prints_at_its_dateline_stays_despite_a_local_stamp_a_day_before():
