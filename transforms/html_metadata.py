@@ -1251,29 +1251,31 @@ _REVISION_CUE = re.compile(
 # ... or an access, cookie, review, validity, event or comment date.
 _NOT_PUBLISHED_CUE = re.compile(
     r"\b(?:zugriff|abgerufen|accessed|retrieved|cookie|bewertung|review|bis|until|expires|gültig|valid"
-    r"|start|ende|end|sagt|says|said|antworten|reply|kommentar|comment)\W{0,20}(?:\w+\W{1,3}){0,2}$",
+    r"|start|ende|end|sagt|says|said|antworten|reply|kommentar|comment|(?<!press )release)\W{0,20}(?:\w+\W{1,3}){0,2}$",
     re.IGNORECASE,
 )
 
 
 def _printed_starts(date: dt.date, html: str, *, revisions: bool = False) -> Iterator[int]:
-    """Offsets where the page shows this exact day as text, not as an access/comment date nor,
-    unless revisions=True, as a modified date.
+    """Offsets where the page shows this exact day as text (`_shown_as_text`)."""
+    return (start for start in _printed_days(date, html) if _shown_as_text(start, html, revisions=revisions))
+
+
+def _shown_as_text(start: int, html: str, *, revisions: bool = False) -> bool:
+    """True if a date printed at this offset is text, not an access/comment date nor, unless
+    revisions=True, a modified date.
 
     Dates inside tags (attributes, file names), scripts and HTML comments do not count:
     there htmldate finds cache stamps, token expiries and image names.
     """
-    for start in _printed_days(date, html):
-        if html.rfind("<", 0, start) > html.rfind(">", 0, start):
-            continue  # inside a tag
-        if html.rfind("<script", 0, start) > html.rfind("</script", 0, start):
-            continue
-        if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
-            continue
-        before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
-        if _NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)):
-            continue
-        yield start
+    if html.rfind("<", 0, start) > html.rfind(">", 0, start):
+        return False  # inside a tag
+    if html.rfind("<script", 0, start) > html.rfind("</script", 0, start):
+        return False
+    if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
+        return False
+    before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
+    return not (_NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)))
 
 
 def printed_in(date: dt.date, html: str) -> bool:
@@ -1300,8 +1302,16 @@ _PUBLISHED_ON = re.compile(
 # void elements (<br>, <img>) hold no text: they do not tell what element a date is printed in
 _OPEN_TAG = re.compile(r"<(?!(?:br|img|hr|wbr|input|source)\b)[a-zA-Z][^>]*>", re.IGNORECASE)
 # A press release's dateline: "Hamburg, den 2. Dezember 2022", "Paris, le 5 mars 2020", at the
-# start of a line
-_PLACE_DATELINE = re.compile(r"(?:^|\n)[ \t]*[A-ZÀ-Ý][\w.'’-]+(?: [A-ZÀ-Ý][\w.'’-]+)?,[ \t]+(?:(?:den|le|el|il) )?$")
+# start of a line. A weekday there is no place: "Sa., 22.01.2022, 9:00 – 17:00 Uhr" is an event's.
+_WEEKDAY = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu|thurs?|fri|sat|sun"
+    "|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|mo|di|mi|do|fr|sa|so"
+    "|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+    "|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
+)
+_PLACE_DATELINE = re.compile(
+    rf"(?:^|\n)[ \t]*(?!(?i:{_WEEKDAY})\.?,)[A-ZÀ-Ý][\w.'’-]+(?: [A-ZÀ-Ý][\w.'’-]+)?,[ \t]+(?:(?:den|le|el|il) )?$"
+)
 _BLOCK_TAG = re.compile(r"<(?:br|p|div|li|td|h\d)\b[^>]*>|</(?:p|div|li|td|h\d)>", re.IGNORECASE)
 # How far from a headline (<h1>) a date still reads as the article's own: kicker and dateline
 # above it, byline and first paragraphs below it.
@@ -1328,23 +1338,93 @@ def printed_as_dateline(date: dt.date, html: str, *, revisions: bool = False) ->
     date on only about a third of the pages where they were the only evidence.
     """
     headlines = _headline_starts(html)
-    for start in _printed_starts(date, html, revisions=revisions):
-        before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
-        if _PUBLISHED_ON.search(before):
-            return True
-        line = re.sub(r"<[^>]*>|&nbsp;", " ", _BLOCK_TAG.sub("\n", html[max(0, start - 120) : start]))
-        if _PLACE_DATELINE.search(line):
-            return True
-        tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
-        if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
+    starts = _printed_starts(date, html, revisions=revisions)
+    return any(_at_dateline(start, html, headlines, revisions=revisions) for start in starts)
+
+
+def _at_dateline(
+    start: int, html: str, headlines: list[int], *, revisions: bool = False, element_at_headline: bool = False
+) -> bool:
+    """True if a date printed at this offset is where an article shows its date (see
+    `printed_as_dateline`); with element_at_headline, only in a date element near the headline
+    (or after "published on", or at a place dateline)."""
+    before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
+    if _PUBLISHED_ON.search(before):
+        return True
+    line = re.sub(r"<[^>]*>|&nbsp;", " ", _BLOCK_TAG.sub("\n", html[max(0, start - 120) : start]))
+    if _PLACE_DATELINE.search(line):
+        return True
+    tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
+    if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
+        return False
+    if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
+        return not element_at_headline or any(_DATE_ELEMENT.match(tag) for tag in tags)
+    if element_at_headline:
+        return False
+    if revisions and _REVISION_CUE.search(re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])):
+        return False  # away from the headline, a "last updated" is the site's stamp on every page
+    return any(_DATE_ELEMENT.match(tag) for tag in tags)
+
+
+# A full date as pages print it, in the forms that name the month unambiguously: year first
+# (2020-03-05), day first with dots (05.03.2020), or a month name in any order ("5. März 2020",
+# "March 5th, 2020"). Slashed numbers (03/05/2020) are left out: month and day order is a guess.
+_MONTH_NAMES = "|".join(sorted((re.escape(n) for n in _MONTHS), key=len, reverse=True))
+_PRINTED_DATE = re.compile(
+    rf"(?<!\d)(?:(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})"
+    rf"|(?P<dd>\d{{1,2}})\.\s?(?P<dm>\d{{1,2}})\.\s?(?P<dy>\d{{4}})"
+    rf"|(?P<nd>\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?P<nm>{_MONTH_NAMES})\.?,?\s+(?:de\s+)?(?P<ny>\d{{4}})"
+    rf"|(?<![^\W\d_])(?P<mm>{_MONTH_NAMES})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}}))(?!\d)",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MAX_PRINTED_DATES = 40  # a page's own date is among the first days it shows as text
+# "9.-12. März 2020", "vom 9.1. - 10.2.2023": a range's last day is an event's, not the page's
+_RANGE_END = re.compile(r"\d\.?\s*[-–]\s*$")
+
+
+def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
+    """(offset, day) of the real days written in the page, text or markup, in document order.
+
+    Every form holds a four-digit year, so the pattern is only tried around one.
+    """
+    searched_to = 0
+    for year in _YEAR.finditer(html):
+        window = _PRINTED_DATE.finditer(html, max(searched_to, year.start() - 40), year.end() + 6)
+        match = next((m for m in window if m.start() <= year.start() < m.end()), None)
+        if match is None:
             continue
-        if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
-            return True
-        if revisions and _REVISION_CUE.search(re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])):
-            continue  # away from the headline, a "last updated" is the site's stamp on every page
-        if any(_DATE_ELEMENT.match(tag) for tag in tags):
-            return True
-    return False
+        searched_to = match.end()
+        y, m, d = next(match.group(*(f"{k}y", f"{k}m", f"{k}d")) for k in "idnm" if match[f"{k}y"])
+        month = int(m) if m.isdigit() else _MONTHS.get(m.lower())
+        try:
+            date = dt.date(int(y), month, int(d)) if month else None
+        except ValueError:
+            continue
+        if date and _EARLIEST_YEAR <= date.year and date <= today:
+            yield match.start(), date
+
+
+def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
+    """The day the page prints as text in a date element near its headline (or after
+    "published on", or at a place dateline), when it prints only that one day there.
+
+    Several days shown there are an event list's or a teaser list's (dev split: on pages
+    labelled with a date, the first of several was wrong on 19 of 54); a day that ends a range
+    ("9.-12. März") is an event's.
+    """
+    headlines = _headline_starts(html)
+    shown = (found for found in _printed_dates(html, today) if _shown_as_text(found[0], html))
+    days = set()
+    for start, date in _limit(shown, _MAX_PRINTED_DATES):
+        if date in days or _RANGE_END.search(html, max(0, start - 8), start):
+            continue
+        # a date element far from the headline is a teaser's (lists of related posts print their
+        # dates in the same markup as an article's own), and a day printed in the text near it a
+        # day the story or an event notice talks about
+        if _at_dateline(start, html, headlines, element_at_headline=True):
+            days.add(date)
+    return PublicationDate(days.pop(), "dateline", confidence="low") if len(days) == 1 else None
 
 
 def choose_date(
@@ -1360,7 +1440,9 @@ def choose_date(
     htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
     exact day as text where articles show their date, or as its revision day near its headline
     (`printed_as_dateline`): it fills a year-only or month-only find with "-01-01"/"-01" and
-    scans text for any date at all, so pages without a date would otherwise get one.
+    scans text for any date at all, so pages without a date would otherwise get one. When such a
+    page shows one other day in a date element at its headline, that day is taken instead
+    (`printed_dateline_day`, source "dateline", low confidence).
     """
     declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
@@ -1380,7 +1462,12 @@ def choose_date(
         if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
             # a page that shows under its headline only when it was last revised is dated by that day
             if printed_as_dateline(found_day, html, revisions=True):
-                candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
+                # htmldate may pick another day the page shows (its "original" date is the
+                # oldest: a teaser's, a quoted one) over the one day shown at the headline
+                at_headline = printed_dateline_day(html, today)
+                if not at_headline or at_headline.value == found_day:
+                    at_headline = PublicationDate(found_day, "htmldate", confidence="low")
+                candidates.append((at_headline, "local"))
     if not candidates and (found := script_date(html, today)):
         candidates.append(found)
     if not candidates:
@@ -1415,14 +1502,19 @@ def _shown_instead(
 
     That is a <time datetime> (or other marked date) printed at the dateline, else a revision
     day the page prints there: readers, and the devset's labels, take the day shown (on the
-    devset 9 such pages against 1 whose label was the unshown first day). A revision day is
-    kept with low confidence.
+    devset 9 such pages against 1 whose label was the unshown first day). A revision day counts
+    when shown as one too ("Updated 12 Mar 2020" under the headline, the only day the page
+    shows: 2 more dev pages labelled by it, none lost) and is kept with low confidence.
     """
     marked = marked_date(ev, today)
     if marked and marked[0].precision == "day" and marked[0].value != declared.value:
         if printed_as_dateline(marked[0].value, html):
             return marked[0]
-    shown = [day for day in sorted(modified_days(ev, today)) if day != declared.value and printed_as_dateline(day, html)]
+    shown = [
+        day
+        for day in sorted(modified_days(ev, today))
+        if day != declared.value and printed_as_dateline(day, html, revisions=True)
+    ]
     if len(shown) == 1:
         return PublicationDate(shown[0], declared.source, "day", confidence="low")
     return None

@@ -198,9 +198,14 @@ def test_a_revision_day_the_page_shows_as_its_date_is_taken_with_low_confidence(
     byline = "<p class='date'>5 March 2024</p>"
     result = article(page(head=head, byline=byline))
     assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
-    # shown as an update, it is not the date the page shows as its own
+    # shown as an update under the headline, it is still the only day the page shows
     byline = "<p class='date'>Updated 5 March 2024</p>"
-    assert article(page(head=head, byline=byline)).published.value == dt.date(2024, 2, 27)
+    result = article(page(head=head, byline=byline))
+    assert result.published == PublicationDate(dt.date(2024, 3, 5), "meta", "day", confidence="low")
+    # a "last updated" stamp far from the headline is the site's, not the page's date
+    footer = "<p>Filler words for the reader.</p>" * 200 + "<p class='lastupdated'>Last updated: 5 March 2024</p>"
+    html = page(head=head).replace("<footer>", f"<footer>{footer}")
+    assert article(html).published.value == dt.date(2024, 2, 27)
 
 
 def test_a_utc_day_the_page_prints_at_its_dateline_stays_despite_a_local_stamp_a_day_before():
@@ -236,3 +241,62 @@ def test_htmldate_finding_the_revision_day_a_page_shows_under_its_headline_is_a_
     html = page().replace("<footer>", f"<footer>{footer}")
     ev = meta.read_evidence(load_html(html), html)
     assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
+
+
+def test_the_one_day_a_page_shows_in_a_date_element_at_its_headline_is_its_dateline_day():
+    html = page(byline="<p class='info'>Posted by Ann Lee | 5. März 2024, 07:49</p>")
+    assert meta.printed_dateline_day(html, TODAY) == PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
+    # printed twice, it is still one day
+    html = page(byline="<p class='info'>5 March 2024</p><p class='date'>05.03.2024</p>")
+    assert meta.printed_dateline_day(html, TODAY).value == dt.date(2024, 3, 5)
+    # two days under the headline are a list of events or teasers: neither is the page's
+    html = page(byline="<p class='info'>5 March 2024</p>", body=("<b class='date'>9 March 2024</b>: the council meets.",))
+    assert meta.printed_dateline_day(html, TODAY) is None
+    # a day the story talks about is no dateline
+    html = page(body=("The council met on 5 March 2024 to decide on the repairs.",))
+    assert meta.printed_dateline_day(html, TODAY) is None
+
+
+def test_htmldate_picking_another_day_the_page_shows_gives_way_to_the_one_at_its_headline():
+    # htmldate's "original" (oldest) day is a teaser's, in a date element far down the page
+    teaser = "<p>Filler words for the reader.</p>" * 200 + "<div class='teaser'><span class='date'>2 February 2024</span></div>"
+    html = page(byline="<p class='meta'><time>5 March 2024</time></p>").replace("<footer>", f"<footer>{teaser}")
+    ev = meta.read_evidence(load_html(html), html)
+    found = meta.choose_date(ev, None, "2024-02-02", html, TODAY)
+    assert found == PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
+    # nothing shown at the headline: htmldate's day stands
+    html = page().replace("<footer>", f"<footer>{teaser}")
+    ev = meta.read_evidence(load_html(html), html)
+    assert meta.choose_date(ev, None, "2024-02-02", html, TODAY) == PublicationDate(
+        dt.date(2024, 2, 2), "htmldate", confidence="low"
+    )
+
+
+def test_a_day_printed_only_as_the_end_of_a_range_is_an_events_not_the_pages():
+    html = page(byline="<p class='info'>Exhibition 2-9 March 2024 | Mon-Fri 9-16</p>")
+    assert meta.printed_dateline_day(html, TODAY) is None
+    html = page(byline="<p class='info'>Open from 28.2.-9.3.2024</p>")
+    assert meta.printed_dateline_day(html, TODAY) is None
+
+
+def test_a_teasers_date_far_from_the_headline_does_not_date_a_page_that_declares_none():
+    teaser = "<div class='post-meta'><span class='post-date'>5 March 2024</span></div>"
+    html = page().replace("<footer>", "<footer>" + "<p>Filler words for the reader.</p>" * 200 + teaser)
+    assert meta.printed_dateline_day(html, TODAY) is None
+    # a sentence saying when the page was published counts wherever it is
+    html = html.replace(teaser, "<p class='imprint'>Published on: 5 March 2024</p>")
+    assert meta.printed_dateline_day(html, TODAY).value == dt.date(2024, 3, 5)
+
+
+def test_a_weekday_opening_a_line_is_not_a_place_dateline():
+    filler = "<p>Filler.</p>" * 900
+    html = f"<html><body>{filler}<p>Open day<br>\nSa., 05.03.2024, 9:00 – 17:00 Uhr</p></body></html>"
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html.replace("Sa.,", "Kiel,"))
+
+
+def test_a_release_date_is_a_products_not_the_pages():
+    html = page(byline="<p class='info'>Release: 05.03.2024</p>")
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    # a press release's date is the page's
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html.replace("Release:", "Press release,"))
