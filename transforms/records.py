@@ -127,7 +127,7 @@ Outcome = Article | Rejection | NotModified
 
 
 # Bumped whenever extraction output can change, so stored articles say which code made them.
-EXTRACTOR_VERSION = "2"  # 2: dates from markup, agencies apart from authors, date/byline lines and site names from <title>
+EXTRACTOR_VERSION = "3"  # 2: dates from markup, agencies apart from authors, date/byline lines and site names from <title>; 3: author and title rules, metadata fallback from our own tree, dates shown at the headline
 
 
 @dataclass(frozen=True, slots=True, eq=False)
