@@ -7,7 +7,6 @@ and stories (enrichment.py), the search index (search.py).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
@@ -35,11 +34,6 @@ DEFAULT_DB = Path("data/newsflow.duckdb")
 # DuckDB's default buffer pool is 80% of RAM and keeps growing with what a long load inserts;
 # a fixed cap keeps the writer's memory flat however many documents a run holds.
 DEFAULT_MEMORY_LIMIT = "512MB"
-# An enrichment write updates the entity -> stories lists (one primary key per entity and month):
-# a backfill spread over years touches keys across that whole index, whose nodes DuckDB holds in
-# memory, and at a million articles 512 MB overflowed (benchmarks/bench_growth.py; 1 GB ran with a
-# peak RSS of 1.29 GB). Only these writes get the room, so a load's memory stays where it was.
-ENRICH_MEMORY_LIMIT = "1GB"
 # How long an open waits for the file lock. A load holds it only while it writes a batch, so a
 # reader waits seconds at most; the writer waits longer for readers, whose queries may be long.
 READ_WAIT = float(os.environ.get("NEWSFLOW_READ_WAIT", "5"))
@@ -351,9 +345,6 @@ class Writer:
 
     def write_enrichment(self, load_id: str, batch: Sequence[Annotated]) -> tuple[int, int]:
         """Load a batch's enrichment and place its articles in stories, in one transaction; (enriched, skipped)."""
-        roomier = "NEWSFLOW_DB_MEMORY" not in os.environ  # a limit the user set is theirs
-        if roomier:
-            self.con.execute(f"SET memory_limit = '{ENRICH_MEMORY_LIMIT}'")  # our constant, not input
         self.con.execute("BEGIN TRANSACTION")
         try:
             counts = enrichment.write_enrichment(self, load_id, batch)
@@ -361,12 +352,7 @@ class Writer:
         except BaseException:
             self._rollback()
             raise
-        finally:
-            if roomier:
-                with contextlib.suppress(duckdb.Error):  # a failed write's error is the one to see
-                    self.con.execute(f"SET memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
         return counts
-
 
     def _rollback(self) -> None:
         """Roll back the open transaction; one whose COMMIT failed (e.g. a full disk) is gone already,
