@@ -393,10 +393,11 @@ def _filed_under(e: Enriched) -> set[int]:
 
 def _note_entity_stories(w: Writer, placed: Sequence[tuple[set[int], str, dt.date | None]]) -> None:
     """Append a note per placed article and entity it is filed under: its story and month, numbered in placement order."""
-    # max() of a column is answered from DuckDB's statistics, not a scan (2 ms at 21M notes).
+    # max() of a column is answered from DuckDB's statistics, not a scan (2-50 ms at 21M notes);
+    # migrated notes are numbered below zero (024), so the first placement after them is 1.
     (last,) = w.con.execute("SELECT greatest(max(noted), 0) FROM entity_story_notes").fetchone()
     notes = [
-        (key, _month(day) if day is not None else None, story_id, (last or 0) + 1 + i)
+        (key, _month(day) if day is not None else None, story_id, last + 1 + i)
         for i, (keys, story_id, day) in enumerate(placed)
         for key in sorted(keys)
     ]
@@ -450,7 +451,7 @@ def _latest_stories(w: Writer, probes: set[Probe]) -> dict[Probe, list[tuple[str
     if undated:
         (last,) = w.con.execute("SELECT greatest(max(noted), 0) FROM entity_story_notes").fetchone()
         # Inlined for the same reason: `noted` grows with the file, so only its last row groups are read.
-        since = int(last or 0) - UNDATED_WINDOW
+        since = int(last) - UNDATED_WINDOW
         rows = w._select(
             "SELECT n.entity, n.story_id, max(n.noted) AS noted FROM entity_story_notes n SEMI JOIN rows p USING (entity)"
             f" WHERE n.noted > {since} GROUP BY 1, 2"
