@@ -919,6 +919,12 @@ def _drain_prefect_workers() -> None:
     run_coro_as_sync(drain())
 
 
+# Sites in the terminal's health table, those with the most articles in the run: a run over
+# hundreds of sites printed a row for each (626 in benchmarks/bench_throughput.py's corpus; in a
+# profile at N=1,000, about a quarter of the ingest process's own CPU) and buried the counts above.
+SITES_SHOWN = 20
+
+
 def print_summary(summary: LoadSummary) -> None:
     """Print a load summary as rich tables."""
     reprocessing = summary.kind == "reprocess"
@@ -965,9 +971,14 @@ def print_summary(summary: LoadSummary) -> None:
     if summary.site_health:
         rows = site_health_table(summary)
         health = Table(*rows[0], title="Extraction health by site, against the previous 7 days")
-        for row in rows:
+        for row in rows[:SITES_SHOWN]:
             health.add_row(*(str(value) for value in row.values()))
         console.print(health)
+        if len(rows) > SITES_SHOWN:
+            console.print(
+                f"... and {len(rows) - SITES_SHOWN} more sites with fewer articles: every site is in"
+                f" site_health_checks (load_id {summary.load_id})"
+            )
     for alert in summary.alerts:
         console.print(f"[yellow]template change? {alert.describe()}[/yellow]")
 

@@ -349,3 +349,20 @@ def test_examples_readme_counts_are_the_loads_counts_and_it_describes_every_load
     con.close()
     assert tuple(int(n) for n in said.groups()) == counts
     assert len(example_claims()) == counts[1]
+
+
+def test_the_run_summary_shows_the_busiest_sites_and_says_how_many_more_there_are(monkeypatch):
+    from rich.console import Console
+
+    from flows import cli
+    from transforms.site_health import Health, SiteHealth
+    from warehouse.reports import LoadSummary
+
+    sites = [SiteHealth(f"site{i:02d}.example", Health(30 - i, 1.0, 1.0, 0.0, 400), None) for i in range(25)]
+    counts = {"discovered": 325, "loaded": 325, "duplicates": 0, "unchanged": 0, "rejected": 0}
+    record = Console(record=True, width=200)
+    monkeypatch.setattr(cli, "console", record)
+    cli.print_summary(LoadSummary("L1", "completed", counts, site_health=sites))
+    printed = record.export_text()
+    assert [f"site{i:02d}.example" in printed for i in range(25)] == [True] * 20 + [False] * 5
+    assert "... and 5 more sites with fewer articles: every site is in site_health_checks (load_id L1)" in printed
