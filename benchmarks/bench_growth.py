@@ -344,7 +344,6 @@ def derive(con) -> None:  # type: ignore[no-untyped-def]
     con.execute("COMMIT")
 
 
-
 def note_placements(con) -> None:  # type: ignore[no-untyped-def]
     """entity_story_notes as placement appends them: a note per article and entity it is filed under
     (its STORY_ENTITIES most-named), numbered as if the archive had been placed day by day."""
