@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Sequence
 
 from transforms.dedup import fingerprint
@@ -10,7 +9,7 @@ from transforms.html import extract_html
 from transforms.language import detect_language
 from transforms.plaintext import extract_plaintext
 from transforms.boilerplate import find_template_lines
-from transforms.records import Article, DecodedDocument, Processed, RawDocument, Rejection, doc_id
+from transforms.records import Article, DecodedDocument, Processed, RawDocument, Rejection, compress_raw, doc_id
 from transforms.sniff import DEFAULT_MAX_BYTES, sniff
 
 
@@ -80,7 +79,7 @@ def process_batch(
                 media_type=item.media_type if isinstance(item, DecodedDocument) else None,
                 encoding=item.encoding if isinstance(item, DecodedDocument) else None,
                 fingerprint=fingerprint(doc_id(raw.source, raw.sha256), outcome) if is_article else None,
-                raw_zlib=zlib.compress(raw.data, 6),
+                raw_compressed=compress_raw(raw.data),
             )
         )
     return processed

@@ -4,7 +4,6 @@ and rejects, and what reprocessing reads of them. Functions take the Writer, who
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -227,8 +226,8 @@ def stored_bodies(w: Writer, hashes: Sequence[str]) -> dict[str, bytes]:
     bodies = {}
     for sha, compression, data in rows:
         try:
-            bodies[sha] = zlib.decompress(data) if compression == "zlib" else bytes(data)
-        except zlib.error:
+            bodies[sha] = records.decompress_raw(data, compression)
+        except ValueError:
             continue  # a damaged blob reads as missing: the caller records that, the run goes on
     return bodies
 
@@ -351,7 +350,7 @@ def stamp_versions(w: Writer, items: Sequence[Processed], kept: Sequence[Process
 def insert_blobs(w: Writer, items: Sequence[Processed]) -> None:
     unique: dict[str, Processed] = {}
     for p in items:
-        if p.sha256 is not None and p.raw_zlib is not None:
+        if p.sha256 is not None and p.raw_compressed is not None:
             unique.setdefault(p.sha256, p)
     if not unique:
         return
@@ -360,9 +359,9 @@ def insert_blobs(w: Writer, items: Sequence[Processed]) -> None:
         "INSERT INTO raw_blobs SELECT * FROM rows ON CONFLICT (content_sha256) DO NOTHING",
         {
             "content_sha256": pa.array(list(unique), pa.string()),
-            "compression": pa.array(["zlib"] * len(unique), pa.string()),
+            "compression": pa.array([records.BLOB_COMPRESSION] * len(unique), pa.string()),
             "bytes": pa.array([p.size for p in unique.values()], pa.int64()),
-            "data": pa.array([p.raw_zlib for p in unique.values()], pa.binary()),
+            "data": pa.array([p.raw_compressed for p in unique.values()], pa.binary()),
         },
     )
 

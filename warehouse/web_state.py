@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from transforms.records import HttpMeta, NotModified, Processed, Rejection
+from transforms.records import HttpMeta, NotModified, Processed, Rejection, compress_raw
 from transforms.urls import host_of
 from warehouse.loads import now
 
@@ -101,7 +100,7 @@ def write_listing(w: Writer, load_id: str, url: str, meta: HttpMeta, body: bytes
     try:
         if body is not None:
             w._insert_blobs([Processed(url, NotModified(url), sha256=sha256, size=len(body),
-                                          raw_zlib=zlib.compress(body, 6))])
+                                          raw_compressed=compress_raw(body))])
             w._insert_http_responses(load_id, [row])
         w._upsert_web_resources(load_id, [row], keep_outcome=body is None)
         w._insert_fetches(load_id, [row])

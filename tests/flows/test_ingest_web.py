@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import zlib
-
 import duckdb
 import pytest
 
 from flows.ingest import ingest
 from tests.web_site import Site
+from transforms.records import decompress_raw
 from warehouse.reports import to_markdown
 
 FAULTS = [
@@ -138,8 +137,8 @@ def test_feeds_sitemaps_and_faults_end_in_the_warehouse_with_reasons_and_the_rer
         ).fetchone()
         assert status == 200
         assert {h["name"]: h["value"] for h in headers}["content-type"].startswith("text/html")
-        (blob,) = con.execute("SELECT data FROM raw_blobs WHERE content_sha256 = ?", [sha]).fetchone()
-        assert b"<html" in zlib.decompress(blob)
+        compression, blob = con.execute("SELECT compression, data FROM raw_blobs WHERE content_sha256 = ?", [sha]).fetchone()
+        assert b"<html" in decompress_raw(blob, compression)
         etag, last_modified = con.execute(
             "SELECT etag, last_modified FROM web_resources WHERE url = ?", [site.url("/articles/3.html")]
         ).fetchone()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import zlib
 
 import duckdb
 import pytest
 
 from transforms.dedup import fingerprint
-from transforms.records import Article, Processed, PublicationDate, doc_id
+from transforms.records import Article, Processed, PublicationDate, compress_raw, doc_id
 from transforms.site_health import template_alerts
 from warehouse.db import Writer
 from warehouse.reports import load_summary, site_health, site_health_table, to_markdown
@@ -33,7 +32,7 @@ def page(load: str, n: int, *, site: str | None = HARBOUR, author: bool = True, 
     )
     return Processed(source, article, sha256=sha, size=len(text), mtime_ns=1, media_type="text/html",
                      encoding="utf-8", fingerprint=fingerprint(doc_id(source, sha), article),
-                     raw_zlib=zlib.compress(text.encode()))
+                     raw_compressed=compress_raw(text.encode()))
 
 
 def load(writer: Writer, load_id: str, started_at: dt.datetime, batch: list[Processed]) -> None:

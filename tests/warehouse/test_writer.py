@@ -5,7 +5,6 @@ import hashlib
 import subprocess
 import sys
 import textwrap
-import zlib
 
 import duckdb
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from transforms import nlp, records
 from transforms.dedup import fingerprint
 from transforms.enrich import annotate_stored
-from transforms.records import Processed, doc_id
+from transforms.records import Processed, compress_raw, doc_id
 from transforms.records import Article, PublicationDate, Rejection
 from warehouse.db import Selection, Writer, connect, migrations
 
@@ -32,12 +31,12 @@ def processed(source: str, text: str, raw: str | None = None, **fields) -> Proce
     article = Article(source=source, sha256=sha, media_type="text/plain", text=text, word_count=len(text.split()), **fields)
     return Processed(
         source, article, sha256=sha, size=len(data), mtime_ns=1, media_type="text/plain", encoding="utf-8",
-        fingerprint=fingerprint(doc_id(source, sha), article), raw_zlib=zlib.compress(data),
+        fingerprint=fingerprint(doc_id(source, sha), article), raw_compressed=compress_raw(data),
     )
 
 
 def rejected(source: str, reason: str = "empty_file") -> Processed:
-    return Processed(source, Rejection(source, "sniff", reason, "detail"), sha256=hashlib.sha256(b"").hexdigest(), size=0, mtime_ns=1, raw_zlib=zlib.compress(b""))
+    return Processed(source, Rejection(source, "sniff", reason, "detail"), sha256=hashlib.sha256(b"").hexdigest(), size=0, mtime_ns=1, raw_compressed=compress_raw(b""))
 
 
 def enrich(w: Writer, load_id: str, scope: str = "queued", batch: int = 500) -> tuple[int, int]:
