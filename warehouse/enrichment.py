@@ -393,9 +393,7 @@ def _filed_under(e: Enriched) -> set[int]:
 
 def _note_entity_stories(w: Writer, placed: Sequence[tuple[set[int], str, dt.date | None]]) -> None:
     """Append a note per placed article and entity it is filed under: its story and month, numbered in placement order."""
-    # max() of a column is answered from DuckDB's statistics, not a scan (2-50 ms at 21M notes);
-    # migrated notes are numbered below zero (024), so the first placement after them is 1.
-    (last,) = w.con.execute("SELECT greatest(max(noted), 0) FROM entity_story_notes").fetchone()
+    last = _last_noted(w)
     notes = [
         (key, _month(day) if day is not None else None, story_id, last + 1 + i)
         for i, (keys, story_id, day) in enumerate(placed)
@@ -413,6 +411,14 @@ def _note_entity_stories(w: Writer, placed: Sequence[tuple[set[int], str, dt.dat
             "noted": pa.array(noted, pa.int64()),
         },
     )
+
+
+def _last_noted(w: Writer) -> int:
+    """The number of the latest placement noted (0 before any)."""
+    # max() of a column is answered from DuckDB's statistics, not a scan (2-50 ms at 21M notes);
+    # migrated notes are numbered below zero (024), so the first placement after them is 1.
+    (last,) = w.con.execute("SELECT greatest(max(noted), 0) FROM entity_story_notes").fetchone()
+    return int(last)
 
 
 Probe = tuple[int, int | None]  # (entity, month yyyymm), or (entity, None) for an undated article
@@ -449,9 +455,8 @@ def _latest_stories(w: Writer, probes: set[Probe]) -> dict[Probe, list[tuple[str
             found.setdefault((entity, month), []).append((story_id, noted))
     undated = sorted({k for k, m in probes if m is None})
     if undated:
-        (last,) = w.con.execute("SELECT greatest(max(noted), 0) FROM entity_story_notes").fetchone()
         # Inlined for the same reason: `noted` grows with the file, so only its last row groups are read.
-        since = int(last) - UNDATED_WINDOW
+        since = _last_noted(w) - UNDATED_WINDOW
         rows = w._select(
             "SELECT n.entity, n.story_id, max(n.noted) AS noted FROM entity_story_notes n SEMI JOIN rows p USING (entity)"
             f" WHERE n.noted > {since} GROUP BY 1, 2"
