@@ -189,28 +189,53 @@ def _printed_bylines(html: str) -> Iterator[str]:
 # The kicker above a headline inside its h1 ("<span class='kicker'>Klimaschutz</span> Bohren,
 # bis es heiß wird"), and the separators that only screen readers get.
 _KICKER_CLASS = re.compile(r"kicker|dachzeile|topline|overline|roofline|eyebrow|label|topic|small|pretitle|supertitle", re.IGNORECASE)
-_HIDDEN_CLASS = re.compile(r"visually-?hidden|sr-only|screen-reader", re.IGNORECASE)
+_HIDDEN_CLASS = re.compile(r"visually-?hidden|sr-only|screen-reader|invisible", re.IGNORECASE)
+
+
+def _unwrapped(h1: HtmlElement) -> HtmlElement:
+    """The element holding the h1's text, inside wrappers that are its only content."""
+    node = h1
+    while len(node) == 1 and not (node.text or "").strip() and not (node[0].tail or "").strip():
+        node = node[0]  # <h1><a><span>kicker</span>headline</a></h1>
+    return node
 
 
 def _headline_text(h1: HtmlElement) -> str:
     """The h1's text without a kicker element that opens it."""
-    node = h1
-    while len(node) == 1 and not (node.text or "").strip() and not (node[0].tail or "").strip():
-        node = node[0]  # <h1><a><span>kicker</span>headline</a></h1>
+    node = _unwrapped(h1)
     if len(node) < 1 or (node.text or "").strip():
         return _heading_text(h1)
     first = node[0]
-    if not isinstance(first.tag, str) or not (first.tag == "small" or _KICKER_CLASS.search(first.get("class") or "")):
+    if not isinstance(first.tag, str) or not (
+        first.tag == "small" or _KICKER_CLASS.search(first.get("class") or "") or _separated_by_hidden(first)
+    ):
         return _heading_text(h1)
     parts = [first.tail or ""]
     for child in node[1:]:
         if not isinstance(child.tag, str):  # a comment or processing instruction
             parts.append(child.tail or "")
             continue
-        hidden = _HIDDEN_CLASS.search(child.get("class") or "") or child.get("aria-hidden") == "true"
-        parts += [child.tail or ""] if hidden else [_heading_text(child), child.tail or ""]
+        parts += [child.tail or ""] if _hidden(child) else [_heading_text(child), child.tail or ""]
     rest = _clean(" ".join(parts)).lstrip(":|–—- ")
     return rest if len(rest.split()) >= 2 else _heading_text(h1)
+
+
+def _hidden(elem: HtmlElement) -> bool:
+    """True for an element only screen readers get."""
+    return bool(_HIDDEN_CLASS.search(elem.get("class") or "")) or elem.get("aria-hidden") == "true"
+
+
+def _separated_by_hidden(first: HtmlElement) -> bool:
+    """True if punctuation only screen readers get follows the element ("<span>Kicker</span>
+    <span aria-hidden='true'> – </span><span>Headline</span>"): it sets a kicker off."""
+    after = first.getnext()
+    return (
+        not (first.tail or "").strip()
+        and after is not None
+        and isinstance(after.tag, str)
+        and _hidden(after)
+        and not _HAS_LETTER.search(after.text_content())
+    )
 
 
 def _leads(h1: HtmlElement) -> Iterator[str]:

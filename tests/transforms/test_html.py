@@ -184,6 +184,18 @@ def test_a_kicker_element_opening_the_h1_is_not_part_of_the_headline():
     assert article(page(h1="<b>Storm</b> damages harbour piers")).title == "Storm damages harbour piers"
 
 
+def test_a_kicker_set_off_by_punctuation_only_screen_readers_get_is_not_part_of_the_headline():
+    head = '<meta property="og:title" content="Harbour – Storm damages harbour piers">'
+    dash = ('<span class="head-top">Harbour</span><span aria-hidden="true"> – </span>'
+            "<span>Storm damages harbour piers</span>")
+    assert article(page(head=head, h1=dash)).title == "Storm damages harbour piers"
+    colon = '<span>Harbour</span><span class="invisible">: </span><span>Storm damages harbour piers</span>'
+    assert article(page(head=head, h1=colon)).title == "Storm damages harbour piers"
+    # hidden words are not a separator: the h1 stays whole
+    words = '<span>Harbour</span> <span class="sr-only">news from</span> <span>Storm damages harbour piers</span>'
+    assert article(page(head=head, h1=words, title="Coast News")).title == "Harbour news from Storm damages harbour piers"
+
+
 # --- authors ---------------------------------------------------------------------------------
 
 
