@@ -47,6 +47,9 @@ class PageEvidence:
     # each h1's text up to where an element inside it starts ("Headline" of "Headline<small>
     # Subtitle</small>"): a declared title ending there is the headline without the rest
     h1_leads: tuple[str, ...] = ()
+    # the text of an element opening an h1 before more of its text ("<span>Kicker</span>
+    # Headline"): words the markup, not punctuation, sets off from the headline
+    h1_openers: tuple[str, ...] = ()
     bylines: tuple[str, ...] = ()  # short texts of author/byline elements outside comments
     printed_bylines: tuple[str, ...] = ()  # text nodes reading "By Anna Muster", after the h1
     # dates the markup gives machines: <time datetime>, title/data-utime attributes of date
@@ -96,6 +99,7 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         canonical=canonical,
         h1=h1,
         h1_leads=tuple(lead for h in h1_elements for lead in _leads(h)),
+        h1_openers=tuple(filter(None, (_opener(h) for h in h1_elements))),
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
         marked_dates=tuple(_marked_dates(tree)),
@@ -236,6 +240,16 @@ def _separated_by_hidden(first: HtmlElement) -> bool:
         and _hidden(after)
         and not _HAS_LETTER.search(after.text_content())
     )
+
+
+def _opener(h1: HtmlElement) -> str | None:
+    """The text of the element that opens the h1, when more of the h1's text follows it."""
+    node = _unwrapped(h1)
+    if len(node) < 1 or (node.text or "").strip() or not isinstance(node[0].tag, str):
+        return None
+    first = node[0]
+    followed = (first.tail or "").strip() or len(node) > 1
+    return (_heading_text(first) or None) if followed else None
 
 
 def _leads(h1: HtmlElement) -> Iterator[str]:
@@ -579,12 +593,13 @@ def _key_span(text: str, key: str) -> str | None:
     return text[first : last + 1]
 
 
-def _overlap(heading: str, declared: str) -> str | None:
+def _overlap(heading: str, declared: str, openers: Iterable[str]) -> str | None:
     """The headline two title sources share, or None when they do not agree.
 
     An h1 often carries a kicker or a date ("Politics | X", "23.01.2022 - X") and a <title> a
     site or section ("X - Emden Sehenswürdigkeiten"); what both contain is the headline, and
-    the h1's spelling of it is what the reader sees.
+    the h1's spelling of it is what the reader sees. Only words the h1 sets off from it
+    (openers: elements opening an h1) are cut; words running on around it are the headline's.
     """
     a, b = name_key(heading), name_key(declared)
     if len(a) < 3 or len(b) < 3:
@@ -592,10 +607,26 @@ def _overlap(heading: str, declared: str) -> str | None:
     if a == b or a.startswith(b) and len(b) >= 12:
         return heading  # a short <title> for a longer h1: the h1 is the full headline
     if b in a and len(b) >= 12:
-        return _key_span(heading, b)
+        shared = _key_span(heading, b)
+        return shared if shared is None or _set_off(heading, shared, openers) else heading
     if a in b:
         return heading
     return None
+
+
+# What ends a kicker or a date before the headline, or starts a site name after it, in an h1.
+# Not ":", which belongs to the headline ('"Worst in years": Storm damages piers'), as in _TITLE_SPLIT.
+_SET_OFF_BEFORE = re.compile(r"(?:[|–—·•»›~/-]|::)\s*$")
+_SET_OFF_AFTER = re.compile(r"^\s*(?:[|–—·•»›~/(-]|::)")
+
+
+def _set_off(heading: str, shared: str, openers: Iterable[str]) -> bool:
+    """True if what the h1 adds around the shared words is set off from them: "Weather | X",
+    "<span>Weather</span> X", "X - Site". Words running on in the same text ("How to care for
+    X") are the headline's own."""
+    before, _, after = heading.partition(shared)
+    kicker = not before.strip() or bool(_SET_OFF_BEFORE.search(before)) or before.strip() in openers
+    return kicker and (not after.strip() or bool(_SET_OFF_AFTER.match(after)))
 
 
 def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> str | None:
@@ -616,7 +647,7 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     sources = declared + segments
     for source in sources:
         for heading in headings:
-            shared = _overlap(heading, source)
+            shared = _overlap(heading, source, ev.h1_openers)
             if shared == heading and (lead := _lead_declared(ev, source)):
                 return lead  # the h1 adds a subtitle, a byline or a hidden site name to it
             if shared:

@@ -196,6 +196,19 @@ def test_a_kicker_set_off_by_punctuation_only_screen_readers_get_is_not_part_of_
     assert article(page(head=head, h1=words, title="Coast News")).title == "Harbour news from Storm damages harbour piers"
 
 
+def test_an_h1_that_runs_on_around_the_declared_title_is_the_headline():
+    head = '<meta property="og:title" content="Storm damages harbour piers">'
+    question = "Why the storm damages harbour piers every winter"
+    assert article(page(head=head, h1=question)).title == question
+    # a colon belongs to the headline ("Brexit: ..."), as everywhere in titles
+    quoted = '"Worst in years": Storm damages harbour piers'
+    assert article(page(head=head, h1=quoted)).title == quoted
+    # words set off by a separator or by an element of their own are a kicker
+    assert article(page(head=head, h1="Weather / Storm damages harbour piers")).title == "Storm damages harbour piers"
+    element = "<span>Weather report</span> Storm damages harbour piers"
+    assert article(page(head=head, h1=element)).title == "Storm damages harbour piers"
+
+
 # --- authors ---------------------------------------------------------------------------------
 
 
