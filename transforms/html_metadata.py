@@ -653,16 +653,17 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
             if shared:
                 return shared
     # Nothing agrees. A lone h1 is usually the headline (<title> and og:title are often
-    # rewritten for search engines); several h1s are usually page furniture ("Menu").
+    # rewritten for search engines); several h1s are usually page furniture ("Menu",
+    # "Sections"), so the page's declared titles and <title> come before the first of them.
     lone = headings[0] if len(headings) == 1 else None
     if lone and (len(lone.split()) > 1 or not declared):
         return lone
     if declared:
         return declared[0]
-    if headings:
-        return headings[0]
     if segments:
         return segments[0]
+    if headings:
+        return headings[0]
     return strip_site_affixes(fallback, site) if fallback else None
 
 

@@ -209,6 +209,12 @@ def test_an_h1_that_runs_on_around_the_declared_title_is_the_headline():
     assert article(page(head=head, h1=element)).title == "Storm damages harbour piers"
 
 
+def test_several_h1s_agreeing_with_nothing_give_way_to_the_title_tag():
+    # page furniture in h1s ("Sections", "Subscribe") and no meta title
+    h1 = "Sections</h1><h1>Subscribe"
+    assert article(page(title="Storm damages harbour piers", h1=h1)).title == "Storm damages harbour piers"
+
+
 # --- authors ---------------------------------------------------------------------------------
 
 
