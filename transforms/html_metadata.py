@@ -608,7 +608,7 @@ def _overlap(heading: str, declared: str, openers: Iterable[str]) -> str | None:
         return heading  # a short <title> for a longer h1: the h1 is the full headline
     if b in a and len(b) >= 12:
         shared = _key_span(heading, b)
-        return shared if shared is None or _set_off(heading, shared, openers) else heading
+        return shared if shared is None or _set_off(heading, shared, openers) else _without_opener(heading, openers)
     if a in b:
         return heading
     return None
@@ -627,6 +627,15 @@ def _set_off(heading: str, shared: str, openers: Iterable[str]) -> bool:
     before, _, after = heading.partition(shared)
     kicker = not before.strip() or bool(_SET_OFF_BEFORE.search(before)) or before.strip() in openers
     return kicker and (not after.strip() or bool(_SET_OFF_AFTER.match(after)))
+
+
+def _without_opener(heading: str, openers: Iterable[str]) -> str:
+    """The h1 without the element opening it ("<span>Topic</span> More on X" -> "More on X")."""
+    for opener in openers:
+        rest = heading[len(opener):].strip() if heading.startswith(opener) else ""
+        if len(rest.split()) >= 2:
+            return rest
+    return heading
 
 
 def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> str | None:

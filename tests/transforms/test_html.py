@@ -207,6 +207,9 @@ def test_an_h1_that_runs_on_around_the_declared_title_is_the_headline():
     assert article(page(head=head, h1="Weather / Storm damages harbour piers")).title == "Storm damages harbour piers"
     element = "<span>Weather report</span> Storm damages harbour piers"
     assert article(page(head=head, h1=element)).title == "Storm damages harbour piers"
+    # an element opening an h1 whose own text runs on is a kicker all the same
+    running = "<span>Weather report</span> Again the storm damages harbour piers"
+    assert article(page(head=head, h1=running)).title == "Again the storm damages harbour piers"
 
 
 def test_several_h1s_agreeing_with_nothing_give_way_to_the_title_tag():
