@@ -34,8 +34,8 @@ MAX_CHARS = 100_000
 # anyway), and in batches of at most BATCH_CHARS; each article's pieces are joined back into one Doc.
 # Measured on the texts of 1,000 of the throughput benchmark's pages, in one process: peak
 # RSS 884-902 MB in batches of 32 whole texts (one 100k-character text alone took ~380 MB), 261 MB
-# in pieces, at the same CPU per article (71.6 vs 71.2 ms); 17 of 31,223 entity spans differed, all
-# next to a cut, and no key phrase.
+# in pieces, at the same CPU per article (71.6 vs 71.2 ms); 17 of 31,223 entity spans differed, each
+# starting within 30 characters of a cut, and no key phrase.
 PIECE_CHARS = 10_000
 BATCH_CHARS = 20_000
 
