@@ -616,8 +616,9 @@ def _overlap(heading: str, declared: str, openers: Iterable[str]) -> str | None:
 
 # What ends a kicker or a date before the headline, or starts a site name after it, in an h1.
 # Not ":", which belongs to the headline ('"Worst in years": Storm damages piers'), as in _TITLE_SPLIT.
-_SET_OFF_BEFORE = re.compile(r"(?:[|–—·•»›~/-]|::)\s*$")
-_SET_OFF_AFTER = re.compile(r"^\s*(?:[|–—·•»›~/(-]|::)")
+_SET_OFF_MARK = r"[|–—·•»›~/-]|::"
+_SET_OFF_BEFORE = re.compile(rf"(?:{_SET_OFF_MARK})\s*$")
+_SET_OFF_AFTER = re.compile(rf"^\s*(?:{_SET_OFF_MARK}|\()")  # and a bracket opening a site name
 
 
 def _set_off(heading: str, shared: str, openers: Iterable[str]) -> bool:
