@@ -451,6 +451,9 @@ class SiteIdentity:
     # True: JSON-LD declares a news publisher, whose own name as a credit is the publisher
     # signing; False: JSON-LD declares none; None: the page has no JSON-LD to tell
     newsroom: bool | None = True
+    # keys of the URL's folders ("harbournews" for /harbournews/detail/718): a <title>
+    # segment spelling one is the section the page sits in, not its headline
+    sections: frozenset[str] = frozenset()
 
     def matches(self, text: str | None, *, loose: bool = True) -> bool:
         """True if text is (a spelling of) the site's name; loose also accepts its host label."""
@@ -488,7 +491,17 @@ def site_identity(ev: PageEvidence, url: str | None) -> SiteIdentity:
         bare = re.sub(r"\(.*?\)|\.[a-z]{2,4}$", "", name.strip(), flags=re.IGNORECASE)
         names |= {name_key(name), name_key(bare)}
     names.discard("")
-    return SiteIdentity(frozenset(names), name_key(label), _is_personal(ev, host), _is_newsroom(ev))
+    return SiteIdentity(
+        frozenset(names), name_key(label), _is_personal(ev, host), _is_newsroom(ev), _url_sections(url)
+    )
+
+
+def _url_sections(url: str | None) -> frozenset[str]:
+    """Keys of the folders in a URL's path, without its last part (the page's own slug)."""
+    if not url:
+        return frozenset()
+    folders = urlsplit(_WEB_ARCHIVE.sub("", url)).path.rstrip("/").split("/")[:-1]
+    return frozenset(key for folder in folders if len(key := name_key(folder)) >= 3 and not key.isdigit())
 
 
 # JSON-LD that marks a news publisher: a NewsArticle (and its kinds) or a news-media publisher.
@@ -554,7 +567,8 @@ _DATE_SEGMENT = re.compile(r"^\s*(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})|\d{4
 
 
 def strip_site_affixes(title: str, site: SiteIdentity) -> str:
-    """Drop leading/trailing title segments that name the site ("X | The Times" -> "X")."""
+    """Drop leading/trailing title segments that name the site or the section its URL puts the
+    page in ("X | The Times" -> "X", "Harbournews - X" on /harbournews/718 -> "X")."""
     parts = _TITLE_SPLIT.split(title)  # text, separator, text, ...
     segments = parts[::2]
     if len(segments) < 2:
@@ -563,11 +577,22 @@ def strip_site_affixes(title: str, site: SiteIdentity) -> str:
     # a site name with a separator in it ("AOC media - Analyse Opinion Critique") ends the title
     # as several segments
     end = next((i for i in range(1, end - 1) if site.matches("".join(parts[2 * i :]), loose=False)), end)
-    while end - start > 1 and (site.matches(segments[end - 1]) or _CJK_SITE.match(segments[end - 1].strip())):
+    while end - start > 1 and (
+        site.matches(segments[end - 1])
+        or _CJK_SITE.match(segments[end - 1].strip())
+        or _names_section(segments[end - 1], site)
+    ):
         end -= 1
-    while end - start > 1 and (site.matches(segments[start]) or _DATE_SEGMENT.match(segments[start])):
+    while end - start > 1 and (
+        site.matches(segments[start]) or _DATE_SEGMENT.match(segments[start]) or _names_section(segments[start], site)
+    ):
         start += 1
     return _without_colon_site("".join(parts[2 * start : 2 * end - 1]).strip(), site)
+
+
+def _names_section(segment: str, site: SiteIdentity) -> bool:
+    """True for a title segment spelling a folder of the page's URL ("Harbournews" on /harbournews/…)."""
+    return name_key(segment) in site.sections
 
 
 def _without_colon_site(title: str, site: SiteIdentity) -> str:
@@ -617,7 +642,9 @@ def _overlap(heading: str, declared: str, openers: Iterable[str]) -> str | None:
 # What ends a kicker or a date before the headline, or starts a site name after it, in an h1.
 # Not ":", which belongs to the headline ('"Worst in years": Storm damages piers'), as in _TITLE_SPLIT.
 _SET_OFF_MARK = r"[|–—·•»›~/-]|::"
-_SET_OFF_BEFORE = re.compile(rf"(?:{_SET_OFF_MARK})\s*$")
+# A colon with a space before it sets a label off ("Press release of the harbour office : Headline"),
+# as it sets off a site's name in _COLON_TAIL; a colon written against the word does not.
+_SET_OFF_BEFORE = re.compile(rf"(?:{_SET_OFF_MARK}|\s:)\s*$")
 _SET_OFF_AFTER = re.compile(rf"^\s*(?:{_SET_OFF_MARK}|\()")  # and a bracket opening a site name
 
 
@@ -650,7 +677,11 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
     declared = [_typeset(_uncut(strip_site_affixes(t, site), title_tag), title_tag) for t in declared if t]
     # an h1 can carry the site name too ("Headline | Umweltbundesamt")
-    headings = [strip_site_affixes(h, site) for h in ev.h1 if len(h) < 300 and not _names_the_site(h, site)]
+    headings = [
+        strip_site_affixes(h, site)
+        for h in ev.h1
+        if len(h) < 300 and not _names_the_site(h, site) and not _ends_title_tag(h, ev.title_tag)
+    ]
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
     segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
@@ -682,6 +713,19 @@ def _names_the_site(heading: str, site: SiteIdentity) -> bool:
     ("Coast News, the first daily of the coast.")."""
     name, comma, _ = heading.partition(",")
     return site.matches(heading) or bool(comma) and site.matches(name, loose=False)
+
+
+def _ends_title_tag(heading: str, title_tag: str | None) -> bool:
+    """True for an h1 of several <title> segments that ends the <title> after its first one
+    ("Storm damages piers - Harbour news - Coast Gazette" and the h1 "Harbour news - Coast
+    Gazette"): the site's logo with its section, named after the headline. A one-segment h1 there
+    is the headline of a "Site - Section - Headline" <title>."""
+    if not title_tag or not _TITLE_SPLIT.search(heading):
+        return False
+    title = _clean(title_tag)
+    if not title.endswith(heading) or len(heading) >= len(title):
+        return False
+    return bool(re.search(rf"\S(?:{_TITLE_SPLIT.pattern})$", title[: len(title) - len(heading)]))
 
 
 def _uncut(declared: str, title_tag: str | None) -> str:

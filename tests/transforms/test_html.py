@@ -218,6 +218,31 @@ def test_several_h1s_agreeing_with_nothing_give_way_to_the_title_tag():
     assert article(page(title="Storm damages harbour piers", h1=h1)).title == "Storm damages harbour piers"
 
 
+def test_a_label_set_off_by_a_spaced_colon_in_the_h1_is_not_part_of_the_headline():
+    h1 = "Press release of the harbour office : Storm damages harbour piers"
+    assert article(page(title="Storm damages harbour piers", h1=h1)).title == "Storm damages harbour piers"
+    # a colon written against the word runs on into the headline
+    h1 = "Harbour office: Storm damages harbour piers"
+    assert article(page(title="Storm damages harbour piers", h1=h1)).title == h1
+
+
+def test_an_h1_naming_the_section_and_site_the_title_tag_ends_with_is_not_the_headline():
+    title = "Storm damages harbour piers - Harbour news - Coast Gazette"
+    assert article(page(title=title, h1="Harbour news - Coast Gazette")).title == "Storm damages harbour piers"
+    # one segment ending the <title> is the headline of a "Site - Section - Headline" title
+    title = "Coast Gazette - Harbour news - Storm damages harbour piers"
+    assert article(page(title=title, h1="Storm damages harbour piers")).title == "Storm damages harbour piers"
+
+
+def test_a_title_segment_spelling_a_folder_of_the_url_is_the_section_not_the_headline():
+    url = "https://www.coastnews.example/harbournews/detail/718"
+    title = "coastnews.example - Harbournews - Storm damages harbour piers"
+    assert article(page(title=title, h1=None), url).title == "Storm damages harbour piers"
+    # the page's own slug is no folder, with or without a trailing slash
+    url = "https://www.coastnews.example/harbour-works/"
+    assert article(page(title="Harbour works | Spring report", h1=None), url).title == "Harbour works"
+
+
 # --- authors ---------------------------------------------------------------------------------
 
 
