@@ -44,6 +44,7 @@ class PageEvidence:
     jsonld: tuple[dict, ...] = ()  # every typed JSON-LD object, flattened
     canonical: str | None = None
     h1: tuple[str, ...] = ()
+    h2: tuple[str, ...] = ()  # only on a page without h1 text, where the headline may be an h2
     # each h1's text up to where an element inside it starts ("Headline" of "Headline<small>
     # Subtitle</small>"): a declared title ending there is the headline without the rest
     h1_leads: tuple[str, ...] = ()
@@ -92,12 +93,14 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
             break
     h1_elements = list(_limit(tree.iter("h1"), _MAX_HEADINGS))
     h1 = tuple(filter(None, (_headline_text(h) for h in h1_elements)))
+    h2_elements = [] if h1 else list(_limit(tree.iter("h2"), _MAX_HEADINGS))
     return PageEvidence(
         title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
         meta=meta,
         jsonld=tuple(_jsonld_nodes(tree)),
         canonical=canonical,
         h1=h1,
+        h2=tuple(filter(None, (_headline_text(h) for h in h2_elements))),
         h1_leads=tuple(lead for h in h1_elements for lead in _leads(h)),
         h1_openers=tuple(filter(None, (_opener(h) for h in h1_elements))),
         bylines=tuple(_bylines(tree)),
@@ -676,18 +679,16 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     ]
     title_tag = strip_site_affixes(ev.title_tag, site) if ev.title_tag else None
     declared = [_typeset(_uncut(strip_site_affixes(t, site), title_tag), title_tag) for t in declared if t]
-    # an h1 can carry the site name too ("Headline | Umweltbundesamt")
-    headings = [
-        strip_site_affixes(h, site)
-        for h in ev.h1
-        if len(h) < 300 and not _names_the_site(h, site) and not _ends_title_tag(h, ev.title_tag)
-    ]
+    headings = _headings(ev.h1, ev, site)
     # An h1 agreeing with what the page declares; the <title>'s first segment breaks ties
     # between several agreeing h1s (one is often the site's logo).
     segments = [_without_colon_site(t, site) for t in _segments(title_tag)] if title_tag else []
     sources = declared + segments
+    # a page without an h1 may head its article with an h2, among h2s of teasers and boxes: only
+    # one agreeing with what the page declares is taken
+    agreeing = headings or _headings(ev.h2, ev, site)
     for source in sources:
-        for heading in headings:
+        for heading in agreeing:
             shared = _overlap(heading, source, ev.h1_openers)
             if shared == heading and (lead := _lead_declared(ev, source)):
                 return lead  # the h1 adds a subtitle, a byline or a hidden site name to it
@@ -706,6 +707,16 @@ def choose_title(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> 
     if headings:
         return headings[0]
     return strip_site_affixes(fallback, site) if fallback else None
+
+
+def _headings(texts: Iterable[str], ev: PageEvidence, site: SiteIdentity) -> list[str]:
+    """The headings that may hold the headline, without the site's name they can carry too
+    ("Headline | Umweltbundesamt"); not the site's logo."""
+    return [
+        strip_site_affixes(h, site)
+        for h in texts
+        if len(h) < 300 and not _names_the_site(h, site) and not _ends_title_tag(h, ev.title_tag)
+    ]
 
 
 def _names_the_site(heading: str, site: SiteIdentity) -> bool:

@@ -234,6 +234,15 @@ def test_an_h1_naming_the_section_and_site_the_title_tag_ends_with_is_not_the_he
     assert article(page(title=title, h1="Storm damages harbour piers")).title == "Storm damages harbour piers"
 
 
+def test_on_a_page_without_an_h1_an_h2_agreeing_with_the_declared_title_is_the_headline():
+    head = '<meta property="og:title" content="Storm damages harbour piers - A week on the coast">'
+    h2s = "<h2>Related stories</h2><h2>Storm damages harbour piers</h2>"
+    assert article(page(head=head, h1=None, byline=h2s)).title == "Storm damages harbour piers"
+    # h2s agreeing with nothing are teasers and boxes: the declared title stays
+    teasers = "<h2>Related stories</h2><h2>Harbour fees rise again</h2>"
+    assert article(page(head=head, h1=None, byline=teasers)).title == "Storm damages harbour piers - A week on the coast"
+
+
 def test_a_title_segment_spelling_a_folder_of_the_url_is_the_section_not_the_headline():
     url = "https://www.coastnews.example/harbournews/detail/718"
     title = "coastnews.example - Harbournews - Storm damages harbour piers"
