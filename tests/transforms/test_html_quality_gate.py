@@ -20,9 +20,10 @@ TRAFILATURA_DATE = 0.907  # 681/751 on the corrected labels, while dating 88 of 
 # 0.927, title 0.882 (745/845), author 0.697 (375/538), date 0.924 (694/751 on the labels as
 # corrected in devset_label_fixes.json), 8 of 90 pages labelled undated given a date, 4 pages
 # rejected (3 of them articles). Title re-pinned at 0.889 (751/845), body F1 then 0.927; again at
-# 0.893 (755/845) after the section, logo-h1 and spaced-colon title rules, body F1 still 0.927.
+# 0.893 (755/845) after the section, logo-h1 and spaced-colon title rules, and at 0.898 (759/845)
+# after the h2 rule; body F1 still 0.927.
 FLOOR_BODY_F1 = 0.924
-FLOOR_TITLE = 0.890
+FLOOR_TITLE = 0.895
 FLOOR_AUTHOR = 0.693
 FLOOR_DATE = 0.920
 CEILING_DATED_WHEN_UNDATED = 0.10
@@ -63,7 +64,7 @@ def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.893 measured")
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.898 measured")
 def test_issue_target_title(scores):
     assert scores.title.rate >= 0.90
 
