@@ -7,7 +7,8 @@ the benchmark table (benchmarks/eval_extraction.py). Pure scoring plus two predi
 Rules (see the devset README): body snippets are pooled over pages — a "with" snippet found in
 the text is a true positive, missing a false negative; a "without" snippet found is a false
 positive, absent a true negative. Title, author and date are exact matches after normalising
-whitespace and case, as rates over pages whose gold value is non-empty. A page whose labels
+whitespace and case (and dropping soft hyphens and zero-width characters, which no reader
+sees), as rates over pages whose gold value is non-empty. A page whose labels
 carry `"date": ""` is labelled undated; a page with no `date` key is not labelled at all.
 
 Date labels are read through `devset_label_fixes.json` beside this module: reviewed corrections
@@ -105,9 +106,14 @@ class Scores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+# Soft hyphens and zero-width characters are invisible: "Welt\xadernährung" reads "Welternährung".
+# Some labels copied them from the page's markup; a text without them is the same text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def normalize(text: str | None) -> str:
-    """Collapse whitespace and case for comparisons."""
-    return " ".join((text or "").split()).casefold()
+    """Collapse whitespace and case, and drop invisible characters, for comparisons."""
+    return " ".join((text or "").translate(_INVISIBLE).split()).casefold()
 
 
 def date_fixes(path: Path = LABEL_FIXES) -> dict[str, dict]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.transforms.devset_scoring import Scores, load_pages, predict_all, predict_ours, score
+from tests.transforms.devset_scoring import Scores, load_pages, normalize, predict_all, predict_ours, score
 
 # trafilatura 2.3.1 alone on the same pages, same scoring; re-measure with the benchmark.
-TRAFILATURA_BODY_F1 = 0.922
+TRAFILATURA_BODY_F1 = 0.923  # 0.922 before the scoring dropped soft hyphens
 TRAFILATURA_DATE = 0.907  # 681/751 on the corrected labels, while dating 88 of 90 undated pages
 
 # Measured when pinned (extract_html, `uv run python benchmarks/eval_extraction.py`): body F1
@@ -21,9 +21,10 @@ TRAFILATURA_DATE = 0.907  # 681/751 on the corrected labels, while dating 88 of 
 # corrected in devset_label_fixes.json), 8 of 90 pages labelled undated given a date, 4 pages
 # rejected (3 of them articles). Title re-pinned at 0.889 (751/845), body F1 then 0.927; again at
 # 0.893 (755/845) after the section, logo-h1 and spaced-colon title rules, and at 0.898 (759/845)
-# after the h2 rule; body F1 still 0.927.
+# after the h2 rule; body F1 still 0.927. Once the scoring dropped soft hyphens and zero-width
+# characters (two gold titles and nine snippets carry them): title 0.901 (761/845), body F1 0.929.
 FLOOR_BODY_F1 = 0.924
-FLOOR_TITLE = 0.895
+FLOOR_TITLE = 0.898
 FLOOR_AUTHOR = 0.693
 FLOOR_DATE = 0.920
 CEILING_DATED_WHEN_UNDATED = 0.10
@@ -36,6 +37,11 @@ def scores(shared_devset) -> Scores:
     return score(pages, predict_all(predict_ours, pages, processes=2))
 
 
+def test_scoring_drops_characters_no_reader_sees_and_keeps_the_ones_they_do():
+    assert normalize("Welt\u00adern\u00e4hrung\u200b  Heute") == normalize("welternährung heute")
+    assert normalize("Welt-ernährung") != normalize("Welternährung")
+
+
 def test_body_snippets_f1(scores):
     assert scores.f1 >= FLOOR_BODY_F1, scores
     assert scores.f1 >= TRAFILATURA_BODY_F1, "issue target: body F1 at least trafilatura's"
@@ -43,7 +49,7 @@ def test_body_snippets_f1(scores):
 
 def test_title_exact_match(scores):
     assert scores.title.rate >= FLOOR_TITLE, scores.title
-    assert scores.title.rate >= 0.80, "earlier issue target"
+    assert scores.title.rate >= 0.90, "issue target"
 
 
 def test_author_exact_match(scores):
@@ -62,11 +68,6 @@ def test_few_dates_on_pages_labelled_undated(scores):
 
 def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
-
-
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.898 measured")
-def test_issue_target_title(scores):
-    assert scores.title.rate >= 0.90
 
 
 @pytest.mark.xfail(strict=True, reason="issue target not met: 0.697 measured")
