@@ -23,6 +23,8 @@ TRAFILATURA_DATE = 0.907  # 681/751 on the corrected labels, while dating 88 of 
 # 0.893 (755/845) after the section, logo-h1 and spaced-colon title rules, and at 0.898 (759/845)
 # after the h2 rule; body F1 still 0.927. Once the scoring dropped soft hyphens and zero-width
 # characters (two gold titles and nine snippets carry them): title 0.901 (761/845), body F1 0.929.
+# Author 0.695 (374/538) once trafilatura's search of the page's elements no longer supplies an
+# author (see transforms/html.py fallback_metadata: it gained 1 page, and put 9 wrong names on others).
 FLOOR_BODY_F1 = 0.924
 FLOOR_TITLE = 0.898
 FLOOR_AUTHOR = 0.693
@@ -70,7 +72,7 @@ def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.697 measured")
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.695 measured")
 def test_issue_target_author(scores):
     assert scores.author.rate >= 0.75
 
