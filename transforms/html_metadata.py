@@ -1331,18 +1331,23 @@ def url_date(url: str | None, today: dt.date) -> PublicationDate | None:
 
 
 @lru_cache(maxsize=256)
-def _day_pattern(date: dt.date) -> re.Pattern[str]:
-    """How pages print this day: 2020-03-05, 05.03.2020, 5.3.20, 03/05/2020, 5. März 2020, March 5, 2020."""
-    y, m, d = date.year, date.month, date.day
+def _month_pattern(year: int, month: int) -> re.Pattern[str]:
+    """How pages print a day of this month: 2020-03-05, 05.03.2020, 5.3.20, 03/05/2020, 5. März 2020,
+    March 5, 2020; each form's day in a group of its own.
+
+    One pattern per month rather than per day: compiling one costs 0.6 ms, and a worker meets
+    hundreds of distinct days but few months.
+    """
+    y, m = year, month
     yy = f"(?:{y}|{y % 100:02d})"
     months = "|".join(sorted((re.escape(n) for n, k in _MONTHS.items() if k == m), key=len, reverse=True))
-    day = rf"0?{d}(?:st|nd|rd|th|er|\.)?"
+    day = r"(?:st|nd|rd|th|er|\.)?"
     return re.compile(
-        rf"(?<!\d){y}[-/.]0?{m}[-/.]0?{d}(?!\d)"
-        rf"|(?<!\d)0?{d}\s?[./-]\s?0?{m}\s?[./-]\s?{yy}(?!\d)"
-        rf"|(?<!\d)0?{m}/0?{d}/{yy}(?!\d)"
-        rf"|(?<!\d){day}\s*(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?{y}(?!\d)"
-        rf"|(?<!\w)(?:{months})\.?\s+{day},?\s+{y}(?!\d)",
+        rf"(?<!\d){y}[-/.]0?{m}[-/.](?P<d1>0?\d{{1,2}})(?!\d)"
+        rf"|(?<!\d)(?P<d2>0?\d{{1,2}})\s?[./-]\s?0?{m}\s?[./-]\s?{yy}(?!\d)"
+        rf"|(?<!\d)0?{m}/(?P<d3>0?\d{{1,2}})/{yy}(?!\d)"
+        rf"|(?<!\d)(?P<d4>0?\d{{1,2}}){day}\s*(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?{y}(?!\d)"
+        rf"|(?<!\w)(?:{months})\.?\s+(?P<d5>0?\d{{1,2}}){day},?\s+{y}(?!\d)",
         re.IGNORECASE,
     )
 
@@ -1353,14 +1358,14 @@ def _printed_days(date: dt.date, html: str) -> Iterator[int]:
     Searching the whole page with this pattern is slow; every form contains the year, so only
     the stretch around each occurrence of the year ("2020", or ".20", "/20", "-20") is tried.
     """
-    pattern = _day_pattern(date)
+    pattern = _month_pattern(date.year, date.month)
     short = f"{date.year % 100:02d}"
     for anchor in (str(date.year), "." + short, "/" + short, "-" + short):
         at = html.find(anchor)
         while at >= 0:
             # every form fits in 40 characters before its year and 16 after it
             for match in pattern.finditer(html, max(0, at - 40), at + 16):
-                if match.start() <= at < match.end():
+                if match.start() <= at < match.end() and int(match[match.lastgroup]) == date.day:
                     yield match.start()
             at = html.find(anchor, at + len(anchor))
 
