@@ -1469,6 +1469,49 @@ def printed_as_dateline(date: dt.date, html: str, *, revisions: bool = False) ->
     return any(_at_dateline(start, html, headlines, revisions=revisions) for start in starts)
 
 
+# The innermost block a printed date sits in, and a link opened in it before the date
+_LAST_BLOCK_OPEN = re.compile(r".*<(?:li|p|div|td|dd|article|section)\b[^>]*>", re.IGNORECASE | re.DOTALL)
+_LINK = re.compile(r"<a\b[^>]*\bhref\b[^>]*>(.*?)(?:</a>|$)", re.IGNORECASE | re.DOTALL)
+_TEASER_WORDS = 4  # a headline's words; a byline's author link ("By Ann Lee") has fewer
+_BLOCK_SEARCH = 600
+_TITLE_TAG = re.compile(r"<title\b[^>]*>([^<]*)</title>", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# words a date itself is written with: a link whose text is only the date is a permalink
+_DATE_WORDS = frozenset(name.casefold() for name in (*_MONTHS, *_WEEKDAY.split("|")))
+
+
+def _in_teaser(start: int, html: str) -> bool:
+    """True if a date printed at this offset belongs to a link to another page in the same
+    block: a teaser or "recent posts" item (`<li><a>Headline</a> <span class="date">…`), or a
+    headline that names a day.
+
+    Such items print their dates in the same markup as an article's own; an article's byline
+    links only a name, a category or its permalink (whose text is the date itself).
+    """
+    block = _LAST_BLOCK_OPEN.match(html, max(0, start - _BLOCK_SEARCH), start)
+    if block is None:
+        return False
+    segment = html[block.end() : start]
+    if segment.lower().rfind("<a ") > segment.lower().rfind("</a>"):
+        # a link still open at the date runs on past it: its text after the date counts too
+        close = html.find("</a>", start, start + _BLOCK_SEARCH)
+        segment = html[block.end() : close if close >= 0 else start]
+    title = _TITLE_TAG.search(html)
+    own_title = _WORD.findall(title[1].casefold()) if title else []
+    for link in _LINK.finditer(segment):
+        text = re.sub(r"<[^>]*>|&nbsp;", " ", link[1])
+        words = [w for w in _WORD.findall(text.casefold()) if w not in _DATE_WORDS]
+        # the page's own entry in its site's list of recent posts carries the page's own date
+        if len(words) >= _TEASER_WORDS and not _contains(own_title, words):
+            return True
+    return False
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """True if part occurs in words as a run."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
 def _at_dateline(
     start: int, html: str, headlines: list[int], *, revisions: bool = False, element_at_headline: bool = False
 ) -> bool:
@@ -1483,6 +1526,8 @@ def _at_dateline(
         return True
     tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
     if any(_FEEDBACK.search(tag) and not _OWN_LINE.search(tag) for tag in tags):
+        return False
+    if _in_teaser(start, html):
         return False
     if any(h - _BEFORE_HEADLINE <= start <= h + _AFTER_HEADLINE for h in headlines):
         return not element_at_headline or any(_DATE_ELEMENT.match(tag) for tag in tags)

@@ -300,3 +300,26 @@ def test_a_release_date_is_a_products_not_the_pages():
     assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
     # a press release's date is the page's
     assert meta.printed_as_dateline(dt.date(2024, 3, 5), html.replace("Release:", "Press release,"))
+
+
+def test_a_day_printed_in_a_list_of_links_to_other_posts_is_theirs_not_the_pages():
+    day = dt.date(2024, 3, 5)
+    recent = (
+        "<ul class='recent'><li><a href='/news/new-ferry-timetable'>New ferry timetable for the islands</a>"
+        " <span class='post-date'>5 March 2024</span></li></ul>"
+    )
+    html = page(byline=recent)
+    assert not meta.printed_as_dateline(day, html)
+    ev = meta.read_evidence(load_html(html), html)
+    assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
+    # a headline that names a day is its own page's date, not this one's
+    named = "<ul><li><a href='/news/ferry'>The ferry meeting of 05.03.2024 in short</a></li></ul>"
+    assert not meta.printed_as_dateline(day, page(byline=named))
+    # the page's own entry in the list carries its own date
+    own = recent.replace("New ferry timetable for the islands", "Storm damages harbour piers")
+    assert meta.printed_as_dateline(day, page(byline=own))
+    # a byline linking its author, and a permalink whose text is the date, stay datelines
+    byline = "<p class='meta'>By <a href='/authors/ann-lee'>Ann Lee</a> <span class='date'>5 March 2024</span></p>"
+    assert meta.printed_as_dateline(day, page(byline=byline))
+    permalink = "<li class='meta'><a href='/news/storm-piers'><time>Tuesday, 5 March 2024</time></a></li>"
+    assert meta.printed_as_dateline(day, page(byline=permalink))
