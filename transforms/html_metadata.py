@@ -1496,15 +1496,19 @@ def _in_teaser(start: int, html: str) -> bool:
         # a link still open at the date runs on past it: its text after the date counts too
         close = html.find("</a>", start, start + _BLOCK_SEARCH)
         segment = html[block.end() : close if close >= 0 else start]
-    title = _TITLE_TAG.search(html)
-    own_title = _WORD.findall(title[1].casefold()) if title else []
     for link in _LINK.finditer(segment):
         text = re.sub(r"<[^>]*>|&nbsp;", " ", link[1])
         words = [w for w in _WORD.findall(text.casefold()) if w not in _DATE_WORDS]
         # the page's own entry in its site's list of recent posts carries the page's own date
-        if len(words) >= _TEASER_WORDS and not _contains(own_title, words):
+        if len(words) >= _TEASER_WORDS and not _contains(_title_words(html), words):
             return True
     return False
+
+
+def _title_words(html: str) -> list[str]:
+    """The words of the page's <title>, case-folded."""
+    title = _TITLE_TAG.search(html)
+    return _WORD.findall(title[1].casefold()) if title else []
 
 
 def _contains(words: list[str], part: list[str]) -> bool:
