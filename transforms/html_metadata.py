@@ -1566,6 +1566,11 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
     """
     searched_to = 0
     for year in _YEAR.finditer(html):
+        # every form has a dot or a space before its year, or a hyphen after it: skip the years
+        # of paths, file names and numbers without trying the pattern
+        before = html[year.start() - 1 : year.start()]
+        if not (before == "." or before.isspace() or html.startswith("-", year.end())):
+            continue
         window = _PRINTED_DATE.finditer(html, max(searched_to, year.start() - 40), year.end() + 6)
         match = next((m for m in window if m.start() <= year.start() < m.end()), None)
         if match is None:
