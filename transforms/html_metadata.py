@@ -1586,6 +1586,10 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
             yield match.start(), date
 
 
+# A page still undated after its own rules is asked again once htmldate has answered (choose_date
+# twice, up to three times): the same page, the same answer. Keyed by the page's text, whose hash
+# Python keeps on the string; a few pages kept.
+@lru_cache(maxsize=4)
 def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
     """The day the page prints as text in a date element near its headline (or after
     "published on", or at a place dateline), when it prints only that one day there.
