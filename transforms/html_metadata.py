@@ -726,6 +726,9 @@ def _names_the_site(heading: str, site: SiteIdentity) -> bool:
     return site.matches(heading) or bool(comma) and site.matches(name, loose=False)
 
 
+_ENDS_WITH_SEPARATOR = re.compile(rf"\S(?:{_TITLE_SPLIT.pattern})$")  # "Headline - " before such an h1
+
+
 def _ends_title_tag(heading: str, title_tag: str | None) -> bool:
     """True for an h1 of several <title> segments that ends the <title> after its first one
     ("Storm damages piers - Harbour news - Coast Gazette" and the h1 "Harbour news - Coast
@@ -736,7 +739,7 @@ def _ends_title_tag(heading: str, title_tag: str | None) -> bool:
     title = _clean(title_tag)
     if not title.endswith(heading) or len(heading) >= len(title):
         return False
-    return bool(re.search(rf"\S(?:{_TITLE_SPLIT.pattern})$", title[: len(title) - len(heading)]))
+    return bool(_ENDS_WITH_SEPARATOR.search(title[: len(title) - len(heading)]))
 
 
 def _uncut(declared: str, title_tag: str | None) -> str:
@@ -1586,9 +1589,9 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
             yield match.start(), date
 
 
-# A page still undated after its own rules is asked again once htmldate has answered (choose_date
-# twice, up to three times): the same page, the same answer. Keyed by the page's text, whose hash
-# Python keeps on the string; a few pages kept.
+# choose_date asks this in its first call and, for a page still undated, again in the call after
+# htmldate has answered (transforms/html.py): the same page, the same answer. Keyed by the page's
+# text, whose hash Python keeps on the string; a few pages kept.
 @lru_cache(maxsize=4)
 def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
     """The day the page prints as text in a date element near its headline (or after

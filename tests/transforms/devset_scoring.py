@@ -107,7 +107,8 @@ class Scores:
 
 
 # Soft hyphens and zero-width characters are invisible: "Welt\xadernährung" reads "Welternährung".
-# Some labels copied them from the page's markup; a text without them is the same text.
+# Some labels copied them from the page's markup; a text without them is the same text. Listed
+# here, not imported from transforms: the scorer must not change when the code it scores does.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
