@@ -24,7 +24,9 @@ Measures, in one run (loopback Prefect server and process-tree helpers from benc
   3. `newsflow ingest CORPUS` (ingest + enrich + index) on another fresh warehouse;
   4. the same again over the unchanged corpus, as a share of (3)'s time.
 For each: docs/s, the ratio to (1), CPU seconds per document of the ingest process tree (what
-other work on a shared machine does not inflate), peak RSS of the tree, and the load average.
+other work on a shared machine does not inflate), peak RSS and PSS of the tree (RSS counts the
+pages the workers share with the process they are forked from once in each of them; PSS divides
+them among the sharers, so its sum is the memory the run holds), and the load average.
 Prints the figures; asserts nothing (the targets are in issue 10).
 """
 
@@ -80,7 +82,7 @@ def main() -> None:
         f"(1) bare trafilatura loop, 1 process: {bare_rate:.1f} docs/s,"
         f" {1000 * bare_cpu / len(files):.1f} ms CPU per document [load average before: {load}]"
     )
-    rows = [("bare loop", bare_rate, bare_cpu / len(files), None, load)]
+    rows = [("bare loop", bare_rate, bare_cpu / len(files), None, None, load)]
     try:
         with prefect_server(work) as env:
             for label, key, extra, db in (
@@ -88,18 +90,19 @@ def main() -> None:
                 ("(3) ingest + enrich + index", "full", [], work / "full.duckdb"),
             ):
                 load = _loadavg()
-                wall, rss, cpu = timed_ingest(corpus, db, env, extra)
+                wall, rss, pss, cpu = timed_ingest(corpus, db, env, extra)
                 flow = last_load_seconds(db)
                 rate = len(files) / wall
                 print(
                     f"{label}: {wall:.1f} s wall ({flow:.1f} s inside the flow), {rate:.1f} docs/s ="
                     f" {rate / bare_rate:.2f}x the bare loop (target >= {TARGETS[key]}x), {1000 * cpu / len(files):.1f} ms"
-                    f" CPU per document (process tree), peak RSS {rss / 1e6:.0f} MB [load average before: {load}]"
+                    f" CPU per document (process tree), peak RSS {rss / 1e6:.0f} MB, peak PSS {pss / 1e6:.0f} MB"
+                    f" [load average before: {load}]"
                 )
                 print(f"    outcomes: {outcomes(db)}")
-                rows.append((label, rate, cpu / len(files), rss, load))
+                rows.append((label, rate, cpu / len(files), rss, pss, load))
             load = _loadavg()
-            wall2, rss2, cpu2 = timed_ingest(corpus, work / "full.duckdb", env, [])
+            wall2, rss2, _, cpu2 = timed_ingest(corpus, work / "full.duckdb", env, [])
             flow2 = last_load_seconds(work / "full.duckdb")
             print(
                 f"(4) unchanged re-run of (3): {wall2:.1f} s wall = {wall2 / wall:.1%} of the first run (target <= 5%),"
@@ -109,11 +112,11 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)  # a --corpus folder is outside it, kept for the next run
 
-    print("\n| run | docs/s | x bare | CPU ms/doc | peak RSS MB | load avg (1/5/15 min) |")
-    print("|---|---|---|---|---|---|")
-    for label, rate, cpu, rss, load in rows:
-        rss_mb = f"{rss / 1e6:.0f}" if rss else "-"
-        print(f"| {label} | {rate:.1f} | {rate / bare_rate:.2f} | {1000 * cpu:.1f} | {rss_mb} | {load} |")
+    print("\n| run | docs/s | x bare | CPU ms/doc | peak RSS MB | peak PSS MB | load avg (1/5/15 min) |")
+    print("|---|---|---|---|---|---|---|")
+    for label, rate, cpu, rss, pss, load in rows:
+        rss_mb, pss_mb = (f"{rss / 1e6:.0f}", f"{pss / 1e6:.0f}") if rss else ("-", "-")
+        print(f"| {label} | {rate:.1f} | {rate / bare_rate:.2f} | {1000 * cpu:.1f} | {rss_mb} | {pss_mb} | {load} |")
 
 
 def outcomes(db: Path) -> str:

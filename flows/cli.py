@@ -122,7 +122,6 @@ def ingest(
         raise typer.Exit(2)
     _set_log_level(quiet, verbose)
     use_project_prefect_home(Settings.from_env(db=db).db)
-    _start_local_workers(dask)
     from flows import ingest as ingest_module  # imports Prefect: keep other commands fast
     from flows.stages import task_runner
 
@@ -221,7 +220,6 @@ def reprocess(
         errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
         raise typer.Exit(1)
     use_project_prefect_home(warehouse)
-    _start_local_workers(None)
     from flows import reprocess as reprocess_module  # imports Prefect (after its home is chosen)
 
     summary = _run_with_progress(
@@ -260,7 +258,6 @@ def enrich(
         errors.print(f"[red]no warehouse at {warehouse}: run `newsflow ingest` first[/red]")
         raise typer.Exit(1)
     use_project_prefect_home(warehouse)
-    _start_local_workers(dask)
     from flows import enrich as enrich_module  # imports Prefect (after its home is chosen)
     from flows.stages import task_runner
 
@@ -272,15 +269,6 @@ def enrich(
         f"Enrich {summary.load_id} ({summary.status}): {summary.enrichment['enriched']} articles enriched,"
         f" {summary.enrichment['skipped']} skipped (copies of an article enriched instead, other languages)"
     )
-
-
-def _start_local_workers(dask: str | None) -> None:
-    """Unless the run goes to a Dask cluster, start the process local workers are forked from now:
-    it warms up (imports, first-use caches) on another core while Prefect starts the flow run."""
-    if not Settings.from_env(dask_address=dask).dask_address:
-        from flows.workers import start_worker_server
-
-        start_worker_server()
 
 
 def _run_with_progress(label: str, quiet: bool, run: Callable[[], LoadSummary]) -> LoadSummary:
