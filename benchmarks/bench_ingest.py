@@ -131,9 +131,11 @@ def timed_ingest(corpus: Path, db: Path, env: dict[str, str], extra: list[str] =
 class _TreeSampler:
     """Polls the process and its descendants every 0.2 s until it exits: summed RSS and PSS, CPU per process.
 
-    CPU is each process's own user + system time as last seen, not getrusage(RUSAGE_CHILDREN):
-    extraction workers are forked by a forkserver that the ingest process never reaps, so their
-    time never reaches us that way. A process's last 0.2 s may be missed (well under 1% here).
+    CPU is each process's own user + system time as last seen, summed: it counts every process of
+    the tree however it was started, where getrusage(RUSAGE_CHILDREN) counts only the descendants
+    that were reaped by a process we reap. A process's last 0.2 s may be missed (well under 1% here).
+    PSS is there because summed RSS counts a page shared by several processes (a library's code)
+    in each of them.
     """
 
     def __init__(self, process: subprocess.Popen) -> None:

@@ -24,9 +24,9 @@ Measures, in one run (loopback Prefect server and process-tree helpers from benc
   3. `newsflow ingest CORPUS` (ingest + enrich + index) on another fresh warehouse;
   4. the same again over the unchanged corpus, as a share of (3)'s time.
 For each: docs/s, the ratio to (1), CPU seconds per document of the ingest process tree (what
-other work on a shared machine does not inflate), peak RSS and PSS of the tree (RSS counts the
-pages the workers share with the process they are forked from once in each of them; PSS divides
-them among the sharers, so its sum is the memory the run holds), and the load average.
+other work on a shared machine does not inflate), peak RSS and PSS of the tree (RSS counts a
+page that several processes share, a library's code, once in each of them; PSS divides it among
+them, so its sum is the memory the run holds), and the load average.
 Prints the figures; asserts nothing (the targets are in issue 10).
 """
 

@@ -17,16 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import prefect.task_runners
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.objects import StateType
-from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.states import Crashed
-from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.settings import Settings
-from flows.workers import forked_workers
 from warehouse.db import WarehouseBusy, Writer
 from warehouse.lock import WriterLock, writer_lock
 from warehouse.recovery import Settled, record_process, settle_interrupted
@@ -114,32 +110,8 @@ def stop_fetching() -> None:
     stop_all()
 
 
-class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
-    """Prefect's local process pool, its workers forked from a warmed-up server process (flows/workers.py)
-    instead of spawned: 5.7 s less CPU per worker, and no wait for imports before the first batch."""
-
-    def __enter__(self) -> WarmProcessPoolTaskRunner:
-        with forked_workers(prefect.task_runners):
-            return super().__enter__()
-
-    def stop(self) -> None:
-        """Start no more tasks: the ones still queued are dropped.
-
-        Prefect's pool hands a task to its executor from a thread of its own once the task's inputs
-        are resolved, and a forked worker starts it at once: without this, a task queued before a
-        SIGTERM could start after the run removed its spool. (`_executor` is the pool's
-        ProcessPoolExecutor; Prefect has no public way to stop taking tasks short of its exit.)
-        """
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-
-
 def stop_workers() -> None:
-    """Stop this process's extraction workers at once (local process pool only): no task starts any more,
-    running ones are terminated."""
-    context = FlowRunContext.get()
-    if context is not None and isinstance(context.task_runner, WarmProcessPoolTaskRunner):
-        context.task_runner.stop()
+    """Terminate this process's extraction workers at once (local process pool only)."""
     for child in multiprocessing.active_children():
         child.terminate()
 
@@ -151,24 +123,12 @@ def watch_parent(parent: int) -> None:
     end and wait for work forever. (PR_SET_PDEATHSIG would fire when the *thread* that spawned
     the worker ends, and the pool spawns workers from whichever thread submits.) The parent's pid
     comes as an argument: a worker still starting when its parent died must see that at once.
-    A worker forked by the forkserver (flows/workers.py) is that server's child: it watches both.
     """
-    starter = os.getppid()
-
-    def parent_alive() -> bool:
-        if os.getppid() != starter:
-            return False  # its own parent is gone (the flow process, or the forkserver, which ends with it)
-        try:
-            os.kill(parent, 0)  # signal 0: only asks whether the process exists (and is ours)
-        except OSError:
-            return False
-        return True
-
-    if not parent_alive():
+    if os.getppid() != parent:
         os._exit(1)
 
     def poll() -> None:
-        while parent_alive():
+        while os.getppid() == parent:
             time.sleep(PARENT_POLL_SECONDS)
         os._exit(1)
 

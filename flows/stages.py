@@ -27,7 +27,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from flows.runs import WarmProcessPoolTaskRunner, fault_point, watch_parent
+from flows.runs import fault_point, watch_parent
 from flows.settings import Settings
 from warehouse.db import Writer, connect
 from warehouse.reports import LoadSummary, load_summary, rejects_table, site_health_table, to_markdown
@@ -140,7 +140,7 @@ def task_runner(settings: Settings) -> TaskRunner:
         from prefect_dask import DaskTaskRunner  # imports distributed (~1.5 s): only runs on a cluster pay for it
 
         return DaskTaskRunner(address=settings.dask_address)
-    return WarmProcessPoolTaskRunner(max_workers=settings.workers, initializer=watch_parent, initargs=(os.getpid(),))
+    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=watch_parent, initargs=(os.getpid(),))
 
 
 def extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> int:

@@ -97,7 +97,7 @@ def minhash(text: str) -> np.ndarray:
 
 
 @functools.cache
-def signature_template() -> tuple[type, object, str]:
+def _template() -> tuple[type, object, str]:
     """datasketch's MinHash class and its permutations, made once per process.
 
     Imported here, not at module level: datasketch's package import pulls in scipy (~1.5 s),
@@ -111,7 +111,7 @@ def signature_template() -> tuple[type, object, str]:
 
 
 def _minhash(tokens: Sequence[str]) -> np.ndarray:
-    minhash_class, permutations, scheme = signature_template()
+    minhash_class, permutations, scheme = _template()
     signature = minhash_class(num_perm=NUM_PERM, permutations=permutations, scheme=scheme, hashfunc=int)
     signature.update_batch(shingle_hashes(tokens).tolist())
     return signature.hashvalues.astype(np.uint32)

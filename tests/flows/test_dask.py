@@ -102,7 +102,7 @@ def test_the_environment_setting_chooses_dask_for_deployments_and_served_runs():
     env.pop("NEWSFLOW_DASK_ADDRESS")
     code = "from flows.ingest import ingest; print(type(ingest.task_runner).__name__)"
     found = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
-    assert found.stdout.split() == ["WarmProcessPoolTaskRunner"]
+    assert found.stdout.split() == ["ProcessPoolTaskRunner"]
 
 
 def test_a_worker_that_cannot_see_the_spool_or_the_inputs_says_so(tmp_path):
