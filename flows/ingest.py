@@ -37,7 +37,6 @@ from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan, Source
 from flows.stages import (
-    DOCS_PER_WRITE,
     Progress,
     SetupError,
     document_counter,
@@ -332,7 +331,7 @@ def _ingest_files(
             yield partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool, counters[-1])
 
     with progress.watching():
-        for batch_files in in_writes(pipelined(jobs(), slots), lambda: DOCS_PER_WRITE // size):
+        for batch_files in in_writes(pipelined(jobs(), slots), lambda: settings.batch_size // size):
             for documents in load_batch(writer, load_id, batch_files):
                 progress.settle(counters.popleft(), documents)
             fault_point("batch")

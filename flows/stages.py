@@ -38,12 +38,6 @@ progress_listener: Callable[[int, int], None] | None = None
 # How a stage cuts its work into tasks (see task_size).
 TASKS_PER_SLOT = 4
 MIN_TASK = 25
-# How many extracted documents an ingest of files writes at once (see in_writes). Each write opens
-# the warehouse (DuckDB replays its log) and commits: at 5,000 pages, 10 writes of 500 instead of
-# 50 of 100 took 36.0-36.2 ms of CPU per page instead of 38.5-39.7, and 101.7 s instead of
-# 108.8-113.0 s (benchmarks/bench_ingest.py's timed_ingest, --no-enrich, runs alternated). A write
-# of 500 still holds the file for about a second, well inside the 5 s a reader waits.
-DOCS_PER_WRITE = 500
 
 
 @task(name="check_worker", cache_policy=NO_CACHE)
