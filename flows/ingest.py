@@ -331,7 +331,7 @@ def _ingest_files(
             yield partial(extract_files.submit, list(todo[start : start + size]), settings.max_bytes, spool, counters[-1])
 
     with progress.watching():
-        for batch_files in in_writes(pipelined(jobs(), slots), lambda: settings.batch_size // size):
+        for batch_files in in_writes(pipelined(jobs(), slots), lambda: settings.write_size // size):
             for documents in load_batch(writer, load_id, batch_files):
                 progress.settle(counters.popleft(), documents)
             fault_point("batch")

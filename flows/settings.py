@@ -16,6 +16,12 @@ _TRUE = {"1", "true", "yes", "on"}
 # Documents per task: a task run costs ~100 ms on a process pool, and a worker holds its task's
 # pages and results (measured in one process: 300 real pages at a time peaked at 459 MB, 60 at a time at 352 MB).
 DEFAULT_BATCH_SIZE = 100
+# Extracted files per write to the warehouse. Each write reopens the file (DuckDB replays its log)
+# and commits: at 5,000 pages, `ingest --no-enrich` in 10 writes of 500 instead of 50 of 100 took
+# 36.0-36.2 ms of CPU per page instead of 38.5-39.7, and 101.7 s instead of 108.8-113.0 s
+# (benchmarks/bench_ingest.py's timed_ingest, runs alternated). A write of 500 still holds the file
+# for about a second, well inside the 5 s a reader waits (benchmarks/bench_readers.py).
+DEFAULT_WRITE_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +30,7 @@ class Settings:
 
     db: Path
     batch_size: int = DEFAULT_BATCH_SIZE
+    write_size: int = DEFAULT_WRITE_SIZE  # extracted files per write of an ingest of files (at least one task's)
     workers: int = 2
     max_bytes: int = DEFAULT_MAX_BYTES
     max_reject_ratio: float | None = None  # a load rejecting a larger share of what it read ends failed
@@ -45,6 +52,7 @@ class Settings:
         return cls(
             db=db_path(db),
             batch_size=batch_size or int(env.get("NEWSFLOW_BATCH_SIZE", DEFAULT_BATCH_SIZE)),
+            write_size=int(env.get("NEWSFLOW_WRITE_SIZE", DEFAULT_WRITE_SIZE)),
             workers=int(env.get("NEWSFLOW_WORKERS", os.cpu_count() or 2)),
             max_bytes=max_bytes or int(env.get("NEWSFLOW_MAX_BYTES", DEFAULT_MAX_BYTES)),
             max_reject_ratio=max_reject_ratio

@@ -68,6 +68,7 @@ class Faults:
         env.update(
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             NEWSFLOW_BATCH_SIZE=BATCH,
+            NEWSFLOW_WRITE_SIZE=BATCH,  # a write per batch: the kill points count writes
             NEWSFLOW_WORKERS="2",
             NEWSFLOW_SPOOL=str(self.spool),
             NEWSFLOW_DB_MEMORY="256MB",

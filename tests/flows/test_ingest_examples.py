@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.ingest import ingest
 from tests.conftest import EXAMPLES
+from tests.flows.warehouse_snapshot import differences, snapshot
+from warehouse.db import Writer
 
 runner = CliRunner()
 
@@ -30,6 +32,27 @@ def test_default_run_ingests_the_sample_corpus_and_the_counts_add_up(first_run):
     _, summary = first_run
     assert summary.status == "completed" and summary.balanced
     assert summary.counts == {"discovered": 31, "loaded": 22, "duplicates": 4, "unchanged": 0, "rejected": 5}
+
+
+def test_extracted_files_are_written_in_writes_of_the_write_size_and_any_size_loads_alike(
+    prefect_server, tmp_path, monkeypatch
+):
+    written: list[int] = []  # documents per write of extracted files (the 31 examples, none missing)
+    write_batch = Writer.write_batch
+
+    def counted(self, load_id, batch):
+        written.append(len(batch))
+        return write_batch(self, load_id, batch)
+
+    monkeypatch.setattr(Writer, "write_batch", counted)
+    loaded = {}
+    for write_size in (4, 8):  # tasks of 4 files: one task to a write, then two
+        monkeypatch.setenv("NEWSFLOW_WRITE_SIZE", str(write_size))
+        loaded[write_size] = tmp_path / f"writes-of-{write_size}.duckdb"
+        summary = ingest(db=str(loaded[write_size]), batch_size=4)
+        assert summary.counts == {"discovered": 31, "loaded": 22, "duplicates": 4, "unchanged": 0, "rejected": 5}
+    assert written == [4] * 7 + [3] + [8, 8, 8, 7]
+    assert differences(snapshot(loaded[8]), snapshot(loaded[4])) == []
 
 
 def test_each_kind_of_duplicate_is_found_with_its_evidence(first_run):
