@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -22,6 +22,7 @@ from courlan import normalize_url
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from transforms.boilerplate import clean_whitespace
 from transforms.records import PublicationDate
 
 # ---------------------------------------------------------------------------------------------
@@ -286,12 +287,9 @@ def _limit(items: Iterable, n: int) -> Iterator:
         yield item
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-
-
 def _clean(text: str | None) -> str:
     """Collapse whitespace and drop soft hyphens and zero-width characters."""
-    return " ".join((text or "").translate(_INVISIBLE).split())
+    return clean_whitespace(text or "")
 
 
 def types_of(node: dict) -> list[str]:
@@ -1508,15 +1506,19 @@ def _in_teaser(start: int, html: str) -> bool:
     return False
 
 
-def _title_words(html: str) -> list[str]:
+# asked for every link before every date a page shows: kept for the last few pages, as
+# printed_dateline_day is
+@lru_cache(maxsize=4)
+def _title_words(html: str) -> tuple[str, ...]:
     """The words of the page's <title>, case-folded."""
     title = _TITLE_TAG.search(html)
-    return _WORD.findall(title[1].casefold()) if title else []
+    return tuple(_WORD.findall(title[1].casefold())) if title else ()
 
 
-def _contains(words: list[str], part: list[str]) -> bool:
+def _contains(words: tuple[str, ...], part: Sequence[str]) -> bool:
     """True if part occurs in words as a run."""
-    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+    run = tuple(part)
+    return any(words[i : i + len(run)] == run for i in range(len(words) - len(run) + 1))
 
 
 def _at_dateline(
@@ -1589,8 +1591,8 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
             yield match.start(), date
 
 
-# choose_date asks this in its first call and, for a page still undated, again in the call after
-# htmldate has answered (transforms/html.py): the same page, the same answer. Keyed by the page's
+# choose_date asks this in its first call and, for a page still undated, again in the call that
+# may ask htmldate (transforms/html.py): the same page, the same answer. Keyed by the page's
 # text, whose hash Python keeps on the string; a few pages kept.
 @lru_cache(maxsize=4)
 def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
@@ -1615,23 +1617,34 @@ def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
     return PublicationDate(days.pop(), "dateline", confidence="low") if len(days) == 1 else None
 
 
+def _iso_day(value: str | None, today: dt.date) -> dt.date | None:
+    """The day of an ISO date string, if it is a real one no later than today."""
+    try:
+        day = dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day and _EARLIEST_YEAR <= day.year and day <= today else None
+
+
 def choose_date(
     ev: PageEvidence,
     url: str | None,
-    htmldate_value: str | None,
+    htmldate: Callable[[], str | None] | None,
     html: str,
     today: dt.date,
 ) -> PublicationDate | None:
-    """The publication date the page supports best: JSON-LD, meta, URL, markup, then htmldate.
+    """The publication date the page supports best: JSON-LD, meta, URL, markup, the one day shown
+    at the headline, then htmldate (`htmldate` gives its answer, and is asked only when nothing
+    before it dated the page).
 
     JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
-    htmldate's answer (source "htmldate", low confidence) counts only when the page prints that
-    exact day as text where articles show their date, or as its revision day near its headline
-    (`printed_as_dateline`): it fills a year-only or month-only find with "-01-01"/"-01" and
-    scans text for any date at all, so pages without a date would otherwise get one. When such a
-    page shows one other day in a date element at its headline, that day is taken instead
-    (`printed_dateline_day`, source "dateline", low confidence), and so it is when htmldate
-    finds no day the page shows there (dev split: 6 pages dated right, none wrong).
+    A page that declares no date is dated by the one day it shows in a date element at its
+    headline (`printed_dateline_day`, source "dateline", low confidence; dev split: 6 pages dated
+    right, none wrong). htmldate's answer (source "htmldate", low confidence) counts only when the
+    page prints that exact day as text where articles show their date, or as its revision day near
+    its headline (`printed_as_dateline`): it fills a year-only or month-only find with
+    "-01-01"/"-01" and scans text for any date at all, so pages without a date would otherwise
+    get one.
     """
     declared = [found for found in (jsonld_date(ev, today, html), meta_date(ev, today)) if found]
     if len(declared) == 2 and declared[0][0].value != declared[1][0].value:
@@ -1643,22 +1656,15 @@ def choose_date(
         candidates = [(from_url, "local")] + declared
     if not candidates and (found := marked_date(ev, today)):
         candidates.append(found)
-    if not candidates and htmldate_value:
-        try:
-            found_day = dt.date.fromisoformat(htmldate_value)
-        except ValueError:
-            found_day = None
-        if found_day and _EARLIEST_YEAR <= found_day.year and found_day <= today:
-            # a page that shows under its headline only when it was last revised is dated by that day
-            if printed_as_dateline(found_day, html, revisions=True):
-                # htmldate may pick another day the page shows (its "original" date is the
-                # oldest: a teaser's, a quoted one) over the one day shown at the headline
-                at_headline = printed_dateline_day(html, today)
-                if not at_headline or at_headline.value == found_day:
-                    at_headline = PublicationDate(found_day, "htmldate", confidence="low")
-                candidates.append((at_headline, "local"))
     if not candidates and (at_headline := printed_dateline_day(html, today)):
         candidates.append((at_headline, "local"))
+    # htmldate only for a page that shows no one day at its headline: there its answer would give
+    # way to that day (its "original" date is the oldest the page shows: a teaser's, a quoted one),
+    # and the call costs a few ms
+    if not candidates and htmldate and (found_day := _iso_day(htmldate(), today)):
+        # a page that shows under its headline only when it was last revised is dated by that day
+        if printed_as_dateline(found_day, html, revisions=True):
+            candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))
     if not candidates and (found := script_date(html, today)):
         candidates.append(found)
     if not candidates:

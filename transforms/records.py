@@ -156,8 +156,11 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 
 
 # Bumped whenever extraction output can change, so stored articles say which code made them.
-EXTRACTOR_VERSION = "4"  # 2: dates from markup, agencies apart from authors, date/byline lines and site names from <title>; 3: author and title rules, metadata fallback from our own tree, dates shown at the headline;
-# 4: title rules (kickers, set-off h1 parts, URL sections, logo h1s, h2 headlines), no author from trafilatura's page search, teaser dates, the dateline day when htmldate finds none
+# 2: dates from markup, agencies apart from authors, date/byline lines and site names from <title>;
+# 3: author and title rules, metadata fallback from our own tree, dates shown at the headline;
+# 4: title rules (kickers, set-off h1 parts, URL sections, logo h1s, h2 headlines), no author from
+#    trafilatura's page search, teaser dates, the dateline day when htmldate finds none.
+EXTRACTOR_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

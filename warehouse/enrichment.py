@@ -132,11 +132,12 @@ def write_enrichment(w: Writer, load_id: str, batch: Sequence[Annotated]) -> tup
     _insert_enrichment(w, load_id, enriched)
     dequeue(w, ids)
     by_id = {e.article_id: e for e in enriched}
-    _insert_features(w, load_id, [(a, by_id[a.stored.article_id]) for a in batch])
+    items = [(a, by_id[a.stored.article_id], _doc(a, by_id[a.stored.article_id])) for a in batch]
+    _insert_features(w, load_id, items)
     placed = w.in_stories(ids)
-    todo = [a for a in batch if a.stored.article_id not in placed]
+    todo = [item for item in items if item[0].stored.article_id not in placed]
     for start in range(0, len(todo), PLACE_BATCH):
-        _place(w, load_id, [(a, by_id[a.stored.article_id]) for a in todo[start : start + PLACE_BATCH]])
+        _place(w, load_id, todo[start : start + PLACE_BATCH])
     update_entity_aggregates(w.con, ids, enriched_before)
     done = sum(e.skipped is None for e in enriched)
     w.con.execute(
@@ -297,18 +298,18 @@ def _entity_types(e: Enriched) -> dict[str, str]:
     return {m.key: m.type for m in e.mentions}
 
 
-def _insert_features(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched]]) -> None:
+def _insert_features(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched, StoryDoc]]) -> None:
     if not items:
         return
-    entities = [entity_weights(_entity_types(e)) for _, e in items]
+    entities = [doc.entities for _, _, doc in items]
     w._append(
         "INSERT INTO article_features SELECT * FROM rows",
         {
-            "article_id": pa.array([a.stored.article_id for a, _ in items], pa.string()),
-            "terms": pa.array([list(a.features.terms) for a, _ in items], pa.list_(pa.uint64())),
-            "weights": pa.array([list(a.features.terms.values()) for a, _ in items], pa.list_(pa.float64())),
-            "shingle_rate": pa.array([a.features.rate for a, _ in items], pa.int32()),
-            "shingles": pa.array([sorted(a.features.shingles) for a, _ in items], pa.list_(pa.uint32())),
+            "article_id": pa.array([a.stored.article_id for a, _, _ in items], pa.string()),
+            "terms": pa.array([list(a.features.terms) for a, _, _ in items], pa.list_(pa.uint64())),
+            "weights": pa.array([list(a.features.terms.values()) for a, _, _ in items], pa.list_(pa.float64())),
+            "shingle_rate": pa.array([a.features.rate for a, _, _ in items], pa.int32()),
+            "shingles": pa.array([sorted(a.features.shingles) for a, _, _ in items], pa.list_(pa.uint32())),
             "entity_ids": pa.array([list(x) for x in entities], pa.list_(pa.uint64())),
             "entity_weights": pa.array([list(x.values()) for x in entities], pa.list_(pa.float64())),
             "load_id": pa.array([load_id] * len(items), pa.string()),
@@ -332,10 +333,10 @@ def _doc(a: Annotated, e: Enriched) -> StoryDoc:
     )
 
 
-def _place(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched]]) -> None:
+def _place(w: Writer, load_id: str, items: Sequence[tuple[Annotated, Enriched, StoryDoc]]) -> None:
     """Put articles into stories: candidates found by entity and month, compared by stored features."""
-    docs = [_doc(a, e) for a, e in items]
-    filed = {a.stored.article_id: _filed_under(e) for a, e in items}
+    docs = [doc for _, _, doc in items]
+    filed = {a.stored.article_id: _filed_under(e) for a, e, _ in items}
     placements, touched = place(docs, _candidate_stories(w, docs, filed))
     w._append(
         "INSERT INTO story_members SELECT * FROM rows",
