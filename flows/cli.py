@@ -350,6 +350,7 @@ def run_failures(label: str) -> Iterator[None]:
     from prefect.exceptions import TerminationSignal
 
     from flows.ingest import TooManyRejects
+    from flows.runs import termination_signal
     from flows.stages import SetupError
     from warehouse.lock import WriterLockBusy
 
@@ -368,6 +369,8 @@ def run_failures(label: str) -> Iterator[None]:
     except KeyboardInterrupt as exc:
         _fail(exc, f"{label} stopped by Ctrl-C: the load is marked aborted", 130)
     except Exception as exc:
+        if signum := termination_signal(exc):  # the signal arrived inside a library that wrapped it
+            _fail(exc, f"{label} stopped by {signal.Signals(signum).name}: a load it had started is marked aborted", 128 + signum)
         _fail(exc, f"{label} failed: {_one_line(exc)}", 1)
 
 

@@ -21,6 +21,7 @@ from prefect import get_client, get_run_logger
 from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.states import Crashed
+from pydantic_core import PydanticSerializationError
 
 from flows.settings import Settings
 from warehouse.db import WarehouseBusy, Writer
@@ -60,10 +61,27 @@ def writing(settings: Settings, load_id: str, kind: str, flow_run_id: str | None
                 raise
 
 
+def termination_signal(exc: BaseException) -> int | None:
+    """The signal that stopped the run, when `exc` is Prefect's TerminationSignal or wraps it.
+
+    Prefect's SIGTERM handler raises wherever the main thread is. When that is inside pydantic
+    serializing one of Prefect's models, pydantic turns it into a PydanticSerializationError that
+    keeps only the exception's name in its message (seen in tests/flows/test_faults.py).
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TerminationSignal):
+            return seen.signal
+        if isinstance(seen, PydanticSerializationError) and "TerminationSignal" in str(seen):
+            return signal.SIGTERM  # the only signal Prefect's handler turns into the exception
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def stop_reason(exc: BaseException) -> str | None:
     """Why a run was stopped from outside, or None when it failed on its own."""
-    if isinstance(exc, TerminationSignal):
-        return f"stopped by {signal.Signals(exc.signal).name}"
+    if signum := termination_signal(exc):
+        return f"stopped by {signal.Signals(signum).name}"
     if isinstance(exc, KeyboardInterrupt):
         return "stopped by Ctrl-C (SIGINT)"
     return None
