@@ -131,6 +131,9 @@ def timed_ingest(corpus: Path, db: Path, env: dict[str, str], extra: list[str] =
 class _TreeSampler:
     """Polls the process and its descendants every 0.2 s until it exits: summed RSS and PSS, CPU per process.
 
+    Read from /proc by hand: psutil would do it, but it is only a transitive dependency here (of
+    Dask), and the benchmarks run on Linux only.
+
     CPU is each process's own user + system time as last seen, summed: it counts every process of
     the tree however it was started, where getrusage(RUSAGE_CHILDREN) counts only the descendants
     that were reaped by a process we reap. A process's last 0.2 s may be missed (well under 1% here).
@@ -151,14 +154,17 @@ class _TreeSampler:
                 try:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                     self.cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                        if line.startswith(("Rss:", "Pss:")):
-                            kib = int(line.split()[1]) * 1024
-                            rss, pss = (rss + kib, pss) if line.startswith("Rss:") else (rss, pss + kib)
-                except (OSError, IndexError, ValueError):
+                    kib = {k: int(v.split()[0]) for k, v in _fields(Path(f"/proc/{pid}/smaps_rollup")) if k in ("Rss", "Pss")}
+                    rss, pss = rss + kib["Rss"] * 1024, pss + kib["Pss"] * 1024
+                except (OSError, IndexError, KeyError, ValueError):
                     continue  # it ended meanwhile
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             time.sleep(0.2)
+
+
+def _fields(path: Path) -> list[tuple[str, str]]:
+    """The "Name: value" lines of a /proc file."""
+    return [tuple(part.strip() for part in line.split(":", 1)) for line in path.read_text().splitlines() if ":" in line]
 
 
 def _tree(root: int) -> list[int]:

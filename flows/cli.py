@@ -364,12 +364,10 @@ def run_failures(label: str) -> Iterator[None]:
         _fail(exc, f"{label} did not start: {exc}", 75)  # EX_TEMPFAIL: try again later
     except WarehouseBusy as exc:  # readers kept the file past the writer's wait: as temporary as a busy lock
         _fail(exc, f"{label} gave up: {exc}", 75)
-    except TerminationSignal as exc:
-        _fail(exc, f"{label} stopped by {signal.Signals(exc.signal).name}: a load it had started is marked aborted", 128 + exc.signal)
     except KeyboardInterrupt as exc:
         _fail(exc, f"{label} stopped by Ctrl-C: the load is marked aborted", 130)
-    except Exception as exc:
-        if signum := termination_signal(exc):  # the signal arrived inside a library that wrapped it
+    except (TerminationSignal, Exception) as exc:
+        if signum := termination_signal(exc):  # also when a library it was raised in wrapped it
             _fail(exc, f"{label} stopped by {signal.Signals(signum).name}: a load it had started is marked aborted", 128 + signum)
         _fail(exc, f"{label} failed: {_one_line(exc)}", 1)
 

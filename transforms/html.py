@@ -101,21 +101,18 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
     site = meta.site_identity(evidence, url)
     title = meta.choose_title(evidence, site, None)
     authors = meta.choose_authors(evidence, site, None)
-    if title is None or not authors:
-        # trafilatura's metadata (its meta tags, JSON-LD and DOM heuristics) is the last resort,
-        # read from our tree: bare_extraction pruned a copy of it.
-        fallback = fallback_metadata(tree, doc.url, title=title is None, author=not authors, date=False)
+    undated = published is None or published.precision != "day"
+    if title is None or not authors or undated:
+        # trafilatura's metadata (its DOM heuristics and htmldate) is the last resort, read from our
+        # tree: bare_extraction pruned a copy of it. htmldate is reached the way extract_metadata
+        # reaches it, not called directly: on the devset a direct find_date(html,
+        # extensive_search=True, original_date=True) cost 244 ms on the pages that needed it (34 ms
+        # through extract_metadata), for the same devset date score (0.892 either way).
+        fallback = fallback_metadata(tree, doc.url, title is None, not authors, undated)
         title = title or meta.choose_title(evidence, site, fallback.title)
         authors = authors or meta.choose_authors(evidence, site, fallback.author)
-    if published is None or published.precision != "day":
-        # htmldate is reached the way extract_metadata reaches it, not called directly: on the
-        # devset a direct find_date(html, extensive_search=True, original_date=True) cost 244 ms on
-        # the pages that needed it (34 ms through extract_metadata), for the same devset date
-        # score (0.892 either way).
-        def htmldate() -> str | None:
-            return fallback_metadata(tree, doc.url, title=False, author=False, date=True).date
-
-        published = meta.choose_date(evidence, url, htmldate, doc.text, today)
+        if undated:
+            published = meta.choose_date(evidence, url, fallback.date, doc.text, today)
     text = _without_byline_line(_without_repeated_headline(text, title), authors)
     # a wire dateline ("LISBON, March 5 (Meridian) -") opens one of the first paragraphs, after a
     # standfirst and a local intro at most

@@ -1591,8 +1591,8 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
             yield match.start(), date
 
 
-# choose_date asks this in its first call and, for a page still undated, again in the call that
-# may ask htmldate (transforms/html.py): the same page, the same answer. Keyed by the page's
+# choose_date asks this in its first call and, for a page still undated, again in the call after
+# htmldate has answered (transforms/html.py): the same page, the same answer. Keyed by the page's
 # text, whose hash Python keeps on the string; a few pages kept.
 @lru_cache(maxsize=4)
 def printed_dateline_day(html: str, today: dt.date) -> PublicationDate | None:
@@ -1629,13 +1629,12 @@ def _iso_day(value: str | None, today: dt.date) -> dt.date | None:
 def choose_date(
     ev: PageEvidence,
     url: str | None,
-    htmldate: Callable[[], str | None] | None,
+    htmldate_value: str | None,
     html: str,
     today: dt.date,
 ) -> PublicationDate | None:
     """The publication date the page supports best: JSON-LD, meta, URL, markup, the one day shown
-    at the headline, then htmldate (`htmldate` gives its answer, and is asked only when nothing
-    before it dated the page).
+    at the headline, then htmldate's answer.
 
     JSON-LD and meta tags that name different days are settled by evidence (`_settle`).
     A page that declares no date is dated by the one day it shows in a date element at its
@@ -1658,10 +1657,9 @@ def choose_date(
         candidates.append(found)
     if not candidates and (at_headline := printed_dateline_day(html, today)):
         candidates.append((at_headline, "local"))
-    # htmldate only for a page that shows no one day at its headline: there its answer would give
-    # way to that day (its "original" date is the oldest the page shows: a teaser's, a quoted one),
-    # and the call costs a few ms
-    if not candidates and htmldate and (found_day := _iso_day(htmldate(), today)):
+    # htmldate's answer only for a page that shows no one day at its headline: its "original"
+    # date is the oldest the page shows (a teaser's, a quoted one), not the day at the headline
+    if not candidates and (found_day := _iso_day(htmldate_value, today)):
         # a page that shows under its headline only when it was last revised is dated by that day
         if printed_as_dateline(found_day, html, revisions=True):
             candidates.append((PublicationDate(found_day, "htmldate", confidence="low"), "local"))

@@ -17,15 +17,6 @@ from transforms.html import extract_html
 from transforms.records import PublicationDate, Rejection
 
 
-def answering(day: str | None):
-    """htmldate as choose_date asks it: a call that answers this day."""
-    return lambda: day
-
-
-def never_asked() -> str | None:
-    raise AssertionError("htmldate was asked although the page was already dated")
-
-
 def graph(*nodes: dict) -> dict:
     return {"@context": "https://schema.org", "@graph": list(nodes)}
 
@@ -243,13 +234,13 @@ def test_htmldate_finding_the_revision_day_a_page_shows_under_its_headline_is_a_
     # the page's only date is the "Stand:" (as of) line under its headline
     html = page(byline="<p class='meta'>Stand: 5. März 2024</p>")
     ev = meta.read_evidence(load_html(html), html)
-    found = meta.choose_date(ev, None, answering("2024-03-05"), html, TODAY)
+    found = meta.choose_date(ev, None, "2024-03-05", html, TODAY)
     assert found == PublicationDate(dt.date(2024, 3, 5), "htmldate", confidence="low")
     # a "last updated" stamp in a footer far from the headline is the site's, not the page's
     footer = "<p>Filler words for the reader.</p>" * 200 + "<p class='lastupdated'>Last updated: 5 March 2024</p>"
     html = page().replace("<footer>", f"<footer>{footer}")
     ev = meta.read_evidence(load_html(html), html)
-    assert meta.choose_date(ev, None, answering("2024-03-05"), html, TODAY) is None
+    assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
 
 
 def test_the_one_day_a_page_shows_in_a_date_element_at_its_headline_is_its_dateline_day():
@@ -271,14 +262,12 @@ def test_htmldate_picking_another_day_the_page_shows_gives_way_to_the_one_at_its
     teaser = "<p>Filler words for the reader.</p>" * 200 + "<div class='teaser'><span class='date'>2 February 2024</span></div>"
     html = page(byline="<p class='meta'><time>5 March 2024</time></p>").replace("<footer>", f"<footer>{teaser}")
     ev = meta.read_evidence(load_html(html), html)
-    found = meta.choose_date(ev, None, answering("2024-02-02"), html, TODAY)
+    found = meta.choose_date(ev, None, "2024-02-02", html, TODAY)
     assert found == PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
-    # so htmldate (a few ms a page) is not even asked
-    assert meta.choose_date(ev, None, never_asked, html, TODAY) == found
     # nothing shown at the headline: htmldate's day stands
     html = page().replace("<footer>", f"<footer>{teaser}")
     ev = meta.read_evidence(load_html(html), html)
-    assert meta.choose_date(ev, None, answering("2024-02-02"), html, TODAY) == PublicationDate(
+    assert meta.choose_date(ev, None, "2024-02-02", html, TODAY) == PublicationDate(
         dt.date(2024, 2, 2), "htmldate", confidence="low"
     )
 
@@ -322,7 +311,7 @@ def test_a_day_printed_in_a_list_of_links_to_other_posts_is_theirs_not_the_pages
     html = page(byline=recent)
     assert not meta.printed_as_dateline(day, html)
     ev = meta.read_evidence(load_html(html), html)
-    assert meta.choose_date(ev, None, answering("2024-03-05"), html, TODAY) is None
+    assert meta.choose_date(ev, None, "2024-03-05", html, TODAY) is None
     # a headline that names a day is its own page's date, not this one's
     named = "<ul><li><a href='/news/ferry'>The ferry meeting of 05.03.2024 in short</a></li></ul>"
     assert not meta.printed_as_dateline(day, page(byline=named))
@@ -341,19 +330,8 @@ def test_the_one_day_shown_at_the_headline_dates_a_page_whose_metadata_and_htmld
     ev = meta.read_evidence(load_html(html), html)
     expected = PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
     assert meta.choose_date(ev, None, None, html, TODAY) == expected
-    assert meta.choose_date(ev, None, never_asked, html, TODAY) == expected
     # htmldate naming a day the page shows nowhere near its headline does not stand in its way
-    assert meta.choose_date(ev, None, answering("2023-01-01"), html, TODAY) == expected
+    assert meta.choose_date(ev, None, "2023-01-01", html, TODAY) == expected
     # two days shown there are a list's: the page stays undated
     two = html.replace("</p>", "</p><p class='date'>9 March 2024</p>", 1)
     assert meta.choose_date(meta.read_evidence(load_html(two), two), None, None, two, TODAY) is None
-
-
-def test_htmldate_is_asked_only_when_nothing_the_page_declares_or_shows_dates_it():
-    declared = page(head="<meta property='article:published_time' content='2024-03-05T09:00:00+01:00'>")
-    ev = meta.read_evidence(load_html(declared), declared)
-    assert meta.choose_date(ev, None, never_asked, declared, TODAY).value == dt.date(2024, 3, 5)
-    bare = page()
-    asked = []
-    found = meta.choose_date(meta.read_evidence(load_html(bare), bare), None, lambda: asked.append(1), bare, TODAY)
-    assert found is None and asked == [1]
