@@ -21,7 +21,8 @@ DEFAULT_BATCH_SIZE = 100
 # 36.0-36.2 ms of CPU per page instead of 38.5-39.7, and 101.7 s instead of 108.8-113.0 s
 # (benchmarks/bench_ingest.py's timed_ingest, runs alternated). Readers wait for a write to end:
 # benchmarks/bench_readers.py --n 600 waited p95 1.3 s and at most 3.4 s to open the file with
-# writes of 500, 2.0 s and 4.7 s with writes of 100.
+# writes of 500 (2.0 s and 4.7 s with writes of 100); on a busier machine, p95 1.2 s and at most
+# 5.2 s, and one read of 105 gave up "busy" after 5 s.
 DEFAULT_WRITE_SIZE = 500
 
 
