@@ -170,7 +170,7 @@ def build_base(work: Path, base: int, run: int) -> Path:
         for start in range(0, base, BATCH):
             w.write_batch(BASE.strip("'"), extract(files[start : min(start + BATCH, base)]))
         while todo := w.select_to_enrich(scope="queued", after=None, limit=BATCH):
-            w.write_enrichment(BASE.strip("'"), annotate_stored(w.stored_articles([a for _, a in todo])))
+            w.write_enrichment(BASE.strip("'"), annotate_stored(w.stored_articles([a for *_, a in todo])))
         w.update_search_index(BASE.strip("'"))
         w.finish_load(BASE.strip("'"), "completed")
         (last_day,) = w.con.execute("SELECT max(published_at) FROM articles").fetchone()
@@ -185,7 +185,7 @@ def build_base(work: Path, base: int, run: int) -> Path:
     with Writer(scratch) as w:
         w.start_load("annotate")
         w.write_batch("annotate", batch)
-        stored = w.stored_articles([a for _, a in w.select_to_enrich(scope="queued", after=None, limit=10**6)])
+        stored = w.stored_articles([a for *_, a in w.select_to_enrich(scope="queued", after=None, limit=10**6)])
     cpu = time.process_time()
     annotated = {a.stored.article_id: a for a in annotate_stored(stored)}
     nlp = time.process_time() - cpu
@@ -447,7 +447,7 @@ def timed_run(db: Path, variant: str, out: Path, round_: int = 0) -> None:
             if not todo:
                 break
             after = todo[-1]
-            stored = w.stored_articles([a for _, a in todo])
+            stored = w.stored_articles([a for *_, a in todo])
         # spaCy ran once up front (its cost does not depend on the warehouse); copies get no annotation.
         ready = [dataclasses.replace(annotated[s.article_id], stored=s) if s.article_id in annotated else None for s in stored]
         missing = [s for s, a in zip(stored, ready) if a is None]

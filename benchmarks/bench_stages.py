@@ -173,7 +173,7 @@ def stages(files: list[SourceFile], batch_size: int, db: Path) -> dict[str, floa
             # The enrich stage over what this batch loaded (and nothing else lacks enrichment).
             with clock.time("enrich select+read"):
                 chosen = writer.select_to_enrich(scope="queued", after=None, limit=10**9)
-                stored = writer.stored_articles([aid for _, aid in chosen])
+                stored = writer.stored_articles([aid for *_, aid in chosen])
             with clock.time("nlp", len(stored)):
                 annotated = annotate_stored(stored)
             (stored_before,) = writer.con.execute("SELECT count(*) FROM story_members").fetchone()

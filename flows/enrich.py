@@ -1,6 +1,6 @@
 """The enrich stage, and the `enrich` flow that runs it alone.
 
-select_articles (the articles loaded and not yet enriched, canonical ones first, then copies)
+select_articles (the articles loaded and not yet enriched, canonical ones first, oldest first, then copies)
   -> read_articles (in the flow: the warehouse's rows) -> annotate_articles (pool or Dask: spaCy
   and text features) -> load_enrichment (the writer: names resolved against the warehouse,
   quotes, stories, wire groups)
@@ -39,13 +39,13 @@ from flows.runs import fault_point, writing
 from flows.settings import Settings
 from transforms.enrich import Annotated, StoredArticle, annotate_stored
 from warehouse.db import Writer
-from warehouse.enrichment import EnrichScope
+from warehouse.enrichment import EnrichKey, EnrichScope
 from warehouse.reports import LoadSummary
 
 
 @task(name="select_articles", cache_policy=NO_CACHE)
-def select_articles(writer: Writer, scope: EnrichScope, after: tuple[bool, str] | None, limit: int) -> list[tuple[bool, str]]:
-    """The next articles to enrich (canonical ones first), after the last of the previous batch."""
+def select_articles(writer: Writer, scope: EnrichScope, after: EnrichKey | None, limit: int) -> list[EnrichKey]:
+    """The next articles to enrich, in the enrich order (warehouse.enrichment.EnrichKey), after the last of the previous batch."""
     return writer.select_to_enrich(scope=scope, after=after, limit=limit)
 
 
@@ -81,14 +81,14 @@ def enrich_stage(
     steps: list[int] = []  # the task size of each selection
 
     def jobs() -> Iterator[Callable[[], PrefectFuture[str]]]:
-        after: tuple[bool, str] | None = None
+        after: EnrichKey | None = None
         # A selection is cut into several tasks (task_size): every worker gets work, and a run's
         # last task is short.
         while batch := select_articles(writer, scope, after, size * slots * TASKS_PER_SLOT):
             after = batch[-1]
             steps.append(task_size(len(batch), size, slots))
             # Reading runs here, in the one process that may open the warehouse.
-            for stored_file in read_articles(writer, [aid for _, aid in batch], steps[-1], spool):
+            for stored_file in read_articles(writer, [aid for *_, aid in batch], steps[-1], spool):
                 yield partial(annotate_articles.submit, stored_file, spool)
 
     def tasks_per_write() -> int:

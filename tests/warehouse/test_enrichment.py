@@ -155,14 +155,14 @@ def test_articles_a_killed_run_left_unenriched_are_the_next_runs_work_and_nothin
         w.write_batch("L1", [first])  # the run stops here, before its enrich stage
         w.start_load("L2")
         w.write_batch("L2", [second])
-        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, a) for a in sorted([first.doc_id, second.doc_id])]
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, DAY.value, a) for a in sorted([first.doc_id, second.doc_id])]
         assert enrich(w, "L2") == (2, 0)
         assert w.select_to_enrich(scope="queued", after=None, limit=10) == []
         # A reprocess that changes an article's text puts it back on the list.
         changed = processed("/a.txt", PEOPLE + OTHER, language="en", published=DAY)
         w.start_load("R1", kind="reprocess")
         w.reprocess_batch("R1", [dataclasses.replace(changed, sha256=first.sha256)])
-        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, first.doc_id)]
+        assert w.select_to_enrich(scope="queued", after=None, limit=10) == [(False, DAY.value, first.doc_id)]
     assert rows(db, "SELECT count(*) FROM enrich_queue") == [(1,)]
 
 
@@ -181,6 +181,21 @@ def test_a_one_word_name_brings_at_most_two_people_of_that_name_from_the_warehou
         # neither word alone can be resolved, whatever else the archive holds.
         assert known.people == {"Amara Okafor", "Amara Lindqvist", "Tomas Okafor"}
         assert known.types == {}  # of the batch's own names, the warehouse knows none
+
+
+def test_a_names_warehouse_type_is_the_same_whether_or_not_the_batch_also_uses_a_word_of_it(tmp_path):
+    with Writer(tmp_path / "w.duckdb") as w:
+        for i, (kind, mentions) in enumerate([("PERSON", 3), ("ORG", 4)]):  # the model read it both ways
+            w.con.execute(
+                "INSERT INTO entities (entity_id, name, type, country_code, first_load_id, mentions, first_word, last_word)"
+                " VALUES (?, 'Ines Duarte', ?, NULL, 'L0', ?, 'ines', 'duarte')",
+                [f"e{i}", kind, mentions],
+            )
+        alone = enrichment.known_names(w, {"Ines Duarte"}, set())
+        with_surname = enrichment.known_names(w, {"Ines Duarte", "Duarte"}, {"duarte"})
+    # Found by name and again by "Duarte", the PERSON row is still 3 mentions, not 6.
+    assert alone.types == with_surname.types == {"Ines Duarte": "ORG"}
+    assert with_surname.people == {"Ines Duarte"}
 
 
 def test_features_stored_as_words_and_entity_keys_migrate_to_the_ids_enrichment_now_writes(tmp_path):

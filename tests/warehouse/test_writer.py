@@ -44,7 +44,7 @@ def enrich(w: Writer, load_id: str, scope: str = "queued", batch: int = 500) -> 
     totals, after = (0, 0), None
     while chosen := w.select_to_enrich(scope=scope, after=after, limit=batch):
         after = chosen[-1]
-        done = w.write_enrichment(load_id, annotate_stored(w.stored_articles([aid for _, aid in chosen])))
+        done = w.write_enrichment(load_id, annotate_stored(w.stored_articles([aid for *_, aid in chosen])))
         totals = (totals[0] + done[0], totals[1] + done[1])
     return totals
 
