@@ -65,8 +65,6 @@ from warehouse.reports import LoadSummary, site_health
 TEMPLATE_CHANGE_TAG = "template-change"
 
 
-
-
 @task(name="discover_files", cache_policy=NO_CACHE)
 def discover_files(paths: Sequence[str]) -> tuple[list[SourceFile], list[Rejection]]:
     """Find the input files under the given paths."""
@@ -164,18 +162,6 @@ def extract_pages(fetched_file: str, max_bytes: int, spool: str, progress: str |
     return spool_batch(results, spool)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 @task(name="load_batch", cache_policy=NO_CACHE)
 def load_batch(writer: Writer, load_id: str, batch_files: Sequence[str]) -> list[int]:
     """Deduplicate spooled batches against the warehouse and write them in one transaction; returns each one's size."""
@@ -184,8 +170,6 @@ def load_batch(writer: Writer, load_id: str, batch_files: Sequence[str]) -> list
     writer.write_batch(load_id, [p for batch in batches for p in batch])
     writer.release()  # readers can open the warehouse until the next batch is written
     return [len(batch) for batch in batches]
-
-
 
 
 @task(name="check_site_health", cache_policy=NO_CACHE)
@@ -205,8 +189,6 @@ def check_site_health(writer: Writer, load_id: str) -> list[SiteAlert]:
     return alerts
 
 
-
-
 def run_name() -> str:
     """Flow runs are named for what they do: `ingest <source or sources file> <start time>`."""
     params = runtime.flow_run.parameters
@@ -223,8 +205,6 @@ def run_name() -> str:
         what += f" backfill {params['backfill']}"
     started = runtime.flow_run.scheduled_start_time or dt.datetime.now(dt.timezone.utc)
     return f"ingest {what} {started:%Y-%m-%dT%H:%M}"
-
-
 
 
 # Chosen when this module is imported, so deployments and served runs follow NEWSFLOW_DASK_ADDRESS
@@ -292,8 +272,6 @@ def ingest(
 
 class TooManyRejects(Exception):
     """A load whose share of rejected inputs passed the configured limit."""
-
-
 
 
 def _tag_run(tag: str) -> None:
@@ -380,15 +358,5 @@ def _ingest_web(
         for batch_file in pipelined(jobs(), slots):
             (documents,) = load_batch(writer, load_id, [batch_file])
             progress.settle(counters.popleft(), documents)
-
-
-
-
-
-
-
-
-
-
 
 

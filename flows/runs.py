@@ -46,6 +46,7 @@ def writing(settings: Settings, load_id: str, kind: str, flow_run_id: str | None
                 _mark_crashed(settled)
             writer.start_load(load_id, flow_run_id=flow_run_id, kind=kind)
             record_process(writer.con, load_id, lock.holder.pid, lock.holder.host)
+            writer.release()  # readers can open the warehouse while the run finds its inputs
             try:
                 with spool_folder(settings.spool) as spool:
                     try:

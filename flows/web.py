@@ -155,6 +155,7 @@ def _read_listing(
     # A listing we stored, or a URL the user gave (page or listing): worth a conditional GET.
     revalidate = state is not None and (state.outcome == "listing" or source.kind == "url")
     validators = _validators(state) if revalidate else None
+    writer.release()  # readers can open the warehouse while the listing is fetched (retries may take minutes)
     result = fetch_listing(url, validators)
     kind_asked = source.kind if source.kind in ("feed", "sitemap") else "listing"
     meta = dataclasses.replace(result.meta, kind=kind_asked)

@@ -499,3 +499,19 @@ def test_sigterm_while_a_slow_listing_is_read_aborts_at_once_with_one_line(fault
         assert rerun.wait() == 0, rerun.output
     assert [status for (status, *_) in counts(db)] == ["aborted", "completed"]
     assert {fast.url(f"/articles/{key}.html") for key in ("5", "6")} <= landed(db)
+
+
+def test_readers_open_the_warehouse_while_a_slow_listing_is_read(faults):
+    """The writer lets go of the file while a listing is fetched: a feed's retries can take minutes."""
+    with Site(crawl_delay=0) as fast, Site(crawl_delay=0) as slow:
+        db = faults.root / "listing-readers" / "wh.duckdb"
+        run = faults.start(db, "listing-readers", inputs=listing_sources(db.parent, slow.url("/held/feed.xml"), fast))
+        wait_for("the run to wait for the slow listing", lambda: slow.hits("/held/feed.xml") == 1, timeout=300)
+        con = connect(db, read_only=True)  # WarehouseBusy after 5 s, were the file held
+        try:
+            assert con.execute("SELECT status FROM loads").fetchall() == [("running",)]
+        finally:
+            con.close()
+        slow.released.set()
+        assert run.wait() == 0, run.output
+    assert [status for (status, *_) in counts(db)] == ["completed"]
