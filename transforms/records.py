@@ -159,8 +159,10 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 2: dates from markup, agencies apart from authors, date/byline lines and site names from <title>;
 # 3: author and title rules, metadata fallback from our own tree, dates shown at the headline;
 # 4: title rules (kickers, set-off h1 parts, URL sections, logo h1s, h2 headlines), no author from
-#    trafilatura's page search, teaser dates, the dateline day when htmldate finds none.
-EXTRACTOR_VERSION = "4"
+#    trafilatura's page search, teaser dates, the dateline day when htmldate finds none;
+# 5: authors from a Yoast WebPage node and the post author's comment; no author from a breadcrumb,
+#    a date label, an image credit, a sentence, or trafilatura's reading of a credit turned down.
+EXTRACTOR_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

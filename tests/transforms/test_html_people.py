@@ -165,3 +165,76 @@ def test_the_authors_of_works_the_article_cites_are_not_its_authors():
     # the article's own microdata author still counts
     own = '<div itemscope itemtype="http://schema.org/Article"><meta itemprop="author" content="Mara Quellbrunn"></div>'
     assert article(page(byline=own)).authors == ("Mara Quellbrunn",)
+
+
+# --- credits that name no one, and where else a page names its author --------------------------
+
+
+def with_comments(text: str, comments: str) -> str:
+    """The page with a comment thread after the article."""
+    return text.replace("</main>", f"<section id='comments'><ol class='commentlist'>{comments}</ol></section></main>")
+
+
+POST_AUTHOR_REPLY = (
+    "<li class='comment byuser comment-author-kieselstein bypostauthor depth-1' id='comment-7'>"
+    "<div class='comment-author vcard'><p>Thank you, the piers will be fine by May!</p>"
+    "<p><cite>Comment by <span class='fn'><a href='https://kieselstein.example'>kieselstein</a></span></cite></p>"
+    "</div></li>"
+)
+
+
+def test_a_post_credited_nowhere_is_by_the_author_wordpress_marks_in_the_comments():
+    reader = "<li class='comment depth-1'><div class='comment-author vcard'><cite class='fn'>Tom Reader</cite></div></li>"
+    result = article(with_comments(page(), reader + POST_AUTHOR_REPLY))
+    # the name, not the text the theme's comment-author element also wraps
+    assert result.authors == ("kieselstein",)
+
+
+def test_a_byline_wins_over_the_author_answering_in_the_comments():
+    byline = "<span class='byline'>By <span class='author'>Jane Roe</span></span>"
+    assert article(with_comments(page(byline=byline), POST_AUTHOR_REPLY)).authors == ("Jane Roe",)
+
+
+def test_a_yoast_graph_without_an_article_node_credits_the_author_of_its_webpage_node():
+    jsonld = {"@graph": [
+        {"@type": "WebPage", "@id": "https://ebbe.example/storm#webpage", "name": "Storm damages harbour piers",
+         "author": {"@id": "https://ebbe.example/#/schema/person/2"}},
+        {"@type": "Person", "@id": "https://ebbe.example/#/schema/person/2", "name": "tidepool77"},
+    ]}
+    assert article(page(jsonld=jsonld), url="https://ebbe.example/storm").authors == ("tidepool77",)
+
+
+def test_a_breadcrumb_inside_an_author_box_is_not_the_author():
+    byline = (
+        "<div class='article-author'><ol itemscope itemtype='https://schema.org/BreadcrumbList'>"
+        "<li itemprop='itemListElement' itemscope><a href='/harbour'><span itemprop='name'>Harbour</span></a></li>"
+        "</ol><span class='by'>Von <span>Lena Hartmann</span></span></div>"
+    )
+    assert article(page(byline=byline)).authors == ("Lena Hartmann",)
+
+
+def test_labels_dates_and_image_credits_in_author_markup_name_no_one():
+    for credit in ("Zuletzt geändert am: 15.10.2021", "Bild © Coast News", "Donnerstag, 5. März 2024"):
+        assert article(page(byline=f"<span class='author'>{credit}</span>")).authors == (), credit
+
+
+def test_the_sites_own_name_joined_by_an_ampersand_is_one_name_not_two_people():
+    head = '<meta property="og:site_name" content="Piers &amp; Quays"><meta name="author" content="Piers &amp; Quays">'
+    url = "https://www.piersandquays.example/storm"
+    blog = {"@type": "BlogPosting", "headline": "Storm damages harbour piers"}  # no news publisher: signs its posts
+    assert article(page(head=head, jsonld=blog), url=url).authors == ("Piers & Quays",)
+    newsroom = {"@type": "NewsArticle", "headline": "Storm damages harbour piers"}
+    assert article(page(head=head, jsonld=newsroom), url=url).authors == ()  # the publisher
+    assert article(page(head=head), url=url).authors == ()  # a CMS's default credit
+
+
+def test_words_of_a_sentence_are_no_name_but_a_name_typed_in_lowercase_is():
+    sentence = '<meta name="author" content="deinen Hafenbloggern">'
+    assert article(page(head=sentence)).authors == ()
+    lowercase = '<meta name="author" content="lena hartmann">'
+    assert article(page(head=lowercase)).authors == ("lena hartmann",)
+
+
+def test_a_printed_byline_with_soft_hyphens_is_read_whole():
+    byline = "<p class='meta'>Von <strong>Mat&shy;thi&shy;as Lau&shy;e&shy;rer</strong></p>"
+    assert article(page(byline=byline)).authors == ("Matthias Lauerer",)
