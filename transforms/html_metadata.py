@@ -157,7 +157,9 @@ def _marked_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
 _BYLINE_XPATH = XPath(
     """//*[contains(concat(@class, ' ', @rel, ' ', @itemprop, ' ', @id), 'uthor')
            or contains(concat(@class, ' ', @data-testid), 'yline') or self::byline]
-          [not(ancestor-or-self::*[contains(concat(@class, ' ', @id), 'comment')])]"""
+          [not(ancestor-or-self::*[contains(concat(@class, ' ', @id), 'comment')])]
+          [not(ancestor::aside or ancestor::*[contains(@class, 'teaser') or contains(@class, 'related')
+               or contains(@class, 'recent') or contains(@class, 'listing')])]"""
 )
 _MAX_BYLINES = 12
 _BREADCRUMBS = XPath(".//*[contains(@itemtype, 'BreadcrumbList') or contains(@class, 'breadcrumb')]")

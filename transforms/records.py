@@ -161,7 +161,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 4: title rules (kickers, set-off h1 parts, URL sections, logo h1s, h2 headlines), no author from
 #    trafilatura's page search, teaser dates, the dateline day when htmldate finds none;
 # 5: authors from a Yoast WebPage node and the post author's comment; no author from a breadcrumb,
-#    a date label, an image credit, a sentence, or trafilatura's reading of a credit turned down.
+#    a date label, an image credit, a sentence, a teaser or related story, or trafilatura's
+#    reading of a credit turned down.
 EXTRACTOR_VERSION = "5"
 
 

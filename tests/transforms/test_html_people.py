@@ -238,3 +238,14 @@ def test_words_of_a_sentence_are_no_name_but_a_name_typed_in_lowercase_is():
 def test_a_printed_byline_with_soft_hyphens_is_read_whole():
     byline = "<p class='meta'>Von <strong>Mat&shy;thi&shy;as Lau&shy;e&shy;rer</strong></p>"
     assert article(page(byline=byline)).authors == ("Matthias Lauerer",)
+
+
+def test_bylines_of_teasers_and_related_stories_are_not_the_articles():
+    teasers = (
+        "<aside><h2>Recent posts</h2><span class='author'>Kate Mayhew</span></aside>"
+        "<div class='related-stories'><div class='o-teaser'><a href='/other'>Tides rise</a>"
+        "<div class='author-name'>Von Bernd Ostwald</div></div></div>"
+    )
+    own = "<div class='author'><a rel='author' href='/autor/ursula-baatz'>Ursula Baatz</a></div>"
+    text = page(byline=own).replace("</main>", teasers + "</main>").replace("<main>", "<main>" + teasers)
+    assert article(text).authors == ("Ursula Baatz",)  # though the teasers come first in the page

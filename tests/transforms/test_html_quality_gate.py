@@ -28,10 +28,11 @@ TRAFILATURA_DATE = 0.906  # 683/754 on the corrected labels, while dating 85 of 
 # Date 0.932 (703/754), 3 of 87 labelled-undated pages given a date, after three more label
 # corrections, the teaser-list rule and the dateline fallback (html_metadata.choose_date).
 # Author 0.706 (380/538) with the post author's comment, the Yoast WebPage node's author, and
-# credits that name no one turned down (EXTRACTOR_VERSION 5).
+# credits that name no one turned down (EXTRACTOR_VERSION 5); 0.708 (381/538) once the bylines of
+# teasers, related stories and asides are left out.
 FLOOR_BODY_F1 = 0.924
 FLOOR_TITLE = 0.898
-FLOOR_AUTHOR = 0.703
+FLOOR_AUTHOR = 0.705
 FLOOR_DATE = 0.928
 CEILING_DATED_WHEN_UNDATED = 0.10
 MAX_REJECTED = 6
@@ -76,7 +77,7 @@ def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
 
 
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.706 measured")
+@pytest.mark.xfail(strict=True, reason="issue target not met: 0.708 measured")
 def test_issue_target_author(scores):
     assert scores.author.rate >= 0.75
 
