@@ -864,10 +864,11 @@ _NOT_PEOPLE = frozenset(
         "auteurs", "name", "user", "follow", "posted", "posted on", "published", "updated", "datum",
         "date", "stand", "veröffentlicht", "veröffentlicht am", "publiziert am", "aktualisiert",
         "erstellt", "zuletzt geändert", "zuletzt geändert am", "zuletzt aktualisiert", "geändert am",
-        "last updated", "last modified", "on", "text", "human",
+        "last updated", "last modified", "on", "text", "human", "redaktion", "die redaktion", "red",
+        "online-redaktion",
         # a byline's weekday left alone once its date is cut off
         "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "monday",
-        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "redaktion", "die redaktion", "red", "online-redaktion",
+        "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
         "pressestelle", "press office", "press", "presse", "press release", "pressemitteilung",
         "redacción", "rédaction", "redazione", "agencies", "agenturen", "wire", "wire services",
         "contributor", "contributors", "view my complete profile", "afficher mon profil complet",
@@ -934,7 +935,7 @@ def clean_person(text: str, site: SiteIdentity, *, printed: bool = False) -> str
         return None  # an e-mail, an image's copyright line ("Bild © hr"), a link, a postcode
     words = name.split()
     if len(words) > 1 and words[0][0].islower() and words[0] not in _NAME_PARTICLES and not name.islower():
-        return None  # "deinen Hochzeitsbloggern", "przez Łukasz": a sentence's words, a label; not "anna muster"
+        return None  # a sentence's words ("deinen Hochzeitsbloggern"), a label ("przez Łukasz"); not "anna muster"
     if name_key(name) in _NOT_PEOPLE or name_key(_BYLINE_PREFIX.sub("", _clean(text))) in _NOT_PEOPLE:
         return None
     if _ROLE_WORD.search(name) or _ORGANIZATION_WORD.search(name):
@@ -1097,8 +1098,8 @@ def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) 
     guess = unescape(fallback or "")
     if name_key(guess) not in declared:  # "Piers; Quays" for the declared "Piers & Quays"
         yield _people([c for c in guess.split(";") if name_key(c) not in declared], site)
-    # the author answering in the comments: on the devset right on 21 of the 24 labelled pages
-    # that have such a comment, and the only credit on 6 of them
+    # the author answering in the comments: on the devset the only credit of 6 pages, 5 of them
+    # labelled with that name
     yield _people([ev.post_author_comment or ""], site)
 
 
