@@ -412,9 +412,12 @@ def _filed_under(e: Enriched) -> set[int]:
 def _note_entity_stories(w: Writer, placed: Sequence[tuple[set[int], str, dt.date | None]]) -> None:
     """Append a note per placed article and entity it is filed under: its story and month, numbered in placement order."""
     last = _last_noted(w)
+    # Only articles filed under some entity take a number: one without (no entities) at the end of
+    # a write would leave a number unused that the next write takes, so numbers would follow how
+    # a run was cut into writes.
     notes = [
         (key, _month(day) if day is not None else None, story_id, last + 1 + i)
-        for i, (keys, story_id, day) in enumerate(placed)
+        for i, (keys, story_id, day) in enumerate(p for p in placed if p[0])
         for key in sorted(keys)
     ]
     if not notes:
