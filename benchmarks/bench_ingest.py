@@ -53,7 +53,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
     with prefect_server(work) as env:
         db = work / "bench.duckdb"
-        first, first_rss, first_pss, first_cpu = timed_ingest(corpus, db, env, extra)
+        first, first_rss, first_pss, first_cpu, _ = timed_ingest(corpus, db, env, extra)
         rate = len(files) / first
         first_flow = last_load_seconds(db)
         print(
@@ -63,7 +63,7 @@ def main() -> None:
         )
         if bare_rate:
             print(f"throughput ratio (newsflow wall / bare loop): {rate / bare_rate:.2f}")
-        second, second_rss, _, _ = timed_ingest(corpus, db, env, extra)
+        second, second_rss, _, _, _ = timed_ingest(corpus, db, env, extra)
         second_flow = last_load_seconds(db)
         print(
             f"newsflow ingest, unchanged re-run: {second:.1f} s wall = {second / first:.1%} of the first run;"
@@ -106,6 +106,7 @@ class Measured(NamedTuple):
     rss: int  # peak of the tree's summed RSS, bytes: a page shared by several processes counts in each
     pss: int  # peak of the tree's summed PSS, bytes: shared pages divided among their sharers (the memory the run holds)
     cpu: float  # user + system seconds of every process in the tree
+    cpu_by_role: dict[str, float]  # the same split: "flow" (the CLI's process), "workers" (the pool's), "other"
 
 
 def timed_ingest(corpus: Path, db: Path, env: dict[str, str], extra: list[str] = []) -> Measured:
@@ -125,7 +126,12 @@ def timed_ingest(corpus: Path, db: Path, env: dict[str, str], extra: list[str] =
         print(output)
         raise SystemExit(f"ingest failed with exit code {process.returncode}")
     print("\n".join(line for line in output.splitlines()[-30:] if line.strip()))
-    return Measured(elapsed, sampler.peak_rss, sampler.peak_pss, sum(sampler.cpu.values()))
+    by_role: dict[str, float] = {}
+    for pid, seconds in sampler.cpu.items():
+        role = "flow" if pid == process.pid else sampler.roles.get(pid, "other")
+        by_role[role] = by_role.get(role, 0.0) + seconds
+    print("CPU s by process: " + ", ".join(f"{role} {seconds:.1f}" for role, seconds in sorted(by_role.items())))
+    return Measured(elapsed, sampler.peak_rss, sampler.peak_pss, sum(sampler.cpu.values()), by_role)
 
 
 class _TreeSampler:
@@ -145,6 +151,7 @@ class _TreeSampler:
         self.process = process
         self.peak_rss = self.peak_pss = 0
         self.cpu: dict[int, float] = {}
+        self.roles: dict[int, str] = {}  # a process started by multiprocessing is a pool worker
 
     def run(self) -> None:
         ticks = os.sysconf("SC_CLK_TCK")
@@ -154,6 +161,9 @@ class _TreeSampler:
                 try:
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                     self.cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+                    if pid not in self.roles:
+                        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                        self.roles[pid] = "workers" if b"multiprocessing" in cmdline else "other"
                     kib = {k: int(v.split()[0]) for k, v in _fields(Path(f"/proc/{pid}/smaps_rollup")) if k in ("Rss", "Pss")}
                     rss, pss = rss + kib["Rss"] * 1024, pss + kib["Pss"] * 1024
                 except (OSError, IndexError, KeyError, ValueError):

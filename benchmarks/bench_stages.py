@@ -270,7 +270,7 @@ def whole_flow(corpus: Path, n_files: int, batch_size: int, work: Path) -> FlowR
         output = io.StringIO()  # the CLI's summary tables: the loads row below says what matters here
         try:
             with contextlib.redirect_stdout(output):
-                wall, rss, _, cpu = timed_ingest(corpus, db, env)
+                wall, rss, _, cpu, _ = timed_ingest(corpus, db, env)
         except SystemExit:
             print(output.getvalue())
             raise

@@ -96,7 +96,7 @@ def main() -> None:
                 ("(3) ingest + enrich + index", [], work / "full.duckdb"),
             ):
                 load = _loadavg()
-                wall, rss, pss, cpu = timed_ingest(corpus, db, env, extra)
+                wall, rss, pss, cpu, _ = timed_ingest(corpus, db, env, extra)
                 flow = last_load_seconds(db)
                 print(
                     f"{label}: {wall:.1f} s wall ({flow:.1f} s inside the flow), {len(files) / wall:.1f} docs/s,"
@@ -115,7 +115,7 @@ def main() -> None:
                     )
                     rows.append(("(1c) bare loop, 2 processes at once", rate, 0.0, None, None, load))
             load = _loadavg()
-            wall2, rss2, _, cpu2 = timed_ingest(corpus, work / "full.duckdb", env, [])
+            wall2, rss2, _, cpu2, _ = timed_ingest(corpus, work / "full.duckdb", env, [])
             flow2 = last_load_seconds(work / "full.duckdb")
             print(
                 f"(4) unchanged re-run of (3): {wall2:.1f} s wall = {wall2 / wall:.1%} of the first run (target <= 5%),"
