@@ -113,6 +113,8 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         authors = authors or meta.choose_authors(evidence, site, fallback.author)
         if undated:
             published = meta.choose_date(evidence, url, fallback.date, doc.text, today)
+    # credited nowhere: a name that signs the last paragraph, else the person the site is named after
+    authors = authors or meta.closing_signature(text, site) or meta.site_owner(evidence, site)
     text = _without_byline_line(_without_repeated_headline(text, title), authors)
     # a wire dateline ("LISBON, March 5 (Meridian) -") opens one of the first paragraphs, after a
     # standfirst and a local intro at most

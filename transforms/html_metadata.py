@@ -61,6 +61,13 @@ class PageEvidence:
     # elements, as (value, kind) with kind "published", "modified" or "plain"
     marked_dates: tuple[tuple[str, str], ...] = ()
 
+    # the page itself, for evidence read only when a decision needs it
+    tree: HtmlElement | None = field(default=None, repr=False, compare=False)
+
+    def author_links(self) -> tuple[str, ...]:
+        """Names linked to a writer's page on the site after the h1 (read on demand: a walk of the page's links)."""
+        return tuple(_author_page_links(self.tree)) if self.tree is not None else ()
+
     def first(self, *keys: str) -> str | None:
         """The first non-empty meta content under any of the keys, in key order."""
         for key in keys:
@@ -109,6 +116,7 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         h1_openers=tuple(filter(None, (_opener(h) for h in h1_elements))),
         bylines=tuple(_bylines(tree)),
         printed_bylines=tuple(_printed_bylines(html)),
+        tree=tree,
         # the class is in the page's text when it is anywhere: 0.14 ms a page, the XPath alone 1.4 ms
         post_author_comment=_post_author_comment(tree) if "bypostauthor" in html else None,
         marked_dates=tuple(_marked_dates(tree)),
@@ -186,6 +194,25 @@ def _bylines(tree: HtmlElement) -> Iterator[str]:
                 return
 
 
+# Links after the headline to a writer's page on the site ("<a href="/autoren/anna-muster">…Anna
+# Muster</a>"): the first ones are the article's credit, later ones a teaser's.
+_AUTHOR_PATHS = ("/autor/", "/autorin/", "/autoren/", "/author/", "/authors/", "/staff/", "/reporters/", "/periodista/", "/redakteur/")
+
+
+def _author_page_links(tree: HtmlElement) -> Iterator[str]:
+    headline_seen, links = False, 0
+    for elem in tree.iter("h1", "a"):  # in document order; an XPath's following:: axis cost 4 times more
+        if elem.tag == "h1":
+            headline_seen = True
+        elif headline_seen and any(path in (elem.get("href") or "") for path in _AUTHOR_PATHS):
+            named = elem.find(".//*[@itemprop='name']")  # beside a portrait and its credit
+            if re.fullmatch(_CAPITAL_NAME, text := _clean(" ".join((elem if named is None else named).itertext()))):
+                yield text
+            links += 1
+            if links == 3:
+                return
+
+
 # WordPress gives a comment by the post's own author the class "bypostauthor"; its commenter's name
 # (vcard "fn", else the comment-author element, which some themes wrap around the comment's text
 # too) names the author a page prints nowhere else.
@@ -205,25 +232,56 @@ def _post_author_comment(tree: HtmlElement) -> str | None:
     return None
 
 
-_CAPITAL_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\.?\s+){1,3}[A-ZÀ-ÖØ-Þ][\w'’-]+"
+# capitalised words, the lowercase particles some names carry before the surname ("Jose de la Cruz")
+_CAPITAL_NAME = (
+    r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\.?\s+){1,3}(?:(?:de|da|del|della|di|dos|du|la|le|van|von|der|den|ten|ter)\s+){0,2}"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+)
 # A credit printed in the page: "Von Anna Muster", "<b>Text:</b> Anna Muster", "Ein Artikel von
 # <strong>Anna Muster</strong>"; the name may sit in its own tags after the label.
 _PRINTED_BYLINE = re.compile(
-    r">(?:[\s|•·–-]|&nbsp;)*(?:By|BY|Von|VON|von|Par|Por|Door|Written by|Ein Artikel von|Text von"
+    # (?=[^<\s]): most ">" are followed at once by another tag, and failing those before the long
+    # list of labels halves the scan's cost
+    r">(?:[\s|•·–-]|&nbsp;)*(?=[^<\s])(?:"
+    # a blog's posting line credits an account, often in one word ("Posted by Konstantin on …",
+    # "Geschrieben von <a>Cooper</a> am …", "06.11.2023 13:30 von Olga"): there one word is a name too
+    r"(?P<posted>Posted by|posted by|Geschrieben von|Verfasst von|Erstellt von|Gespeichert von"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}\s+(?:\d{1,2}:\d{2}\s+)?von):?"
+    r"|By|BY|by|Von|VON|von|Par|par|Por|por|Door|Written by|Ein Artikel von|Text von|Escrito por|Escribe"
     # a label's colon may follow a space, as French writes it ("Auteur : Anna Muster")
-    r"|Beitrag von|Autoren|(?:Text|Autor|Autorin|Author|Auteur|Von|Redaktion)(?:\s|&nbsp;)?:)"
-    r"(?:\s|&nbsp;)*(?:<[^<>]{0,300}>\s*){0,4}"
-    # the name ends at a tag, a separator or a role in brackets ("Anna Muster (Pressesprecherin)")
-    rf"({_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*)\s*(?:<|,|\||/|\()"
+    r"|(?:Gast|Blog[- ]?)?[Bb]eitrag von|Autoren|(?:Text|Autor|Autorin|Author|Auteur|Von|Redaktion)(?:\s|&nbsp;)?:"
+    # a label that is all of its element's text, the name in the next one ("<dt>Auteur</dt><dd>…")
+    r"|(?:Autor|Autorin|Author|Auteur|Text|Interview)(?:\s|&nbsp;)*(?=<)"
+    # a date and the name after it ("11.12.2019 - Anna Muster", "04.02.2022 | 13:10 Uhr | Anna Muster")
+    r"|\d{1,2}\.\d{1,2}\.\d{4}(?:\s*\|?\s*\d{1,2}:\d{2}(?:\s*Uhr)?)?\s*[-–|]"
+    r")"
+    r"(?:\s|&nbsp;)*(?:<[^<>]{0,500}>\s*){0,4}"
+    rf"(?P<name>{_CAPITAL_NAME}(?:(?:,\s*|\s+(?:und|and|&amp;|&|et|y)\s+){_CAPITAL_NAME})*"
+    r"|(?(posted)[^\W\d_][\w.-]{1,30}|(?!)))"
+    # the name ends at a tag, a separator or a role in brackets ("Anna Muster (Pressesprecherin)"),
+    # a posting line's name also at its date ("am", "on") or category ("under")
+    r"\s*(?:<|,|\||/|\(|&nbsp;|(?(posted)(?:am|on|under|um|@)\s|(?!)))"
 )
+# Chinese credit lines: "作者：", "记者 ", "责任编辑：" (the editor responsible, the only name some
+# agencies print) and a name of two to four characters, not a photographer's ("记者 才扬 摄").
+_CJK_LABELS = ("作者", "记者", "責任編輯", "责任编辑")
+_CJK_BYLINE = re.compile(
+    rf"(?:{'|'.join(_CJK_LABELS)})\s*[：:]?(?:\s|&nbsp;)*(?:<[^<>]{{0,300}}>\s*){{0,4}}"
+    r"(?P<name>[\u4e00-\u9fff]{2,4})(?:\s|&nbsp;|<|）|\))(?!(?:\s|&nbsp;)*摄)"
+)
+_SOCIAL_LINK = re.compile(r"//(?:www\.)?(?:facebook|twitter|x|instagram|linkedin|youtube|tiktok)\.com/")
 
 
 def _printed_bylines(html: str) -> Iterator[str]:
     # the article's own credit follows its headline; earlier ones belong to teasers
     html = html.replace("\u00ad", "").replace("&shy;", "")  # "Mat&shy;thi&shy;as" is one word
-    start = html.find("<h1")
-    for match in _limit(_PRINTED_BYLINE.finditer(html, max(start, 0)), 3):
-        yield unescape(match.group(1))
+    start = max(html.find("<h1"), 0)
+    found = list(_limit(_PRINTED_BYLINE.finditer(html, start), 3))
+    if any(label in html for label in _CJK_LABELS):  # a substring test costs far less than the scan
+        found = sorted([*found, *_limit(_CJK_BYLINE.finditer(html, start), 3)], key=lambda m: m.start())
+    for match in found[:3]:
+        if not _SOCIAL_LINK.search(match.group(0)):  # an embedded feed's "Posted by <a href=facebook…>"
+            yield unescape(match.group("name"))
 
 
 # The kicker above a headline inside its h1 ("<span class='kicker'>Klimaschutz</span> Bohren,
@@ -1038,16 +1096,17 @@ def split_agencies(
 def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
     """The people credited: JSON-LD authors, else meta authors, else the first page byline;
     usernames replaced by the full name another credit spells out."""
-    sources = [found for found in _author_sources(ev, site, fallback) if found]
-    if not sources:
-        return ()
+    sources = (found for found in _author_sources(ev, site, fallback) if found)
+    credited = next(sources, ())
     # A username stands for the full name another credit prints; otherwise names stay as
     # printed ("HansG" is how the page credits them). Not a first name: on the devset "Andrea"
-    # was the credit wanted as often as the full name printed elsewhere.
-    others = [name for other in sources[1:] for name in other if " " in name]
+    # was the credit wanted as often as the full name printed elsewhere. The later sources are
+    # read only for a username: some walk the page.
+    usernames = any(" " not in name.strip() for name in credited)
+    others = [name for other in sources for name in other if " " in name] if usernames else []
     return tuple(
         next((full for full in others if _spells_out(name, full)), None) or _spelled_out_in_bio(name, ev)
-        for name in sources[0]
+        for name in credited
     )
 
 
@@ -1090,7 +1149,7 @@ def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) 
                   + _labelled_meta_authors(ev), site)
     # The first byline element naming someone is the article's; later ones credit photos,
     # related stories or an author box.
-    for credits in (ev.bylines, ev.printed_bylines):
+    for credits in (ev.bylines, ev.printed_bylines, ev.author_links()):
         people = next(filter(None, (_people(credit.split(";"), site, printed=True) for credit in credits)), ())
         yield people or next(filter(None, (_site_signature(credit, site) for credit in credits)), ())
     # trafilatura's guess is no byline the page prints, and its reading of a declared credit we
@@ -1102,6 +1161,46 @@ def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) 
     # the author answering in the comments: on the devset the only credit of 6 pages, 5 of them
     # labelled with that name
     yield _people([ev.post_author_comment or ""], site)
+
+
+# A site named after its owner: a name the site goes by spells its domain, and reads as a person's
+# ("Dr. Alexander Klier" on alexander-klier.net, "Gregory Szorc's Digital Home" on gregoryszorc.com,
+# or any name on a one-person blog). Without that last test "Zoo Berlin" (zoo-berlin.de) would do.
+_OWNER_NAME = re.compile(
+    r"(?P<title>(?:Dr|Prof|Mag|Dipl)\.\s*)?"
+    r"(?P<name>(?<![\w.'’])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ-]+(?:\s+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ-]+){1,2})(?P<possessive>['’]s\b)?"
+)
+_ARTICLES = frozenset("The Der Die Das La Le Les El Los Las Il Lo De Het".split())
+_SITE_NAME_KEYS = ("og:site_name", "application-name", "apple-mobile-web-app-title", "msapplication-tooltip")
+
+
+def site_owner(ev: PageEvidence, site: SiteIdentity) -> tuple[str, ...]:
+    """The person a site is named after, as the author of its pages that credit no one."""
+    if len(site.host_label) < 6:
+        return ()
+    for text in (*(ev.first(key) for key in _SITE_NAME_KEYS), ev.title_tag):
+        for found in _OWNER_NAME.finditer(text or ""):
+            name = found.group("name")
+            if name.split()[0] in _ARTICLES:
+                continue  # "The Big Bone" on thebigbone.wordpress.com
+            person = site.personal or found.group("title") or found.group("possessive")
+            if person and _folded_key(name) == site.host_label:
+                return (name,)
+    return ()
+
+
+# Two or three words in title case, a middle initial allowed: stricter than a byline's name, since
+# no label says this line is a credit ("Mehr erfahren" and "KLIMANEUTRALITÄT" end pages too).
+_SIGNATURE = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+(?:\s[A-ZÀ-ÖØ-Þ]\.)?(?:\s[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’-]+){1,2}")
+
+
+def closing_signature(text: str, site: SiteIdentity) -> tuple[str, ...]:
+    """The person who signs an article at its end: a last paragraph that is only a name."""
+    last = text.rsplit("\n\n", 1)[-1].strip()
+    if not _SIGNATURE.fullmatch(last):
+        return ()
+    name = clean_person(last, site, printed=True)
+    return (name,) if name else ()
 
 
 def _site_signature(credit: str, site: SiteIdentity) -> tuple[str, ...]:

@@ -163,7 +163,9 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 5: authors from a Yoast WebPage node and the post author's comment; no author from a breadcrumb,
 #    a date label, an image credit, a sentence, a teaser or related story, or trafilatura's
 #    reading of a credit turned down.
-EXTRACTOR_VERSION = "5"
+# 6: authors from posting lines ("Posted by", one-word accounts), more label shapes, links to a
+#    writer's page, Chinese credit lines, a closing signature and the person a site is named after.
+EXTRACTOR_VERSION = "6"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

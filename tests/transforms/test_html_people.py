@@ -249,3 +249,73 @@ def test_bylines_of_teasers_and_related_stories_are_not_the_articles():
     own = "<div class='author'><a rel='author' href='/autor/ursula-baatz'>Ursula Baatz</a></div>"
     text = page(byline=own).replace("</main>", teasers + "</main>").replace("<main>", "<main>" + teasers)
     assert article(text).authors == ("Ursula Baatz",)  # though the teasers come first in the page
+
+
+def test_a_blogs_posting_line_credits_a_one_word_account():
+    for line, name in (
+        ("<div class='post-info'>Posted by Kieselstein under <a href='/c/notes'>Notes</a></div>", "Kieselstein"),
+        ("<p class='date'>Geschrieben von <a href='/u/7'>Hafenmeister</a> am 5. März 2024</p>", "Hafenmeister"),
+        ("<small>Verfasst von: <strong>ebbeundflut</strong> | 5. März 2024</small>", "ebbeundflut"),
+        ("<span>05.03.2024 13:30 von Mara </span>", "Mara"),
+    ):
+        assert article(page(byline=line)).authors == (name,), line
+
+
+def test_an_embedded_social_feeds_posting_line_credits_no_one():
+    feed = "<p>Posted by <a href='https://www.facebook.com/coastparty'>Coast Party</a> on Tuesday</p>"
+    assert article(page(byline=feed)).authors == ()
+
+
+def test_printed_credits_in_more_shapes():
+    for line, name in (
+        ("<div class='meta'>par <span class='auteurs'>Lena Hartmann</span>, 5 mars 2024</div>", "Lena Hartmann"),
+        ("<div class='wrote_by'>By&nbsp;<a href='/people/jose'>Jose de la Cruz</a></div>", "Jose de la Cruz"),
+        ("<em>---- by Lena Hartmann</em>", "Lena Hartmann"),
+        ("<p>Blog Beitrag von Lena Hartmann</p>", "Lena Hartmann"),
+        ("<p><em>Text von Lena Hartmann &nbsp; Illustration von Kai Roost</em></p>", "Lena Hartmann"),
+        ("<h4>Autor</h4><p><a href='/profil/x'>Lena Hartmann</a><b>, </b></p>", "Lena Hartmann"),
+        ("<p class='text-muted'>05.03.2024 - Lena Hartmann</p>", "Lena Hartmann"),
+        ("<div class='label'>Interview</div><div class='credit'>LENA HARTMANN</div>", "LENA HARTMANN"),
+    ):
+        assert article(page(byline=line)).authors == (name,), line
+
+
+def test_particles_belong_to_the_surname_only():
+    # "Alles von Martin Junker" ("all by Martin Junker") is a link's words, not one name
+    line = "<p><a href='/archiv/junker'>Alles von Martin Junker</a></p>"
+    assert article(page(byline=line)).authors == ()
+
+
+def test_a_chinese_credit_line_names_the_writer_but_not_the_photographer():
+    photo = "<p>新华社记者 才扬 摄</p>"
+    editor = "<div class='editor'>责任编辑：  焦鹏</div>"
+    text = page(byline=photo).replace("</article>", editor + "</article>")
+    assert article(text).authors == ("焦鹏",)
+
+
+def test_a_link_to_the_writers_page_after_the_headline_credits_them():
+    line = (
+        "<a href='/autoren/lena-hartmann-68' class='text-body'><span class='portrait'>© Lena Hartmann</span>"
+        "<span itemprop='name'> Lena Hartmann</span></a>"
+    )
+    assert article(page(byline=line)).authors == ("Lena Hartmann",)
+
+
+def test_an_article_signed_at_its_end_with_a_name_alone():
+    assert article(page(body=(*BODY, "<b><i>Lena Hartmann</i></b>"))).authors == ("Lena Hartmann",)
+    # the last line of a page that is only words in capitals or a call to action signs nothing
+    assert article(page(body=(*BODY, "MEHR ERFAHREN"))).authors == ()
+
+
+def test_a_site_named_after_its_owner_credits_the_owner_where_nothing_else_does():
+    head = '<meta property="og:site_name" content="Dr. Lena Hartmann">'
+    assert article(page(head=head), url="https://www.lena-hartmann.example/notes/ebbe").authors == ("Lena Hartmann",)
+    title = "Storm damages harbour piers | Lena Hartmann's Notes"
+    assert article(page(title=title), url="https://lenahartmann.example/ebbe").authors == ("Lena Hartmann",)
+    # a site named like a place or a team is no person, even on its own domain
+    head = '<meta property="og:site_name" content="Zoo Hafenstadt">'
+    assert article(page(head=head), url="https://www.zoo-hafenstadt.example/news/ebbe").authors == ()
+    # and a byline beats the owner
+    byline = "<span class='author'>Kai Roost</span>"
+    head = '<meta property="og:site_name" content="Dr. Lena Hartmann">'
+    assert article(page(head=head, byline=byline), url="https://www.lena-hartmann.example/n").authors == ("Kai Roost",)

@@ -29,10 +29,12 @@ TRAFILATURA_DATE = 0.906  # 683/754 on the corrected labels, while dating 85 of 
 # corrections, the teaser-list rule and the dateline fallback (html_metadata.choose_date).
 # Author 0.706 (380/538) with the post author's comment, the Yoast WebPage node's author, and
 # credits that name no one turned down (EXTRACTOR_VERSION 5); 0.708 (381/538) once the bylines of
-# teasers, related stories and asides are left out.
+# teasers, related stories and asides are left out; 0.751 (404/538) with posting lines, more label
+# shapes, writers' page links, a closing signature, Chinese credit lines and a site's owner
+# (EXTRACTOR_VERSION 6), title, date and body F1 unchanged.
 FLOOR_BODY_F1 = 0.924
 FLOOR_TITLE = 0.898
-FLOOR_AUTHOR = 0.705
+FLOOR_AUTHOR = 0.748
 FLOOR_DATE = 0.928
 CEILING_DATED_WHEN_UNDATED = 0.10
 MAX_REJECTED = 6
@@ -61,7 +63,7 @@ def test_title_exact_match(scores):
 
 def test_author_exact_match(scores):
     assert scores.author.rate >= FLOOR_AUTHOR, scores.author
-    assert scores.author.rate >= 0.65, "earlier issue target"
+    assert scores.author.rate >= 0.75, "issue target"
 
 
 def test_date_exact_day(scores):
@@ -75,11 +77,6 @@ def test_few_dates_on_pages_labelled_undated(scores):
 
 def test_devset_pages_are_mostly_not_rejected(scores):
     assert scores.rejected <= MAX_REJECTED
-
-
-@pytest.mark.xfail(strict=True, reason="issue target not met: 0.708 measured")
-def test_issue_target_author(scores):
-    assert scores.author.rate >= 0.75
 
 
 # 3 of the 87 pages labelled undated get a day: an event's date at the top of an event page, a
