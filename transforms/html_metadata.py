@@ -119,7 +119,7 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         tree=tree,
         # the class is in the page's text when it is anywhere: 0.14 ms a page, the XPath alone 1.4 ms
         post_author_comment=_post_author_comment(tree) if "bypostauthor" in html else None,
-        marked_dates=tuple(_marked_dates(tree)),
+        marked_dates=tuple(_marked_dates(tree, title_elem.text_content() if title_elem is not None else "")),
     )
 
 
@@ -144,7 +144,8 @@ _MODIFIED_MARK = re.compile(r"modif|updat|edited|aktualisiert", re.IGNORECASE)
 _PUBLISHED_MARK = re.compile(r"publi|posted|created|entry-date|pubdate|datepublished", re.IGNORECASE)
 
 
-def _marked_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
+def _marked_dates(tree: HtmlElement, page_title: str) -> Iterator[tuple[str, str]]:
+    title = _clean(page_title).casefold()
     for elem in _limit(_MARKED_DATE_XPATH(tree), _MAX_MARKED_DATES):
         if any(_FEEDBACK.search(a.get("class") or "") for a in elem.iterancestors()):
             continue  # a reader's comment or review
@@ -158,7 +159,30 @@ def _marked_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
         marks = " ".join(filter(None, (elem.get("class"), elem.get("itemprop"), elem.get("pubdate") is not None
                                        and "pubdate")))
         kind = "modified" if _MODIFIED_MARK.search(marks) else "published" if _PUBLISHED_MARK.search(marks) else "plain"
+        if kind == "plain" and _time_under_other_heading(elem, title):
+            continue  # a teaser's or a card's date, not the page's
         yield value, kind
+
+
+_CARD_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+
+
+def _time_under_other_heading(elem: HtmlElement, title: str) -> bool:
+    """True when the nearest heading before `elem`, within its three closest containers, is a
+    sub-heading that is not the page's title (case-folded): the date of an item the page lists (a related
+    story, a download, an event), not of the page."""
+    node = elem
+    for _ in range(3):
+        for sibling in node.itersiblings(preceding=True):
+            if sibling.tag == "h1":
+                return False
+            if sibling.tag in _CARD_HEADINGS:
+                heading = _clean(sibling.text_content())
+                return bool(heading) and heading.casefold() not in title
+        node = node.getparent()
+        if node is None:
+            return False
+    return False
 
 
 # Elements that credit the author; comment threads carry the same markup for commenters.
@@ -1630,8 +1654,8 @@ _DATE_WORDS = frozenset(name.casefold() for name in (*_MONTHS, *_WEEKDAY.split("
 
 def _in_teaser(start: int, html: str) -> bool:
     """True if a date printed at this offset belongs to a link to another page in the same
-    block: a teaser or "recent posts" item (`<li><a>Headline</a> <span class="date">…`), or a
-    headline that names a day.
+    block: a teaser or "recent posts" item (`<li><a>Headline</a> <span class="date">…`), a
+    headline that names a day, or a card under a sub-heading of its own.
 
     Such items print their dates in the same markup as an article's own; an article's byline
     links only a name, a category or its permalink (whose text is the date itself).
@@ -1650,7 +1674,30 @@ def _in_teaser(start: int, html: str) -> bool:
         # the page's own entry in its site's list of recent posts carries the page's own date
         if len(words) >= _TEASER_WORDS and not _contains(_title_words(html), words):
             return True
-    return False
+    return _printed_under_other_heading(start, html)
+
+
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_H1_OPEN = re.compile(r"<h1\b", re.IGNORECASE)
+
+
+def _printed_under_other_heading(start: int, html: str) -> bool:
+    """True if a date printed at this offset follows, closely, a sub-heading that is not the
+    page's title and no h1 comes near before it: a card's date (a teaser, a download, an event)
+    whose headline is not a link."""
+    window = html[max(0, start - _BLOCK_SEARCH) : start]
+    last = None
+    for last in _HEADING.finditer(window):
+        pass
+    if last is None or last[1] in "12" or _H1_OPEN.search(html, max(0, start - _BEFORE_HEADLINE), start):
+        return False  # near the headline, a sub-heading is the article's own (a section, a standfirst)
+    title = _title_words(html)
+    # a "latest posts" heading over the page's own entry: its link is the page's title
+    for link in _LINK.finditer(window, last.end()):
+        if len(words := _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", link[1]).casefold())) >= 2 and _contains(title, words):
+            return False
+    words = [w for w in _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", last[2]).casefold()) if w not in _DATE_WORDS]
+    return len(words) >= 2 and not _contains(title, words)
 
 
 # asked for every link before every date a page shows: kept for the last few pages, as

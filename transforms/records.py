@@ -165,7 +165,9 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 #    reading of a credit turned down.
 # 6: authors from posting lines ("Posted by", one-word accounts), more label shapes, links to a
 #    writer's page, Chinese credit lines, a closing signature and the person a site is named after.
-EXTRACTOR_VERSION = "6"
+# 7: no date from a card or teaser under a sub-heading of its own (a <time>, or a printed day away
+#    from the headline).
+EXTRACTOR_VERSION = "7"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

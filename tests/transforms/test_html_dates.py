@@ -335,3 +335,35 @@ def test_the_one_day_shown_at_the_headline_dates_a_page_whose_metadata_and_htmld
     # two days shown there are a list's: the page stays undated
     two = html.replace("</p>", "</p><p class='date'>9 March 2024</p>", 1)
     assert meta.choose_date(meta.read_evidence(load_html(two), two), None, None, two, TODAY) is None
+
+
+# --- dates of the items a page lists under headings of their own -------------------------------
+
+FAR_DOWN = "<p>Filler words for the reader.</p>" * 100  # past the headline's reach
+
+
+def test_a_time_under_a_cards_own_heading_is_that_items_date_not_the_pages():
+    card = "<div class='card'><h3>Download: the harbour plan</h3><time datetime='2024-02-02'>2 Feb 2024</time></div>"
+    assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{card}")).published is None
+
+
+def test_a_time_under_a_subheading_that_is_the_pages_title_dates_the_page():
+    byline = "<h2>Storm damages harbour piers</h2><time datetime='2024-03-05'>5 March</time>"
+    assert article(page(h1=None, byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
+
+
+def test_a_date_printed_in_a_teaser_under_its_own_heading_does_not_date_the_page():
+    teaser = (
+        "<div class='teaser'><h3>Cod quotas cut again</h3><ul class='teaser-meta'>"
+        "<li><a href='#'>News</a></li><li class='meta-item'>2 February 2024</li></ul></div>"
+    )
+    assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{teaser}")).published is None
+
+
+def test_the_pages_own_entry_under_a_latest_posts_heading_dates_it():
+    widget = (
+        "<section><h3>Latest posts</h3><ul><li><a href='/news/storm-piers'>Storm damages harbour piers</a> "
+        "<span class='post-date'>5 March 2024</span></li></ul></section>"
+    )
+    assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{widget}")).published.value == dt.date(2024, 3, 5)
+
