@@ -1547,6 +1547,12 @@ _REVISION_CUE = re.compile(
     r"\b(?:aktualisiert|updated|modified|geändert|änderung|stand|letzte|last)\W{0,20}(?:\w+\W{1,3}){0,2}$",
     re.IGNORECASE,
 )
+# A day followed by hours from-to ("30. März 2020, 13:15 Uhr - 19:00 Uhr", "March 5, 2020 7pm-9pm")
+# is an event's: a page's date shows one time at most.
+_HOUR = r"\d{1,2}(?:[:.]\d{2}\s*(?:uhr|h|am|pm|a\.m\.|p\.m\.)?|\s*(?:uhr|h|am|pm|a\.m\.|p\.m\.))"
+_HOURS_FROM_TO = re.compile(
+    rf"[^<\n]{{0,30}}?\d{{4}}\W{{0,3}}(?:\w+\W{{1,3}})?{_HOUR}\s*(?:-|–|—|bis|to|until)\s*{_HOUR}", re.IGNORECASE
+)
 # ... or an access, cookie, review, validity, event or comment date.
 _NOT_PUBLISHED_CUE = re.compile(
     r"\b(?:zugriff|abgerufen|accessed|retrieved|cookie|bewertung|review|bis|until|expires|gültig|valid"
@@ -1574,7 +1580,9 @@ def _shown_as_text(start: int, html: str, *, revisions: bool = False) -> bool:
     if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
         return False
     before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
-    return not (_NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)))
+    if _NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)):
+        return False
+    return not _HOURS_FROM_TO.match(re.sub(r"<[^>]*>|&nbsp;", " ", html[start : start + 120]))
 
 
 def printed_in(date: dt.date, html: str) -> bool:
@@ -1583,8 +1591,9 @@ def printed_in(date: dt.date, html: str) -> bool:
 
 
 # An element made to hold a date or a credit: <time>, class="date", id="post-meta", itemprop=…
+# (a "timetable" or "timeline" holds an event's or a story's days, not the page's)
 _DATE_ELEMENT = re.compile(
-    r"<time\b|<[a-z][a-z0-9]*\b[^>]*\b(?:class|id|itemprop|data-testid)\s*=\s*[\"']?[^\"'>]*"
+    r"<time\b|<[a-z][a-z0-9]*\b[^>]*\b(?:class|id|itemprop|data-testid)\s*=\s*[\"']?(?![^\"'>]*time(?:table|line))[^\"'>]*"
     r"(?:date|time|datum|posted|publish|created|byline|dateline|meta|info|submitted|author|header|footer)",
     re.IGNORECASE,
 )

@@ -166,7 +166,7 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 6: authors from posting lines ("Posted by", one-word accounts), more label shapes, links to a
 #    writer's page, Chinese credit lines, a closing signature and the person a site is named after.
 # 7: no date from a card or teaser under a sub-heading of its own (a <time>, or a printed day away
-#    from the headline).
+#    from the headline), nor from an event's day (hours from-to after it, or in a timetable).
 EXTRACTOR_VERSION = "7"
 
 

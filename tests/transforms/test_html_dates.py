@@ -290,7 +290,7 @@ def test_a_teasers_date_far_from_the_headline_does_not_date_a_page_that_declares
 
 def test_a_weekday_opening_a_line_is_not_a_place_dateline():
     filler = "<p>Filler.</p>" * 900
-    html = f"<html><body>{filler}<p>Open day<br>\nSa., 05.03.2024, 9:00 – 17:00 Uhr</p></body></html>"
+    html = f"<html><body>{filler}<p>Open day<br>\nSa., 05.03.2024, 9:00 Uhr</p></body></html>"
     assert not meta.printed_as_dateline(dt.date(2024, 3, 5), html)
     assert meta.printed_as_dateline(dt.date(2024, 3, 5), html.replace("Sa.,", "Kiel,"))
 
@@ -367,3 +367,21 @@ def test_the_pages_own_entry_under_a_latest_posts_heading_dates_it():
     )
     assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{widget}")).published.value == dt.date(2024, 3, 5)
 
+
+
+# --- an event's days are not the page's ---------------------------------------------------------
+
+
+def test_a_day_with_hours_from_to_at_the_headline_is_an_events_not_the_pages():
+    byline = "<div class='date'>5 April 2024, 13:15 - 19:00</div><div class='place'>Old Harbour Hall</div>"
+    assert article(page(byline=byline)).published is None
+
+
+def test_a_day_with_one_time_at_the_headline_still_dates_the_page():
+    byline = "<div class='date'>5 April 2024, 13:15</div>"
+    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 4, 5), "dateline", "day", "low")
+
+
+def test_a_day_in_a_timetable_does_not_date_the_page():
+    timetable = "<section class='timetable'><div class='day'><div class='title'>Friday, 5 April 2024</div></div></section>"
+    assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{timetable}")).published is None
