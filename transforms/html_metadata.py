@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import re
 import unicodedata
@@ -1112,20 +1113,44 @@ def split_agencies(
 
 
 def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> tuple[str, ...]:
-    """The people credited: JSON-LD authors, else meta authors, else the first page byline;
-    usernames replaced by the full name another credit spells out."""
-    sources = (found for found in _author_sources(ev, site, fallback) if found)
-    credited = next(sources, ())
+    """The people credited: JSON-LD authors, else meta authors (either with the co-authors a
+    later meta tag or byline element adds), else the first page byline; usernames replaced by
+    the full name another credit spells out."""
+    every = _author_sources(ev, site, fallback)
+    kind, credited = next(((kind, found) for kind, found in every if found), ("", ()))
+    later: list[tuple[str, ...]] = []
+    # JSON-LD often names only the post's owner where the meta tag or byline element credits
+    # co-authors too ("von Rudolf Fischer, Simon Kohler" against a JSON-LD "Rudolf Fischer").
+    # Not a byline read from the text: there a second name is as often a translator's, an
+    # interviewee's or a team's ("Alex Durán, AMP Project Marketing").
+    if kind in ("jsonld", "meta"):
+        for kind, other in every:  # up to the printed bylines: the sources after them walk the page
+            later.append(other)
+            if kind not in _COAUTHOR_SOURCES:
+                break
+            if _names_more(other, credited):
+                credited = other
+                break
     # A username stands for the full name another credit prints; otherwise names stay as
     # printed ("HansG" is how the page credits them). Not a first name: on the devset "Andrea"
     # was the credit wanted as often as the full name printed elsewhere. The later sources are
     # read only for a username: some walk the page.
     usernames = any(" " not in name.strip() for name in credited)
-    others = [name for other in sources for name in other if " " in name] if usernames else []
+    rest = itertools.chain(later, (found for _, found in every))
+    others = [name for other in rest for name in other if " " in name] if usernames else []
     return tuple(
         next((full for full in others if _spells_out(name, full)), None) or _spelled_out_in_bio(name, ev)
         for name in credited
     )
+
+
+_COAUTHOR_SOURCES = frozenset({"meta", "byline"})
+
+
+def _names_more(fuller: tuple[str, ...], credited: tuple[str, ...]) -> bool:
+    """True if `fuller` credits everyone `credited` does, in the same order, and more people."""
+    keys = [name_key(name) for name in fuller]
+    return len(fuller) > len(credited) and keys[: len(credited)] == [name_key(name) for name in credited]
 
 
 def _spelled_out_in_bio(name: str, ev: PageEvidence) -> str:
@@ -1159,26 +1184,31 @@ def _spells_out(username: str, full: str) -> bool:
     return len(pieces) >= 2 and pieces == words
 
 
-def _author_sources(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -> Iterator[tuple[str, ...]]:
+def _author_sources(
+    ev: PageEvidence, site: SiteIdentity, fallback: str | None
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(kind, people) of each credit the page gives, in the order they are trusted."""
     node = _page_node(ev)  # without an Article node, Yoast's @graph puts the author on the WebPage
     if node.get("author"):
-        yield _people(_jsonld_people(node["author"], ev), site)
-    yield _people([credit for key in _META_AUTHOR_KEYS for credit in ev.meta.get(key, ())]
+        yield "jsonld", _people(_jsonld_people(node["author"], ev), site)
+    yield "meta", _people([credit for key in _META_AUTHOR_KEYS for credit in ev.meta.get(key, ())]
                   + _labelled_meta_authors(ev), site)
     # The first byline element naming someone is the article's; later ones credit photos,
     # related stories or an author box.
-    for credits in (ev.bylines, ev.printed_bylines, ev.author_links()):
+    readers = (("byline", lambda: ev.bylines), ("printed", lambda: ev.printed_bylines), ("links", ev.author_links))
+    for kind, read in readers:
+        credits = read()  # the links walk the page: read only when asked for
         people = next(filter(None, (_people(credit.split(";"), site, printed=True) for credit in credits)), ())
-        yield people or next(filter(None, (_site_signature(credit, site) for credit in credits)), ())
+        yield kind, people or next(filter(None, (_site_signature(credit, site) for credit in credits)), ())
     # trafilatura's guess is no byline the page prints, and its reading of a declared credit we
     # turned down ("deinen Hafenbloggern" title-cased) is turned down too
     declared = {name_key(c) for key in _META_AUTHOR_KEYS for c in ev.meta.get(key, ())}
     guess = unescape(fallback or "")
     if name_key(guess) not in declared:  # "Piers; Quays" for the declared "Piers & Quays"
-        yield _people([c for c in guess.split(";") if name_key(c) not in declared], site)
+        yield "guess", _people([c for c in guess.split(";") if name_key(c) not in declared], site)
     # the author answering in the comments: on the devset the only credit of 6 pages, 5 of them
     # labelled with that name
-    yield _people([ev.post_author_comment or ""], site)
+    yield "comment", _people([ev.post_author_comment or ""], site)
 
 
 # A site named after its owner: a name the site goes by spells its domain, and reads as a person's

@@ -167,7 +167,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 #    writer's page, Chinese credit lines, a closing signature and the person a site is named after.
 # 7: no date from a card or teaser under a sub-heading of its own (a <time>, or a printed day away
 #    from the headline), nor from an event's day (hours from-to after it, or in a timetable).
-EXTRACTOR_VERSION = "7"
+# 8: co-authors a meta tag or byline element adds to the one JSON-LD names.
+EXTRACTOR_VERSION = "8"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -319,3 +319,30 @@ def test_a_site_named_after_its_owner_credits_the_owner_where_nothing_else_does(
     byline = "<span class='author'>Kai Roost</span>"
     head = '<meta property="og:site_name" content="Dr. Lena Hartmann">'
     assert article(page(head=head, byline=byline), url="https://www.lena-hartmann.example/n").authors == ("Kai Roost",)
+
+
+# --- co-authors the structured data leaves out ---------------------------------------------------
+
+ONE_AUTHOR_JSONLD = {"@type": "NewsArticle", "headline": "Storm damages harbour piers",
+                     "author": {"@type": "Person", "name": "Ann Lee"}}
+
+
+def test_co_authors_a_byline_element_adds_to_the_json_ld_author_are_credited_too():
+    result = article(page(jsonld=ONE_AUTHOR_JSONLD, byline="<p class='byline'>By Ann Lee, Ben Roe</p>"))
+    assert result.authors == ("Ann Lee", "Ben Roe")
+
+
+def test_co_authors_the_author_meta_tag_adds_to_the_json_ld_author_are_credited_too():
+    head = '<meta name="author" content="Ann Lee,Ben Roe">'
+    assert article(page(head=head, jsonld=ONE_AUTHOR_JSONLD)).authors == ("Ann Lee", "Ben Roe")
+
+
+def test_a_second_name_in_a_byline_read_from_the_text_does_not_join_the_json_ld_author():
+    # printed, not marked up: a second name there is as often a translator's or an interviewee's
+    result = article(page(jsonld=ONE_AUTHOR_JSONLD, byline="<p>By Ann Lee and Ben Roe</p>"))
+    assert result.authors == ("Ann Lee",)
+
+
+def test_a_byline_element_naming_someone_else_does_not_replace_the_json_ld_author():
+    result = article(page(jsonld=ONE_AUTHOR_JSONLD, byline="<p class='byline'>By Ben Roe, Cy Doe</p>"))
+    assert result.authors == ("Ann Lee",)
