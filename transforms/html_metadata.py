@@ -170,16 +170,18 @@ _CARD_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 def _time_under_other_heading(elem: HtmlElement, title: str) -> bool:
     """True when the nearest heading before `elem`, within its three closest containers, is a
-    sub-heading that is not the page's title (case-folded): the date of an item the page lists (a related
-    story, a download, an event), not of the page."""
+    sub-heading that is not the page's title (`title` case-folded), with no h1 before it there:
+    the date of an item the page lists (a related story, a download, an event), not the page's.
+    """
     node = elem
     for _ in range(3):
-        for sibling in node.itersiblings(preceding=True):
-            if sibling.tag == "h1":
-                return False
-            if sibling.tag in _CARD_HEADINGS:
-                heading = _clean(sibling.text_content())
-                return bool(heading) and heading.casefold() not in title
+        before = list(node.itersiblings(preceding=True))
+        if any(sibling.tag == "h1" for sibling in before):
+            return False  # the article's header: a sub-heading there is its standfirst
+        heading = next((sibling for sibling in before if sibling.tag in _CARD_HEADINGS), None)
+        if heading is not None:
+            text = _clean(heading.text_content())
+            return bool(text) and text.casefold() not in title
         node = node.getparent()
         if node is None:
             return False
@@ -1124,9 +1126,9 @@ def choose_authors(ev: PageEvidence, site: SiteIdentity, fallback: str | None) -
     # Not a byline read from the text: there a second name is as often a translator's, an
     # interviewee's or a team's ("Alex Durán, AMP Project Marketing").
     if kind in ("jsonld", "meta"):
-        for kind, other in every:  # up to the printed bylines: the sources after them walk the page
+        for later_kind, other in every:  # up to the printed bylines: the sources after them walk the page
             later.append(other)
-            if kind not in _COAUTHOR_SOURCES:
+            if later_kind not in _COAUTHOR_SOURCES:
                 break
             if _names_more(other, credited):
                 credited = other
@@ -1733,7 +1735,8 @@ def _printed_under_other_heading(start: int, html: str) -> bool:
     title = _title_words(html)
     # a "latest posts" heading over the page's own entry: its link is the page's title
     for link in _LINK.finditer(window, last.end()):
-        if len(words := _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", link[1]).casefold())) >= 2 and _contains(title, words):
+        words = _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", link[1]).casefold())
+        if len(words) >= 2 and _contains(title, words):
             return False
     words = [w for w in _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", last[2]).casefold()) if w not in _DATE_WORDS]
     return len(words) >= 2 and not _contains(title, words)

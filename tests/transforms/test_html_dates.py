@@ -385,3 +385,8 @@ def test_a_day_with_one_time_at_the_headline_still_dates_the_page():
 def test_a_day_in_a_timetable_does_not_date_the_page():
     timetable = "<section class='timetable'><div class='day'><div class='title'>Friday, 5 April 2024</div></div></section>"
     assert article(page().replace("<footer>", f"<footer>{FAR_DOWN}{timetable}")).published is None
+
+
+def test_a_time_after_the_headline_and_its_standfirst_dates_the_page():
+    byline = "<h2>Two piers closed until spring</h2><time datetime='2024-03-05'>5 March</time>"
+    assert article(page(byline=byline)).published == PublicationDate(dt.date(2024, 3, 5), "markup", "day")
