@@ -106,8 +106,9 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
     h1_elements = list(_limit(tree.iter("h1"), _MAX_HEADINGS))
     h1 = tuple(filter(None, (_headline_text(h) for h in h1_elements)))
     h2_elements = [] if h1 else list(_limit(tree.iter("h2"), _MAX_HEADINGS))
+    title_tag = _clean(title_elem.text_content()) if title_elem is not None else None
     return PageEvidence(
-        title_tag=_clean(title_elem.text_content()) if title_elem is not None else None,
+        title_tag=title_tag,
         meta=meta,
         jsonld=tuple(_jsonld_nodes(tree)),
         canonical=canonical,
@@ -120,7 +121,7 @@ def read_evidence(tree: HtmlElement, html: str = "") -> PageEvidence:
         tree=tree,
         # the class is in the page's text when it is anywhere: 0.14 ms a page, the XPath alone 1.4 ms
         post_author_comment=_post_author_comment(tree) if "bypostauthor" in html else None,
-        marked_dates=tuple(_marked_dates(tree, title_elem.text_content() if title_elem is not None else "")),
+        marked_dates=tuple(_marked_dates(tree, _title_words_of(title_tag or ""))),
     )
 
 
@@ -145,8 +146,7 @@ _MODIFIED_MARK = re.compile(r"modif|updat|edited|aktualisiert", re.IGNORECASE)
 _PUBLISHED_MARK = re.compile(r"publi|posted|created|entry-date|pubdate|datepublished", re.IGNORECASE)
 
 
-def _marked_dates(tree: HtmlElement, page_title: str) -> Iterator[tuple[str, str]]:
-    title = _clean(page_title).casefold()
+def _marked_dates(tree: HtmlElement, title: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     for elem in _limit(_MARKED_DATE_XPATH(tree), _MAX_MARKED_DATES):
         if any(_FEEDBACK.search(a.get("class") or "") for a in elem.iterancestors()):
             continue  # a reader's comment or review
@@ -168,9 +168,9 @@ def _marked_dates(tree: HtmlElement, page_title: str) -> Iterator[tuple[str, str
 _CARD_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
-def _time_under_other_heading(elem: HtmlElement, title: str) -> bool:
+def _time_under_other_heading(elem: HtmlElement, title: tuple[str, ...]) -> bool:
     """True when the nearest heading before `elem`, within its three closest containers, is a
-    sub-heading that is not the page's title (`title` case-folded), with no h1 before it there:
+    sub-heading that is not the page's title (`title`: its words), with no h1 before it there:
     the date of an item the page lists (a related story, a download, an event), not the page's.
     """
     node = elem
@@ -180,8 +180,7 @@ def _time_under_other_heading(elem: HtmlElement, title: str) -> bool:
             return False  # the article's header: a sub-heading there is its standfirst
         heading = next((sibling for sibling in before if sibling.tag in _CARD_HEADINGS), None)
         if heading is not None:
-            text = _clean(heading.text_content())
-            return bool(text) and text.casefold() not in title
+            return _names_other_than(_words_of(heading.text_content()), title)
         node = node.getparent()
         if node is None:
             return False
@@ -259,6 +258,7 @@ def _post_author_comment(tree: HtmlElement) -> str | None:
     return None
 
 
+# Lowercase words a name may start with ("von Weizsäcker", "de la Cruz", "van Gogh")
 _NAME_PARTICLES = frozenset("von van vom zu de del della der den di da dos du la le ten ter al el bin ibn".split())
 # capitalised words, the lowercase particles some names carry before the surname ("Jose de la Cruz")
 _CAPITAL_NAME = (
@@ -980,7 +980,6 @@ _ORGANIZATION_WORD = re.compile(
     re.IGNORECASE,
 )
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-# Lowercase words a name may start with ("von Weizsäcker", "de la Cruz", "van Gogh")
 
 
 def strip_credit(text: str) -> str:
@@ -1611,10 +1610,10 @@ def _shown_as_text(start: int, html: str, *, revisions: bool = False) -> bool:
         return False
     if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
         return False
-    before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])
+    before = _untagged(html[max(0, start - 200) : start])
     if _NOT_PUBLISHED_CUE.search(before) or (not revisions and _REVISION_CUE.search(before)):
         return False
-    return not _HOURS_FROM_TO.match(re.sub(r"<[^>]*>|&nbsp;", " ", html[start : start + 120]))
+    return not _HOURS_FROM_TO.match(_untagged(html[start : start + 120]))
 
 
 def printed_in(date: dt.date, html: str) -> bool:
@@ -1710,8 +1709,7 @@ def _in_teaser(start: int, html: str) -> bool:
         close = html.find("</a>", start, start + _BLOCK_SEARCH)
         segment = html[block.end() : close if close >= 0 else start]
     for link in _LINK.finditer(segment):
-        text = re.sub(r"<[^>]*>|&nbsp;", " ", link[1])
-        words = [w for w in _WORD.findall(text.casefold()) if w not in _DATE_WORDS]
+        words = _words_of(link[1])
         # the page's own entry in its site's list of recent posts carries the page's own date
         if len(words) >= _TEASER_WORDS and not _contains(_title_words(html), words):
             return True
@@ -1735,10 +1733,18 @@ def _printed_under_other_heading(start: int, html: str) -> bool:
     title = _title_words(html)
     # a "latest posts" heading over the page's own entry: its link is the page's title
     for link in _LINK.finditer(window, last.end()):
-        words = _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", link[1]).casefold())
-        if len(words) >= 2 and _contains(title, words):
+        if len(words := _words_of(link[1])) >= 2 and _contains(title, words):
             return False
-    words = [w for w in _WORD.findall(re.sub(r"<[^>]*>|&nbsp;", " ", last[2]).casefold()) if w not in _DATE_WORDS]
+    return _names_other_than(_words_of(last[2]), title)
+
+
+def _words_of(markup: str) -> list[str]:
+    """The case-folded words of a piece of markup, leaving out those dates are written with."""
+    return [w for w in _WORD.findall(_untagged(markup).casefold()) if w not in _DATE_WORDS]
+
+
+def _names_other_than(words: list[str], title: tuple[str, ...]) -> bool:
+    """True if a heading's words (two at least) are not a run of the page's title: another item's."""
     return len(words) >= 2 and not _contains(title, words)
 
 
@@ -1748,7 +1754,20 @@ def _printed_under_other_heading(start: int, html: str) -> bool:
 def _title_words(html: str) -> tuple[str, ...]:
     """The words of the page's <title>, case-folded."""
     title = _TITLE_TAG.search(html)
-    return tuple(_WORD.findall(title[1].casefold())) if title else ()
+    return _title_words_of(title[1]) if title else ()
+
+
+def _title_words_of(title: str) -> tuple[str, ...]:
+    """The words of a title, case-folded, as headings and links are compared with it."""
+    return tuple(_WORD.findall(title.casefold()))
+
+
+def _untagged(markup: str) -> str:
+    """Markup as a reader sees its words: tags and &nbsp; become spaces."""
+    return _TAG_OR_NBSP.sub(" ", markup)
+
+
+_TAG_OR_NBSP = re.compile(r"<[^>]*>|&nbsp;")
 
 
 def _contains(words: tuple[str, ...], part: Sequence[str]) -> bool:
@@ -1763,10 +1782,10 @@ def _at_dateline(
     """True if a date printed at this offset is where an article shows its date (see
     `printed_as_dateline`); with element_at_headline, only in a date element near the headline
     (or after "published on", or at a place dateline)."""
-    before = re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 120) : start])
+    before = _untagged(html[max(0, start - 120) : start])
     if _PUBLISHED_ON.search(before):
         return True
-    line = re.sub(r"<[^>]*>|&nbsp;", " ", _BLOCK_TAG.sub("\n", html[max(0, start - 120) : start]))
+    line = _untagged(_BLOCK_TAG.sub("\n", html[max(0, start - 120) : start]))
     if _PLACE_DATELINE.search(line):
         return True
     tags = _OPEN_TAG.findall(html, max(0, start - 400), start)[-3:]
@@ -1778,7 +1797,7 @@ def _at_dateline(
         return not element_at_headline or any(_DATE_ELEMENT.match(tag) for tag in tags)
     if element_at_headline:
         return False
-    if revisions and _REVISION_CUE.search(re.sub(r"<[^>]*>|&nbsp;", " ", html[max(0, start - 200) : start])):
+    if revisions and _REVISION_CUE.search(_untagged(html[max(0, start - 200) : start])):
         return False  # away from the headline, a "last updated" is the site's stamp on every page
     return any(_DATE_ELEMENT.match(tag) for tag in tags)
 
