@@ -7,7 +7,13 @@ quote, followed by a paragraph that opens with a new mark, continues the same qu
 The speaker comes from a reporting cue in the quote's own sentence, tried in this order: the
 attribution right after the quote ('"...," Putin said', '"...," said Putin'), right before it
 ('Putin said: "..."', 'Putin said that "..."'), the nearest other reporting verb in the sentence
-that has a subject ('Putin claimed NATO was seeking to "..."'), then "according to X". A verb
+that has a subject ('Putin claimed NATO was seeking to "..."'), then "according to X" (also
+opening the sentence: 'According to Putin, "..."'). Lowercase words may describe the speaker
+between quote and name ('," said former governor Anna Holm', '," lawyer Anna Holm wrote'), but
+a name after "of" or "for" belongs to someone else's description ('," the mother of Anna Holm
+said' has no named speaker). A participle that goes on from the sentence's verb ('," Mehta
+said, adding that "..."', '," Klein writes, before conceding that "..."') has that verb's
+subject. A verb
 with a subject wins over "according to": in '"...," Wang told Shoigu, according to China's
 foreign ministry' the words are Wang's and the ministry only reports them.
 
@@ -61,20 +67,23 @@ _VERB_FORMS = """
     admits admitted admitting | continued | concluded | remarked | vowed vowing | pledged pledging
     affirms affirmed affirming | asserts asserted asserting | confirms confirmed confirming
     recalled | observed | reiterates reiterated reiterating | responded | commented | tweeted
-    speaks spoke | accuses accused accusing
+    speaks spoke | accuses accused accusing | cautioned cautioning | shouted shouting
+    complains complained complaining | concedes conceded conceding | predicts predicted predicting
+    joked joking | quipped | lamented lamenting | boasted boasting | yelled yelling
+    snapped | retorted | countered | posted
 """
 REPORTING_VERBS: frozenset[str] = frozenset(_VERB_FORMS.replace("|", " ").split())
 # Verbs that report speech only when they sit right next to the quote: elsewhere in a sentence
 # "continued" or "asked" usually narrate something else.
 _WEAK_VERBS = frozenset(
     "continued concluded recalled observed responded commented tweeted asked asking writes wrote "
-    "writing".split()
+    "writing snapped countered posted".split()
 )
 _ACCORDING_TO = "according to"
 _SPEAKER_TYPES = frozenset({"PERSON", "ORG"})
 
 _VERB = "(?:" + "|".join(sorted(REPORTING_VERBS, key=len, reverse=True)) + ")"
-_CUE = re.compile(r"\b(?:" + _VERB + r"|according to)\b")
+_CUE = re.compile(r"\b(?:" + _VERB + r"|[Aa]ccording to)\b")
 # A quote closed by a full stop and followed by a sentence that is nothing but its attribution
 # ('"...." Odhiambo added.'): a slip for the comma, so the attribution stays in its sentence. Not
 # 'She added, "..."', which hands over to the next quote.
@@ -113,8 +122,17 @@ _TITLE_WORD = re.compile(
 # A run of capitalized words: a name the mentions may have missed.
 _NAME_END = re.compile(r"(?<![\w'’.-])(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*$")
 _NAME_START = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}\b")
-# What may stand before a subject in an attribution: '," General Zhang said'.
-_TITLES = re.compile(r"[\s,;–—-]*(?:" + _TITLE_WORD.pattern + r")*")
+# What may stand before a subject in an attribution: '," General Zhang said', '," the lawyer
+# Marco Bellini wrote'. Lowercase words describe the speaker only when the name follows them
+# directly; a function word ('," the mother of Anna Holm said') breaks the run.
+_DESCRIPTOR = re.compile(
+    r"(?!(?:the|a|an|of|to|for|with|from|by|in|on|at|and|or|but|who|whose|which|that|about|as)\s)"
+    r"[a-z][\w'’-]*\s+"
+)
+_ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[a-z])")
+_TITLES = re.compile(
+    r"[\s,;–—-]*(?:(?:the|a|an)\s+)?(?:" + _TITLE_WORD.pattern + "|" + _DESCRIPTOR.pattern + r"){0,4}"
+)
 # Capitalized words that open a clause but are not part of a name or title.
 _FUNCTION_WORDS = frozenset(
     "after while when as since although though before if in on at during for with from by "
@@ -141,6 +159,10 @@ _LEAD_IN = re.compile(
 _TERM_BEFORE = re.compile(
     r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
 )
+# A name that is the object of a preposition is not the subject before the verb.
+_OBJECT_OF = re.compile(r"(?<![\w'’])(?:of|for|to|with|from|by|against|about)\s+$")
+# A participle that goes on from the sentence's verb: 'writes, before conceding', 'said, then adding'.
+_THEN_ING = re.compile(r",?\s+(?:before|after|while|then|and|also)\s+$")
 _SENTENCE_END = re.compile(r"\n|[.!?]")
 # A new sentence opens with a capital, a digit, or a quote (whose first word is masked).
 _NEXT_SENTENCE = re.compile(r"\s+(?=[\"“‘(\[]?[A-Z0-9\x00])")
@@ -377,16 +399,24 @@ def _cues(ctx: _Context, lo: int, hi: int) -> list[re.Match[str]]:
     return [m for m in _CUE.finditer(ctx.masked, lo, hi) if not ctx.masked.startswith(" by ", m.end())]
 
 
+def _is_according(cue: re.Match[str]) -> bool:
+    """'according to', also opening a sentence."""
+    return cue.group().lower() == _ACCORDING_TO
+
+
 def _cue_subject(ctx: _Context, cue: re.Match[str], lo: int, hi: int) -> _Subject | None:
     """Who the cue at `cue` names within the sentence [lo, hi)."""
-    if cue.group() == _ACCORDING_TO:
+    if _is_according(cue):
         return _according_to(ctx, cue.end(), hi)
     before = _last_visible(ctx.masked, cue.start(), lo)
     if cue.group().endswith("ing"):
-        # ", saying ..." reports the sentence's own subject; elsewhere it is a progressive.
-        return (
-            _clause_subject(ctx, lo, cue.start()) if before == "," else _subject_before(ctx, lo, cue.start())
-        )
+        # ", saying ..." and ", before conceding ..." go on from the sentence's verb ('," Mehta
+        # said, adding that "..."'), else from its subject; elsewhere it is a progressive.
+        if before != "," and not _THEN_ING.search(ctx.masked, lo, cue.start()):
+            return _subject_before(ctx, lo, cue.start())
+        earlier = [c for c in _cues(ctx, lo, cue.start()) if not _is_according(c)]
+        subject = _cue_subject(ctx, earlier[-1], lo, hi) if earlier else None
+        return subject or _clause_subject(ctx, lo, cue.start())
     subject = _subject_before(ctx, lo, cue.start())
     if subject is None and before in ("", ",", '"', "”", "’"):
         subject = _subject_after(ctx, cue.end(), hi)  # '"...," said Putin'
@@ -399,6 +429,10 @@ def _subject_before(ctx: _Context, lo: int, end: int) -> _Subject | None:
     end = _strip_fillers(ctx.masked, lo, end)
     m = ctx.by_end.get(end)
     if m is not None and m.start >= lo:
+        if _OBJECT_OF.search(ctx.masked, lo, m.start):  # 'the mother of Anna Holm said': not Anna Holm
+            head = max(lo, *(ctx.masked.rfind(mark, lo, m.start) + 1 for mark in ',"“”' + _MASK))
+            head += len(ctx.masked[head:end]) - len(ctx.masked[head:end].lstrip())
+            return _Subject(ctx.text[head:end], head, "role")
         return _Subject(ctx.text[m.start : m.end], m.start, "mention", _person_behind(ctx, m))
     seg = ctx.masked[lo:end]
     for pattern, kind in ((_PRONOUN_END, "pronoun"), (_ROLE_END, "role")):
@@ -436,11 +470,18 @@ def _subject_after(ctx: _Context, start: int, hi: int) -> _Subject | None:
         found = pattern.match(ctx.masked, p, hi)
         if found:
             return _Subject(found.group(), p, kind)
+    described = False
+    if article := _ARTICLE.match(ctx.masked, p, hi):  # 'tweeted the engineer Anna Holm'
+        p = article.end()
+        described = True
     for _ in range(5):  # past titles the mention may leave out: "said Defence Minister ..."
         m = ctx.by_start.get(p)
-        if m is not None and m.end <= hi:
+        # after a lowercase word only a person: in 'said one GOP operative' the party is not the speaker
+        if m is not None and m.end <= hi and (m.type == "PERSON" or not described):
             return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
         word = _TITLE_WORD.match(ctx.masked, p, hi)
+        if word is None and (word := _DESCRIPTOR.match(ctx.masked, p, hi)) is not None:
+            described = True  # 'said former governor Bill Tanner', 'said lawyer Marco Bellini'
         if word is None or word.group().strip().lower() in _FUNCTION_WORDS:
             break
         p = word.end()
@@ -536,7 +577,7 @@ def _subject_events(ctx: _Context) -> list[_Event]:
     for (lo, hi), opener in zip(sentences, openers, strict=True):
         subjects = [opener, _opening_clause_subject(ctx, lo, hi)]
         subjects += [
-            _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if cue.group() != _ACCORDING_TO
+            _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if not _is_according(cue)
         ]
         for s in subjects:
             if s is not None and s.mention is not None:
@@ -703,7 +744,7 @@ def _attribute(ctx: _Context, q: _Marked) -> tuple[str | None, _Subject | None]:
     """The cue and subject for one quote, by the order in the module docstring."""
     lo, hi = ctx.sentence(q.start)
     cues = _cues(ctx, lo, hi)
-    verbs = [c for c in cues if c.group() != _ACCORDING_TO]
+    verbs = [c for c in cues if not _is_according(c)]
     after = [c for c in verbs if c.start() >= q.end and c.start() - q.end <= 80]
     if after and (subject := _tight_after(ctx, q, after[0], hi)) is not None:
         return after[0].group(), subject
@@ -718,7 +759,7 @@ def _attribute(ctx: _Context, q: _Marked) -> tuple[str | None, _Subject | None]:
         if (subject := _cue_subject(ctx, c, lo, hi)) is not None:
             return c.group(), subject
     for c in cues:
-        if c.group() == _ACCORDING_TO:
+        if _is_according(c):
             return _ACCORDING_TO, _cue_subject(ctx, c, lo, hi)
     return (near[0].group(), None) if near else (None, None)
 

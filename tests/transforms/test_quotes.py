@@ -391,7 +391,13 @@ def test_a_surname_two_people_share_stays_unresolved() -> None:
 _HARBOUR = "the piers will not survive another winter storm"
 
 
-@pytest.mark.parametrize("verb", ["added", "warned", "insisted", "wrote", "asked", "accused"])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        *("added", "warned", "insisted", "wrote", "asked", "accused"),
+        *("cautioned", "shouted", "joked", "conceded", "retorted", "posted"),
+    ],
+)
 @pytest.mark.parametrize(
     "form",
     [
@@ -427,6 +433,54 @@ def test_weak_verbs_and_a_stray_full_stop_still_attribute(sentence: str, cue: st
     mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Odhiambo", "Amina Odhiambo", nth=1)]
     q = only(text, mentions)
     assert (q.speaker, q.cue) == ("Amina Odhiambo", cue)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # what the speaker is, in lowercase words, between the quote and the name
+        f'"{_HARBOUR}," harbour engineer Amina Odhiambo wrote on Friday.',
+        f'"{_HARBOUR}," said former harbour master Amina Odhiambo.',
+        f'"{_HARBOUR}," tweeted the engineer Amina Odhiambo.',
+    ],
+)
+def test_a_speaker_described_in_lowercase_words_before_the_name(sentence: str) -> None:
+    text = "The council met on Thursday. " + sentence
+    q = only(text, [mention(text, "Amina Odhiambo", "Amina Odhiambo")])
+    assert q.speaker == "Amina Odhiambo"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        # a function word ends the description: the name belongs to someone else's phrase
+        (f'"{_HARBOUR}," the mother of Amina Odhiambo said.', "Amina Odhiambo"),
+        (f'"{_HARBOUR}," said a lawyer for Amina Odhiambo.', "Amina Odhiambo"),
+        # after a lowercase word an organization is a modifier, not the speaker
+        (f'"{_HARBOUR}," said one Harbour Board engineer in the port.', "Harbour Board"),
+    ],
+)
+def test_a_name_inside_the_description_of_someone_else_is_not_the_speaker(sentence: str, named: str) -> None:
+    text = "The council met on Thursday. " + sentence
+    kind = "ORG" if named == "Harbour Board" else "PERSON"
+    assert only(text, [mention(text, named, named, kind)]).speaker is None
+
+
+def test_according_to_opening_the_sentence_names_the_speaker() -> None:
+    text = f'Amina Odhiambo spoke to the council. According to Odhiambo, "{_HARBOUR}."'
+    mentions = [mention(text, "Amina Odhiambo", "Amina Odhiambo"), mention(text, "Odhiambo", "Amina Odhiambo", nth=1)]
+    q = only(text, mentions)
+    assert (q.speaker, q.cue) == ("Amina Odhiambo", "according to")
+
+
+@pytest.mark.parametrize(
+    ("attribution", "cue"),
+    [("Odhiambo writes, before conceding that", "conceding"), ("Odhiambo said, adding that", "adding")],
+)
+def test_a_participle_goes_on_from_the_speaker_of_the_verb_before_it(attribution: str, cue: str) -> None:
+    text = f'"The council has known for years," {attribution} "{_HARBOUR} without new money."'
+    _, second = find_quotes(text, [mention(text, "Odhiambo", "Amina Odhiambo")])
+    assert (second.speaker, second.cue) == ("Amina Odhiambo", cue)
 
 
 def test_a_report_that_a_question_names_is_not_the_askers() -> None:
