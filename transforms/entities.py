@@ -40,7 +40,9 @@ _TITLES = frozenset(
     "general gen adm admiral marshal field col colonel lt lieutenant maj major capt captain "
     "sgt sergeant cmdr commander brig brigadier sen senator rep representative gov governor "
     "mayor king queen prince princess emperor pope chairman chairwoman chair deputy speaker "
-    "spokesman spokeswoman spokesperson ambassador envoy judge leader ceo executive".split()
+    "spokesman spokeswoman spokesperson ambassador envoy judge leader ceo executive "
+    "professor congressman congresswoman councillor councilman councilwoman commissioner "
+    "director detective inspector officer bishop cardinal rabbi imam".split()
 )
 # Words that may come before a title ("Russian President", "former Prime Minister") but are not
 # stripped on their own: "Chinese" alone before a name is not a title.
@@ -107,11 +109,41 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep), but a
     one-word "person" opening a sentence before a common noun ("Cod exports rose", "Public
     works director ..."): a word capitalised by its position, modifying the noun after it."""
-    return [
-        EntitySpan(e.text, e.label_, e.start_char, e.end_char)
-        for e in doc.ents
-        if not (e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and _noun_follows(e))
-    ]
+    spans = []
+    for e in doc.ents:
+        if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and _noun_follows(e):
+            continue
+        found = _whole_name(e) if e.label_ == "PERSON" else e
+        spans.append(EntitySpan(found.text, e.label_, found.start_char, found.end_char))
+    return spans
+
+
+def _whole_name(ent):  # type: ignore[no-untyped-def]
+    """A one-word person grown by the one proper noun the model left beside it: "councillor Gwen
+    [Parry]", "[Hannah] Obi told". Only a lone word beside a lone word: in a run of names
+    ("Magazine Mark Oppenheimer", a list of contributors) the edges are anyone's guess. Titles stay
+    outside, and so do another entity's words and a possessive ("Malawi's")."""
+    if len(ent) != 1:
+        return ent
+    doc = ent.doc
+    i = ent.start
+    if i > 0 and _name_word(doc[i - 1]) and not (i > 1 and doc[i - 2].tag_ in ("NNP", "NNPS")):
+        return doc[i - 1 : i + 1]
+    if i + 1 < len(doc) and _name_word(doc[i + 1]) and not (i + 2 < len(doc) and doc[i + 2].tag_ in ("NNP", "NNPS")):
+        return doc[i : i + 2]
+    return ent
+
+
+def _name_word(token) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        token.tag_ == "NNP"
+        and token.ent_iob_ == "O"
+        and token.text.isalpha()
+        and token.text[:1].isupper()
+        and token.text[1:].islower()
+        and _word_key(token.text) not in _TITLES | _NATIONALITIES | _MODIFIERS
+        and not (token.i + 1 < len(token.doc) and token.doc[token.i + 1].tag_ == "POS")
+    )
 
 
 def _opens_sentence(ent) -> bool:

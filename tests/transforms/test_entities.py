@@ -59,6 +59,47 @@ def test_spans_from_doc_keeps_text_label_and_character_offsets() -> None:
     ]
 
 
+def _tagged(words: list[str], tags: list[str], ents: list[tuple[int, int, str]]):  # type: ignore[no-untyped-def]
+    """A Doc of these words with the tagger's tags and the model's entities set by hand."""
+    import spacy
+    from spacy.tokens import Doc, Span
+
+    doc = Doc(spacy.blank("en").vocab, words=words)
+    for token, tag in zip(doc, tags, strict=True):
+        token.tag_ = tag
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in ents]
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "name"),
+    [
+        # the model marked only the surname, or only the first name
+        (["councillor", "Gwen", "Parry", "said"], ["NN", "NNP", "NNP", "VBD"], "Gwen Parry"),
+        (["Hannah", "Obi", "told", "them"], ["NNP", "NNP", "VBD", "PRP"], "Hannah Obi"),
+    ],
+)
+def test_a_one_word_person_takes_the_proper_noun_the_model_left_beside_it(words, tags, name) -> None:
+    marked = 2 if words[0] == "councillor" else 0
+    doc = _tagged(words, tags, [(marked, marked + 1, "PERSON")])
+    assert [s.text for s in spans_from_doc(doc)] == [name]
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "ents"),
+    [
+        (["Professor", "Shirley", "said"], ["NNP", "NNP", "VBD"], [(1, 2, "PERSON")]),  # a title
+        (["Magazine", "Mark", "Oppenheimer", "wrote"], ["NNP", "NNP", "NNP", "VBD"], [(2, 3, "PERSON")]),  # a run
+        (["Anna", "Berlin", "'s", "mayor"], ["NNP", "NNP", "POS", "NN"], [(0, 1, "PERSON")]),  # a possessive
+        (["Merkel", "Tuesday", "said"], ["NNP", "NNP", "VBD"], [(0, 1, "PERSON"), (1, 2, "DATE")]),  # an entity
+    ],
+)
+def test_a_person_does_not_grow_over_a_title_a_run_of_names_a_possessive_or_an_entity(words, tags, ents) -> None:
+    doc = _tagged(words, tags, ents)
+    people = [s.text for s in spans_from_doc(doc) if s.label == "PERSON"]
+    assert people == [doc[ents[0][0] : ents[0][1]].text]
+
+
 # --- noise -------------------------------------------------------------------------------------
 
 
@@ -194,6 +235,8 @@ def test_quotes_at_span_edges_are_trimmed_with_the_offsets() -> None:
         ("Putin’s", "Putin"),
         ("Putin's", "Putin"),
         ("Russia's President Putin", "Putin"),
+        ("Professor Gordon Shirley", "Gordon Shirley"),
+        ("Congresswoman Maxine Waters", "Maxine Waters"),
         ("Chinese Xi Jinping", "Chinese Xi Jinping"),  # a nationality alone is not a title
     ],
 )
