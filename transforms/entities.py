@@ -42,7 +42,7 @@ _TITLES = frozenset(
     "mayor king queen prince princess emperor pope chairman chairwoman chair deputy speaker "
     "spokesman spokeswoman spokesperson ambassador envoy judge leader ceo executive "
     "professor congressman congresswoman councillor councilman councilwoman commissioner "
-    "director detective inspector officer bishop cardinal rabbi imam".split()
+    "director detective inspector officer bishop cardinal rabbi imam harbourmaster harbormaster".split()
 )
 # Words that may come before a title ("Russian President", "former Prime Minister") but are not
 # stripped on their own: "Chinese" alone before a name is not a title.

@@ -10,8 +10,9 @@ attribution right after the quote ('"...," Putin said', '"...," said Putin'), ri
 that has a subject ('Putin claimed NATO was seeking to "..."'), then "according to X" (also
 opening the sentence: 'According to Putin, "..."'). Lowercase words may describe the speaker
 between quote and name ('," said former governor Anna Holm', '," lawyer Anna Holm wrote'), but
-a name after "of" or "for" belongs to someone else's description ('," the mother of Anna Holm
-said' has no named speaker). A participle that goes on from the sentence's verb ('," Mehta
+a name after "of", "for" or a participle belongs to someone else's description ('," the mother
+of Anna Holm said', '," the lawyer representing Anna Holm said' have no named speaker), and so
+does an owner's: in '," said Holm's lawyer, Tom Reilly' the speaker is the name in apposition. A participle that goes on from the sentence's verb ('," Mehta
 said, adding that "..."', '," Klein writes, before conceding that "..."') has that verb's
 subject. A verb
 with a subject wins over "according to": in '"...," Wang told Shoigu, according to China's
@@ -127,8 +128,9 @@ _NAME_START = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}\b")
 # directly; a function word ('," the mother of Anna Holm said') breaks the run.
 _DESCRIPTOR = re.compile(
     r"(?!(?:the|a|an|of|to|for|with|from|by|in|on|at|and|or|but|who|whose|which|that|about|as)\s)"
-    r"[a-z][\w'’-]*\s+"
+    r"[a-z][\w'’-]*(?:\s+|(?=,))"
 )
+_POSSESSIVE_AFTER = re.compile(r"['’]s\s+")
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[a-z])")
 _TITLES = re.compile(
     r"[\s,;–—-]*(?:(?:the|a|an)\s+)?(?:" + _TITLE_WORD.pattern + "|" + _DESCRIPTOR.pattern + r"){0,4}"
@@ -160,7 +162,9 @@ _TERM_BEFORE = re.compile(
     r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
 )
 # A name that is the object of a preposition is not the subject before the verb.
-_OBJECT_OF = re.compile(r"(?<![\w'’])(?:of|for|to|with|from|by|against|about)\s+$")
+_OBJECT_OF = re.compile(
+    r"(?<![\w'’])(?:of|for|to|with|from|by|against|about|[a-z]+ing)\s+(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?$"
+)
 # A participle that goes on from the sentence's verb: 'writes, before conceding', 'said, then adding'.
 _THEN_ING = re.compile(r",?\s+(?:before|after|while|then|and|also)\s+$")
 _SENTENCE_END = re.compile(r"\n|[.!?]")
@@ -477,8 +481,14 @@ def _subject_after(ctx: _Context, start: int, hi: int) -> _Subject | None:
     for _ in range(5):  # past titles the mention may leave out: "said Defence Minister ..."
         m = ctx.by_start.get(p)
         # after a lowercase word only a person: in 'said one GOP operative' the party is not the speaker
+        if m is not None and (owner := _POSSESSIVE_AFTER.match(ctx.masked, m.end, hi)):
+            p, described = owner.end(), True  # 'said Moreau's lawyer, Claire Dupont': not Moreau
+            continue
         if m is not None and m.end <= hi and (m.type == "PERSON" or not described):
             return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
+        if described and (comma := re.match(r",\s*", ctx.masked[p:hi])):
+            m = ctx.by_start.get(p + comma.end())  # the description's own name, in apposition
+            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m) if m and m.type == "PERSON" else None
         word = _TITLE_WORD.match(ctx.masked, p, hi)
         if word is None and (word := _DESCRIPTOR.match(ctx.masked, p, hi)) is not None:
             described = True  # 'said former governor Bill Tanner', 'said lawyer Marco Bellini'

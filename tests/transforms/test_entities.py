@@ -237,6 +237,7 @@ def test_quotes_at_span_edges_are_trimmed_with_the_offsets() -> None:
         ("Russia's President Putin", "Putin"),
         ("Professor Gordon Shirley", "Gordon Shirley"),
         ("Congresswoman Maxine Waters", "Maxine Waters"),
+        ("Harbourmaster Colm Arkwright", "Colm Arkwright"),
         ("Chinese Xi Jinping", "Chinese Xi Jinping"),  # a nationality alone is not a title
     ],
 )

@@ -456,6 +456,8 @@ def test_a_speaker_described_in_lowercase_words_before_the_name(sentence: str) -
         # a function word ends the description: the name belongs to someone else's phrase
         (f'"{_HARBOUR}," the mother of Amina Odhiambo said.', "Amina Odhiambo"),
         (f'"{_HARBOUR}," said a lawyer for Amina Odhiambo.', "Amina Odhiambo"),
+        (f'"{_HARBOUR}," the lawyer representing Amina Odhiambo said.', "Amina Odhiambo"),
+        (f'"{_HARBOUR}," a former colleague of Dr. Amina Odhiambo told the inquiry.', "Amina Odhiambo"),
         # after a lowercase word an organization is a modifier, not the speaker
         (f'"{_HARBOUR}," said one Harbour Board engineer in the port.', "Harbour Board"),
     ],
@@ -464,6 +466,12 @@ def test_a_name_inside_the_description_of_someone_else_is_not_the_speaker(senten
     text = "The council met on Thursday. " + sentence
     kind = "ORG" if named == "Harbour Board" else "PERSON"
     assert only(text, [mention(text, named, named, kind)]).speaker is None
+
+
+def test_an_owner_is_not_the_speaker_the_name_in_apposition_is() -> None:
+    text = f'"{_HARBOUR}," said Odhiambo\'s lawyer, Tom Reilly.'
+    q = only(text, [mention(text, "Odhiambo", "Amina Odhiambo"), mention(text, "Tom Reilly", "Tom Reilly")])
+    assert q.speaker == "Tom Reilly"
 
 
 def test_according_to_opening_the_sentence_names_the_speaker() -> None:
