@@ -26,8 +26,9 @@ from transforms.stories import TextFeatures, key_id, text_features
 # 3: speakers described in lowercase words ('," said former governor Anna Holm'), "According to"
 # opening a sentence, ", adding that" and "before conceding that" going on from the verb before
 # them, fifteen more speech verbs (cautioned, shouted, joked, posted ...); a name after
-# "of"/"for"/a participle, or an owner ("Holm's lawyer"), is no speaker; a one-word person grown by the proper noun the model left beside it
-# ("councillor Gwen [Parry]"), and more titles stripped (professor, congresswoman, director ...).
+# "of"/"for"/a participle, or an owner ("Holm's lawyer"), is no speaker; a one-word person grown
+# by the proper noun the model left beside it ("councillor Gwen [Parry]"), and more titles
+# stripped (professor, congresswoman, director ...).
 RULES_VERSION = "3"
 
 

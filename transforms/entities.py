@@ -55,6 +55,7 @@ _NATIONALITIES = frozenset(
     "us u.s uk u.k un eu".split()
 )
 _MODIFIERS = frozenset("former late then acting outgoing incoming interim ex the of".split())
+_NOT_NAME_WORDS = _TITLES | _NATIONALITIES | _MODIFIERS
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 
 
@@ -127,21 +128,26 @@ def _whole_name(ent):  # type: ignore[no-untyped-def]
         return ent
     doc = ent.doc
     i = ent.start
-    if i > 0 and _name_word(doc[i - 1]) and not (i > 1 and doc[i - 2].tag_ in ("NNP", "NNPS")):
+    if i > 0 and _name_word(doc[i - 1]) and not (i > 1 and _proper(doc[i - 2])):
         return doc[i - 1 : i + 1]
-    if i + 1 < len(doc) and _name_word(doc[i + 1]) and not (i + 2 < len(doc) and doc[i + 2].tag_ in ("NNP", "NNPS")):
+    if i + 1 < len(doc) and _name_word(doc[i + 1]) and not (i + 2 < len(doc) and _proper(doc[i + 2])):
         return doc[i : i + 2]
     return ent
 
 
+def _proper(token) -> bool:  # type: ignore[no-untyped-def]
+    return token.tag_ in ("NNP", "NNPS")
+
+
 def _name_word(token) -> bool:  # type: ignore[no-untyped-def]
+    """A capitalised proper noun outside any entity that could be part of a name."""
     return (
         token.tag_ == "NNP"
         and token.ent_iob_ == "O"
         and token.text.isalpha()
         and token.text[:1].isupper()
         and token.text[1:].islower()
-        and _word_key(token.text) not in _TITLES | _NATIONALITIES | _MODIFIERS
+        and _word_key(token.text) not in _NOT_NAME_WORDS
         and not (token.i + 1 < len(token.doc) and token.doc[token.i + 1].tag_ == "POS")
     )
 

@@ -12,11 +12,11 @@ opening the sentence: 'According to Putin, "..."'). Lowercase words may describe
 between quote and name ('," said former governor Anna Holm', '," lawyer Anna Holm wrote'), but
 a name after "of", "for" or a participle belongs to someone else's description ('," the mother
 of Anna Holm said', '," the lawyer representing Anna Holm said' have no named speaker), and so
-does an owner's: in '," said Holm's lawyer, Tom Reilly' the speaker is the name in apposition. A participle that goes on from the sentence's verb ('," Mehta
-said, adding that "..."', '," Klein writes, before conceding that "..."') has that verb's
-subject. A verb
-with a subject wins over "according to": in '"...," Wang told Shoigu, according to China's
-foreign ministry' the words are Wang's and the ministry only reports them.
+does an owner's: in '," said Holm's lawyer, Tom Reilly' the speaker is the name in apposition.
+A participle that goes on from the sentence's verb ('," Mehta said, adding that "..."', '," Klein
+writes, before conceding that "..."') has that verb's subject. A verb with a subject wins over
+"according to": in '"...," Wang told Shoigu, according to China's foreign ministry' the words are
+Wang's and the ministry only reports them.
 
 A pronoun (he, she; "it" for organizations) resolves to the most recent entity named as a
 *subject* before it, of a reporting verb, of a sentence or of the clause a sentence opens with
@@ -131,6 +131,7 @@ _DESCRIPTOR = re.compile(
     r"[a-z][\w'’-]*(?:\s+|(?=,))"
 )
 _POSSESSIVE_AFTER = re.compile(r"['’]s\s+")
+_COMMA = re.compile(r",\s*")
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[a-z])")
 _TITLES = re.compile(
     r"[\s,;–—-]*(?:(?:the|a|an)\s+)?(?:" + _TITLE_WORD.pattern + "|" + _DESCRIPTOR.pattern + r"){0,4}"
@@ -161,9 +162,13 @@ _LEAD_IN = re.compile(
 _TERM_BEFORE = re.compile(
     r"(?<![\w'’])(?i:a|an|the|so-called|dubbed|called|termed|branded|its|their|his|her|our|this)\s*$"
 )
-# A name that is the object of a preposition is not the subject before the verb.
+# A name that is the object of a preposition or a participle is not the subject before the verb
+# ('the lawyer representing Anna Holm said'). The participles are listed: "-ing" alone would take
+# in "This morning Putin said" and "Saudi king Salman said".
 _OBJECT_OF = re.compile(
-    r"(?<![\w'’])(?:of|for|to|with|from|by|against|about|[a-z]+ing)\s+(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?$"
+    r"(?<![\w'’])(?:of|for|to|with|from|by|against|about|representing|defending|advising|"
+    r"accompanying|interviewing|supporting|opposing|critici[sz]ing|quoting|citing|including|"
+    r"replacing|succeeding|accusing|suing|visiting|meeting|joining)\s+(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?$"
 )
 # A participle that goes on from the sentence's verb: 'writes, before conceding', 'said, then adding'.
 _THEN_ING = re.compile(r",?\s+(?:before|after|while|then|and|also)\s+$")
@@ -480,15 +485,17 @@ def _subject_after(ctx: _Context, start: int, hi: int) -> _Subject | None:
         described = True
     for _ in range(5):  # past titles the mention may leave out: "said Defence Minister ..."
         m = ctx.by_start.get(p)
-        # after a lowercase word only a person: in 'said one GOP operative' the party is not the speaker
         if m is not None and (owner := _POSSESSIVE_AFTER.match(ctx.masked, m.end, hi)):
             p, described = owner.end(), True  # 'said Moreau's lawyer, Claire Dupont': not Moreau
             continue
+        # after a lowercase word only a person: in 'said one GOP operative' the party is not the speaker
         if m is not None and m.end <= hi and (m.type == "PERSON" or not described):
             return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
-        if described and (comma := re.match(r",\s*", ctx.masked[p:hi])):
-            m = ctx.by_start.get(p + comma.end())  # the description's own name, in apposition
-            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m) if m and m.type == "PERSON" else None
+        if described and (comma := _COMMA.match(ctx.masked, p, hi)):
+            m = ctx.by_start.get(comma.end())  # the description's own name, in apposition
+            if m is None or m.type != "PERSON":
+                return None
+            return _Subject(ctx.text[m.start : m.end], m.start, "mention", m)
         word = _TITLE_WORD.match(ctx.masked, p, hi)
         if word is None and (word := _DESCRIPTOR.match(ctx.masked, p, hi)) is not None:
             described = True  # 'said former governor Bill Tanner', 'said lawyer Marco Bellini'
