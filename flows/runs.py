@@ -14,11 +14,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import get_client, get_run_logger
 from prefect.client.schemas.objects import StateType
+from prefect.context import FlowRunContext
 from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.states import Crashed
 from pydantic_core import PydanticSerializationError
@@ -130,7 +132,20 @@ def stop_fetching() -> None:
 
 
 def stop_workers() -> None:
-    """Terminate this process's extraction workers at once (local process pool only)."""
+    """Drop the local process pool's queued batches and terminate its workers at once.
+
+    Prefect hands each submission to the pool from a resolver thread, and the pool spawns its
+    workers as submissions arrive: terminating the live workers alone let a batch submitted just
+    before the stop start afterwards, on a worker spawned for it, and fail on the removed spool.
+    So first the pool takes no more work, then its workers go. The runner has no public call that
+    cancels without waiting for running batches to finish (`cancel_all` waits), hence its private
+    executors.
+    """
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    for executor in (getattr(runner, "_resolver_executor", None), getattr(runner, "_executor", None)):
+        if isinstance(executor, Executor):
+            executor.shutdown(wait=False, cancel_futures=True)
     for child in multiprocessing.active_children():
         child.terminate()
 
