@@ -126,10 +126,8 @@ _NAME_START = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}\b")
 # What may stand before a subject in an attribution: '," General Zhang said', '," the lawyer
 # Marco Bellini wrote'. Lowercase words describe the speaker only when the name follows them
 # directly; a function word ('," the mother of Anna Holm said') breaks the run.
-_DESCRIPTOR = re.compile(
-    r"(?!(?:the|a|an|of|to|for|with|from|by|in|on|at|and|or|but|who|whose|which|that|about|as)\s)"
-    r"[a-z][\w'’-]*(?:\s+|(?=,))"
-)
+_DESCRIPTION_BREAKERS = "the a an of to for with from by in on at and or but who whose which that about as".split()
+_DESCRIPTOR = re.compile(r"(?!(?:" + "|".join(_DESCRIPTION_BREAKERS) + r")\s)[a-z][\w'’-]*(?:\s+|(?=,))")
 _POSSESSIVE_AFTER = re.compile(r"['’]s\s+")
 _COMMA = re.compile(r",\s*")
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[a-z])")
@@ -413,8 +411,8 @@ def _is_according(cue: re.Match[str]) -> bool:
     return cue.group().lower() == _ACCORDING_TO
 
 
-def _cue_subject(ctx: _Context, cue: re.Match[str], lo: int, hi: int) -> _Subject | None:
-    """Who the cue at `cue` names within the sentence [lo, hi)."""
+def _cue_subject(ctx: _Context, cue: re.Match[str], verbs: Sequence[re.Match[str]], lo: int, hi: int) -> _Subject | None:
+    """Who the cue at `cue` names within the sentence [lo, hi), whose reporting verbs are `verbs`."""
     if _is_according(cue):
         return _according_to(ctx, cue.end(), hi)
     before = _last_visible(ctx.masked, cue.start(), lo)
@@ -423,8 +421,8 @@ def _cue_subject(ctx: _Context, cue: re.Match[str], lo: int, hi: int) -> _Subjec
         # said, adding that "..."'), else from its subject; elsewhere it is a progressive.
         if before != "," and not _THEN_ING.search(ctx.masked, lo, cue.start()):
             return _subject_before(ctx, lo, cue.start())
-        earlier = [c for c in _cues(ctx, lo, cue.start()) if not _is_according(c)]
-        subject = _cue_subject(ctx, earlier[-1], lo, hi) if earlier else None
+        earlier = [c for c in verbs if c.end() <= cue.start()]
+        subject = _cue_subject(ctx, earlier[-1], verbs, lo, hi) if earlier else None
         return subject or _clause_subject(ctx, lo, cue.start())
     subject = _subject_before(ctx, lo, cue.start())
     if subject is None and before in ("", ",", '"', "”", "’"):
@@ -593,9 +591,8 @@ def _subject_events(ctx: _Context) -> list[_Event]:
     genders = _genders(ctx, sentences, openers)
     for (lo, hi), opener in zip(sentences, openers, strict=True):
         subjects = [opener, _opening_clause_subject(ctx, lo, hi)]
-        subjects += [
-            _cue_subject(ctx, cue, lo, hi) for cue in _cues(ctx, lo, hi) if not _is_according(cue)
-        ]
+        verbs = [cue for cue in _cues(ctx, lo, hi) if not _is_according(cue)]
+        subjects += [_cue_subject(ctx, cue, verbs, lo, hi) for cue in verbs]
         for s in subjects:
             if s is not None and s.mention is not None:
                 events.append(_Event(s.start, s.mention.type, s.mention.name, genders.get(s.mention.name)))
@@ -767,17 +764,17 @@ def _attribute(ctx: _Context, q: _Marked) -> tuple[str | None, _Subject | None]:
         return after[0].group(), subject
     before = [c for c in verbs if c.end() <= q.start]
     if before and _LEAD_IN.fullmatch(ctx.masked, before[-1].end(), q.start):
-        return before[-1].group(), _cue_subject(ctx, before[-1], lo, hi)
+        return before[-1].group(), _cue_subject(ctx, before[-1], verbs, lo, hi)
     near = sorted(
         (c for c in verbs if c.group() not in _WEAK_VERBS and _distance(c, q) <= _REACH),
         key=lambda c: _distance(c, q),
     )
     for c in near:
-        if (subject := _cue_subject(ctx, c, lo, hi)) is not None:
+        if (subject := _cue_subject(ctx, c, verbs, lo, hi)) is not None:
             return c.group(), subject
     for c in cues:
         if _is_according(c):
-            return _ACCORDING_TO, _cue_subject(ctx, c, lo, hi)
+            return _ACCORDING_TO, _cue_subject(ctx, c, verbs, lo, hi)
     return (near[0].group(), None) if near else (None, None)
 
 
