@@ -6,6 +6,7 @@ trafilatura prunes the tree it extracts from (it works on its own copy of ours).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title,
 from trafilatura.settings import Document, set_date_params
 
 from transforms import html_metadata as meta
-from transforms.boilerplate import canonical_agency
+from transforms.boilerplate import canonical_agency, normalize_line
 from transforms.plaintext import split_dateline
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
@@ -200,6 +201,24 @@ def _without_byline_line(text: str, authors: Sequence[str]) -> str:
 
 def _rejected(doc: DecodedDocument, reason: str, detail: str, published: PublicationDate | None) -> Rejection:
     return Rejection(doc.source, "extract", reason, detail, published=published)
+
+
+def without_site_template(article: Article, template_lines: frozenset[str]) -> Article | Rejection:
+    """The article without the paragraphs its site prints in most of its pages ("Support local
+    journalism: become a member", a standing correction policy), which the extraction kept.
+
+    `template_lines` are normalized lines (boilerplate.normalize_line) that
+    boilerplate.find_template_lines learned from the site's pages in the same batch.
+    """
+    kept = [p for p in article.text.split("\n\n") if normalize_line(p) not in template_lines]
+    text = "\n\n".join(kept)
+    if text == article.text:
+        return article
+    words = word_count(text)
+    if words < MIN_WORDS:
+        detail = f"{words} words < {MIN_WORDS} without the lines the site repeats in most of its pages"
+        return Rejection(article.source, "extract", "too_short", detail, published=article.published)
+    return dataclasses.replace(article, text=text, word_count=words)
 
 
 def paragraphs(text: str) -> str:

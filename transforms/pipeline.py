@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
+from urllib.parse import urlsplit
 
 from transforms.dedup import fingerprint
-from transforms.html import extract_html
+from transforms.html import extract_html, without_site_template
 from transforms.language import detect_language
 from transforms.plaintext import extract_plaintext
 from transforms.boilerplate import find_template_lines
@@ -25,18 +27,23 @@ def extract(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | R
 ARTICLE_STEPS: list[Callable[[Article], Article | Rejection]] = [detect_language]
 
 
-def run_steps(doc: DecodedDocument, template_lines: frozenset[str]) -> Article | Rejection:
-    """Extract one decoded document and pass it through the article steps."""
+def guarded(source: str, step: Callable[[], Article | Rejection]) -> Article | Rejection:
+    """Run one document's step; an error in it becomes the document's rejection, naming the error.
+
+    One pathological document (say, nesting that exhausts the parser) must not end the run.
+    """
     try:
-        outcome = extract(doc, template_lines)
-        for step in ARTICLE_STEPS:
-            if isinstance(outcome, Rejection):
-                break
-            outcome = step(outcome)
-    # One pathological document (say, nesting that exhausts the parser) must not end the run;
-    # it becomes a rejection that names the error.
+        return step()
     except (Exception, RecursionError) as exc:  # noqa: BLE001
-        return Rejection(doc.source, "extract", "extract_error", f"{type(exc).__name__}: {exc}"[:500])
+        return Rejection(source, "extract", "extract_error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def run_steps(outcome: Article | Rejection) -> Article | Rejection:
+    """Pass an extracted article through the article steps."""
+    for step in ARTICLE_STEPS:
+        if isinstance(outcome, Rejection):
+            break
+        outcome = step(outcome)
     return outcome
 
 
@@ -47,12 +54,14 @@ def process_batch(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_document: Callable[[], object] | None = None,
 ) -> list[Processed]:
-    """Run a batch through sniff -> extract -> article steps -> fingerprint (no NLP: the enrich
-    stage annotates after dedup, canonical articles only).
+    """Run a batch through sniff -> extract -> site template lines -> article steps -> fingerprint
+    (no NLP: the enrich stage annotates after dedup, canonical articles only).
 
-    Batch-level because template lines (a line repeated across one outlet's files) are only
-    visible across documents. `on_document` is called
-    once per document as soon as its outcome is final (a progress count; it must not raise).
+    Batch-level because template lines (a line one outlet repeats in most of its documents) are
+    only visible across documents: for plain text the outlet is the file's host or folder, and
+    they are dropped during extraction; for HTML the site is the page's canonical host, and they
+    are dropped from what trafilatura kept. `on_document` is called once per document when its
+    extraction is done (what follows is quick): a progress count; it must not raise.
     """
     decoded = [sniff(raw, max_bytes=max_bytes) for raw in raws]
     plain = [
@@ -61,15 +70,23 @@ def process_batch(
         if isinstance(d, DecodedDocument) and d.media_type == "text/plain"
     ]
     templates = find_template_lines(plain)
-    processed: list[Processed] = []
-    for raw, item in zip(raws, decoded):
+    extracted: list[Article | Rejection] = []
+    for item in decoded:
         if isinstance(item, Rejection):
-            outcome: Article | Rejection = item
+            extracted.append(item)
         else:
-            outcome = run_steps(item, templates.get(outlet_of(item.source), frozenset()))
-        is_article = isinstance(outcome, Article)
+            lines = templates.get(outlet_of(item.source), frozenset())
+            extracted.append(guarded(item.source, partial(extract, item, lines)))
         if on_document is not None:
             on_document()
+    pages = [(_site_of(a, outlet_of), a.text) for a in extracted if _is_page(a)]
+    site_templates = find_template_lines(pages)
+    processed: list[Processed] = []
+    for raw, item, outcome in zip(raws, decoded, extracted, strict=True):
+        if _is_page(outcome) and (lines := site_templates.get(_site_of(outcome, outlet_of))):
+            outcome = without_site_template(outcome, lines)
+        outcome = guarded(raw.source, partial(run_steps, outcome))
+        is_article = isinstance(outcome, Article)
         processed.append(
             Processed(
                 raw.source,
@@ -83,3 +100,16 @@ def process_batch(
             )
         )
     return processed
+
+
+def _site_of(article: Article, outlet_of: Callable[[str], str]) -> str:
+    """The site an HTML article belongs to: its canonical URL's host, else the outlet of its source.
+
+    A folder of saved pages often mixes sites; the canonical URL says whose template a page has.
+    """
+    host = urlsplit(article.url).hostname if article.url else None
+    return host.removeprefix("www.") if host else outlet_of(article.source)
+
+
+def _is_page(outcome: Article | Rejection) -> bool:
+    return isinstance(outcome, Article) and outcome.media_type == "text/html"

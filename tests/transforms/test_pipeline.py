@@ -1,0 +1,82 @@
+"""process_batch: what a batch of raw documents becomes, where documents of one site inform each other."""
+
+from __future__ import annotations
+
+import hashlib
+
+from transforms.pipeline import process_batch
+from transforms.records import Article, RawDocument, Rejection
+
+PLACES = ("harbour", "ferry terminal", "old mill", "fish market", "lighthouse", "river quay")
+DEEDS = ("reopened after repairs", "was closed by the council", "gets a new roof", "hosts a festival")
+
+# What the Harbour Courier prints under every story, inside the article, where trafilatura keeps it.
+STANDING_LINE = "The Harbour Courier is owned by its readers and answers to nobody else in this town."
+
+
+def story(n: int) -> tuple[str, ...]:
+    """Three paragraphs about one event, different for every n."""
+    place, deed = PLACES[n % len(PLACES)], DEEDS[n % len(DEEDS)]
+    return (
+        f"The {place} {deed} on day {n} of the month, officials said, and residents gathered to watch "
+        f"as workers finished the last of the jobs that had kept it quiet since story number {n} began.",
+        f"Shop owners near the {place} told reporters that business had been slow for {n + 2} weeks and "
+        "that they hoped the news would bring visitors back before the summer season starts in earnest.",
+        f"A council spokesperson said the cost, about {n * 1000 + 500} euros, would come from the "
+        f"maintenance budget, and that a full report on the {place} is due before the next meeting.",
+    )
+
+
+def page(n: int, host: str, extra: tuple[str, ...] = ()) -> bytes:
+    """A news page of `host` with story n, and `extra` paragraphs at the end of the article."""
+    body = "".join(f"<p>{p}</p>" for p in (*story(n), *extra))
+    url = f"https://{host}/news/story-{n}"
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Story {n}</title>"
+        f"<link rel='canonical' href='{url}'></head><body><nav><a href='/'>Home</a></nav>"
+        f"<main><article><h1>Story {n}</h1>{body}</article></main><footer><p>Contact</p></footer></body></html>"
+    ).encode()
+
+
+def raw(data: bytes, source: str) -> RawDocument:
+    return RawDocument(source=source, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def texts(raws: list[RawDocument]) -> list[str]:
+    results = [p.outcome for p in process_batch(raws, lambda source: source.rsplit("/", 1)[0])]
+    assert all(isinstance(r, Article) for r in results), results
+    return [r.text for r in results]
+
+
+def test_a_paragraph_most_of_a_sites_pages_print_is_dropped_from_each_of_them():
+    raws = [raw(page(n, "www.harbourcourier.example", (STANDING_LINE,)), f"in/courier-{n}.html") for n in range(4)]
+    raws.append(raw(page(4, "www.harbourcourier.example"), "in/courier-4.html"))
+    for n, text in enumerate(texts(raws)):
+        assert STANDING_LINE not in text
+        assert text.split("\n\n") == list(story(n))
+
+
+def test_two_pages_of_a_site_do_not_make_a_template():
+    raws = [raw(page(n, "www.harbourcourier.example", (STANDING_LINE,)), f"in/courier-{n}.html") for n in range(2)]
+    raws += [raw(page(n, f"site{n}.example"), f"in/other-{n}.html") for n in range(2, 6)]
+    assert all(STANDING_LINE in text for text in texts(raws)[:2])
+
+
+def test_pages_of_different_sites_in_one_folder_do_not_share_a_template():
+    # One folder of saved pages from five sites: each page's site is its canonical host.
+    raws = [raw(page(n, f"site{n}.example", (STANDING_LINE,)), f"in/page-{n}.html") for n in range(5)]
+    assert all(STANDING_LINE in text for text in texts(raws))
+
+
+def test_a_page_that_is_mostly_its_sites_template_is_rejected_as_too_short_with_the_reason():
+    raws = [raw(page(n, "harbourcourier.example", (STANDING_LINE,)), f"in/courier-{n}.html") for n in range(4)]
+    stub = (
+        "<html><head><link rel='canonical' href='https://harbourcourier.example/news/notice'></head><body>"
+        f"<article><h1>Notice</h1><p>The quay is closed on Sunday.</p><p>{STANDING_LINE}</p>"
+        f"<p>{STANDING_LINE.replace('town', 'harbour town')}</p></article></body></html>"
+    ).encode()
+    raws.append(raw(stub, "in/notice.html"))
+    (*_, notice) = process_batch(raws, lambda source: "in")
+    assert isinstance(notice.outcome, Rejection)
+    assert (notice.outcome.stage, notice.outcome.reason) == ("extract", "too_short")
+    assert "without the lines the site repeats in most of its pages" in notice.outcome.detail
