@@ -423,9 +423,9 @@ def timed_run(db: Path, variant: str, out: Path, round_: int = 0) -> None:
             w.con.execute("CHECKPOINT")
             cpu[f"checkpoint after {name}"] = cpu.get(f"checkpoint after {name}", 0.0) + time.process_time() - c
 
-    # Written as the flow writes them: tasks cut as flows.stages.task_size cuts a run for a
+    # Written as the flow writes them: tasks cut as flows.batching.task_size cuts a run for a
     # 2-worker pool, grouped into writes of the batch size (flows.stages.in_writes).
-    from flows.stages import task_size
+    from flows.batching import task_size
     from flows.settings import DEFAULT_BATCH_SIZE
 
     per_task = task_size(len(batch), DEFAULT_BATCH_SIZE, 2)

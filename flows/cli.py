@@ -29,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from rich.table import Table
 from rich.text import Text
 
+from flows.batching import task_size
 from flows.files import argument, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan
@@ -461,15 +462,15 @@ def extract(paths: Annotated[list[Path], typer.Argument(help="Files or folders t
     files, missing = discover(paths)
     for rejection in missing:
         _print_json(_rejection_json(rejection))
-    for file in files:
-        raw = read(file, max_bytes=settings.max_bytes)
-        if isinstance(raw, Rejection):
-            _print_json(_rejection_json(raw))
-            continue
-        # One document per batch, so no template lines are learned across the given files.
-        (processed,) = process_batch([raw], outlet_of, max_bytes=settings.max_bytes)
-        outcome = processed.outcome
-        _print_json(_article_json(outcome) if isinstance(outcome, Article) else _rejection_json(outcome))
+    # In the batches an ingest of these files would cut, so the same template lines are learned.
+    size = task_size(len(files), settings.batch_size, settings.workers)
+    for start in range(0, len(files), size):
+        read_files = [read(file, max_bytes=settings.max_bytes) for file in files[start : start + size]]
+        raws = [raw for raw in read_files if not isinstance(raw, Rejection)]
+        extracted = iter(process_batch(raws, outlet_of, max_bytes=settings.max_bytes))
+        for raw in read_files:
+            outcome = raw if isinstance(raw, Rejection) else next(extracted).outcome
+            _print_json(_article_json(outcome) if isinstance(outcome, Article) else _rejection_json(outcome))
 
 
 @app.command()

@@ -22,8 +22,8 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from flows.batching import TASKS_PER_SLOT, task_size
 from flows.stages import (
-    TASKS_PER_SLOT,
     extraction_slots,
     in_writes,
     index_articles,
@@ -33,7 +33,6 @@ from flows.stages import (
     report_load,
     spool_batch,
     task_runner,
-    task_size,
 )
 from flows.runs import fault_point, writing
 from flows.settings import Settings

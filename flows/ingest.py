@@ -33,6 +33,7 @@ from prefect.states import Completed, State
 from flows.enrich import enrich_stage
 from flows.fetch import Fetched, Fetcher, Validators
 from flows.runs import fault_point, writing
+from flows.batching import task_size
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan, Source
@@ -50,7 +51,6 @@ from flows.stages import (
     require_visible,
     spool_batch,
     task_runner,
-    task_size,
 )
 from flows.web import Discovery, discover_web, to_processed
 from transforms.urls import redact_url

@@ -1,6 +1,6 @@
-"""What the ingest, enrich and reprocess flows share: how work is cut into tasks and run on the
-pool or cluster, how batches travel through the spool, progress for the CLI, the index and report
-tasks, and load ids.
+"""What the ingest, enrich and reprocess flows share: how tasks run on the pool or cluster (their
+sizes: flows/batching.py), how batches travel through the spool, progress for the CLI, the index
+and report tasks, and load ids.
 
 flows/ingest.py, flows/enrich.py and flows/reprocess.py each build their stages from these;
 ingest and reprocess also run flows/enrich.py's enrich stage, and no other flow imports flows/ingest.py.
@@ -9,7 +9,6 @@ ingest and reprocess also run flows/enrich.py's enrich stage, and no other flow 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import pickle
 import socket
@@ -34,11 +33,6 @@ from warehouse.reports import LoadSummary, load_summary, rejects_table, site_hea
 
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
-
-# How a stage cuts its work into tasks (see task_size).
-TASKS_PER_SLOT = 4
-MIN_TASK = 25
-
 
 @task(name="check_worker", cache_policy=NO_CACHE)
 def check_worker(spool: str, folders: Sequence[str]) -> None:
@@ -157,16 +151,6 @@ def extraction_slots(settings: Settings, spool: str, inputs: Sequence[str]) -> i
     folders = [os.path.abspath(path) for path in inputs if os.path.exists(path)]
     check_worker.submit(spool, folders).result()
     return threads
-
-
-def task_size(total: int, limit: int, slots: int) -> int:
-    """Documents per task: at most `limit`, and few enough that every slot gets several tasks.
-
-    A small run in one batch would leave all workers but one idle, and a run's last batch runs
-    alone while the others wait: with four tasks per slot the tail is short. A task costs ~100 ms of
-    overhead on the process pool, so tasks stay above a floor.
-    """
-    return max(min(limit, math.ceil(total / (slots * TASKS_PER_SLOT))), min(limit, MIN_TASK))
 
 
 def in_writes(batch_files: Iterable[str], tasks_per_write: Callable[[], int]) -> Iterator[list[str]]:

@@ -156,6 +156,35 @@ def test_cli_extract_prints_one_json_object_per_input_without_a_warehouse(tmp_pa
     assert not (tmp_path / "never-created.duckdb").exists()
 
 
+GAZETTE_STORIES = [
+    ("Ferry timetable changes", "The island ferry will leave an hour earlier from Monday, the operator said, because of the tides this spring."),
+    ("Library reopens", "The town library reopened on Saturday after a year of repairs to its roof and its flooded reading room."),
+    ("Fish market moves", "Traders at the fish market will move to the new hall by the quay in May, the harbour board announced."),
+    ("Lighthouse for sale", "The old lighthouse on the point is for sale, and the council hopes a buyer will open it to visitors again."),
+]
+
+
+def test_cli_extract_learns_an_outlets_template_lines_across_the_files_as_ingest_does(prefect_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "never-created.duckdb"))
+    folder = tmp_path / "harbour-gazette"
+    folder.mkdir()
+    for n, (title, lead) in enumerate(GAZETTE_STORIES):
+        more = f"Residents will be asked for their views at a meeting in the town hall on the {n + 3}th of the month."
+        (folder / f"story-{n}.txt").write_text(f"{title}\n\n{lead}\n\n{more}\n\nRead the Harbour Gazette every morning.\n")
+    result = runner.invoke(app, ["extract", str(folder)])
+    assert result.exit_code == 0, result.output
+    printed = {o["source"]: o["text"] for o in map(json.loads, result.stdout.splitlines())}
+    assert len(printed) == 4 and not any("Harbour Gazette" in text for text in printed.values())
+
+    ingest(paths=[str(folder)], db=str(tmp_path / "warehouse.duckdb"))
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        loaded = dict(con.execute("SELECT source_uri, text FROM articles").fetchall())
+    finally:
+        con.close()
+    assert loaded == printed
+
+
 def test_cli_query_reads_the_warehouse_in_each_format(first_run):
     db, _ = first_run
     sql = "SELECT count(*) AS n FROM articles_canonical"
