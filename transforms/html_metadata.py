@@ -475,7 +475,8 @@ def page_host(url: str | None) -> str | None:
     """The host a page belongs to, without "www." and looking through web.archive.org."""
     if not url:
         return None
-    url = _WEB_ARCHIVE.sub("", url)
+    # an archived URL's own scheme may have lost a slash to path normalization ("…/http:/site.de/")
+    url = re.sub(r"^(https?):/+", r"\1://", _WEB_ARCHIVE.sub("", url), flags=re.IGNORECASE)
     if "://" not in url:
         url = "http://" + url
     host = (urlsplit(url).hostname or "").lower()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
-from urllib.parse import urlsplit
 
 from transforms.dedup import fingerprint
 from transforms.html import extract_html, without_site_template
+from transforms.html_metadata import page_host
 from transforms.language import detect_language
 from transforms.plaintext import extract_plaintext
 from transforms.boilerplate import find_template_lines
@@ -103,12 +103,12 @@ def process_batch(
 
 
 def _site_of(article: Article, outlet_of: Callable[[str], str]) -> str:
-    """The site an HTML article belongs to: its canonical URL's host, else the outlet of its source.
+    """The site an HTML article belongs to: its canonical URL's host (an archived page's original
+    host), else the outlet of its source.
 
     A folder of saved pages often mixes sites; the canonical URL says whose template a page has.
     """
-    host = urlsplit(article.url).hostname if article.url else None
-    return host.removeprefix("www.") if host else outlet_of(article.source)
+    return page_host(article.url) or outlet_of(article.source)
 
 
 def _is_page(outcome: Article | Rejection) -> bool:

@@ -14,6 +14,7 @@ import json
 import pytest
 
 from transforms.html import extract_html, word_count
+from transforms.html_metadata import page_host
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
 TODAY = dt.date(2025, 1, 15)
@@ -613,3 +614,19 @@ def test_the_fallback_looks_only_for_the_fields_asked_for():
     assert (only_date.title, only_date.author, only_date.date) == (None, None, "2024-03-05")
     only_title = fallback_metadata(tree, None, title=True, author=False, date=False)
     assert (only_title.title, only_title.author, only_title.date) == ("Storm damages harbour piers", None, None)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://www.coastnews.example/news/storm-piers", "coastnews.example"),
+        ("https://m.coastnews.example/news/storm-piers", "coastnews.example"),
+        ("coastnews.example/news", "coastnews.example"),
+        ("https://web.archive.org/web/20160526181643/https://www.coastnews.example/news", "coastnews.example"),
+        # the archived URL one slash short, as a canonical link or URL normalization leaves it
+        ("https://web.archive.org/web/20160526181643/http:/www.coastnews.example/news", "coastnews.example"),
+        (None, None),
+    ],
+)
+def test_the_host_a_page_belongs_to_looks_through_the_web_archive(url, host):
+    assert page_host(url) == host

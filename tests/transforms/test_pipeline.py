@@ -27,10 +27,13 @@ def story(n: int) -> tuple[str, ...]:
     )
 
 
-def page(n: int, host: str, extra: tuple[str, ...] = ()) -> bytes:
-    """A news page of `host` with story n, and `extra` paragraphs at the end of the article."""
+def page(n: int, host: str, extra: tuple[str, ...] = (), *, archived: bool = False) -> bytes:
+    """A news page of `host` with story n, and `extra` paragraphs at the end of the article;
+    `archived`: as web.archive.org serves it, its canonical URL the archive's."""
     body = "".join(f"<p>{p}</p>" for p in (*story(n), *extra))
     url = f"https://{host}/news/story-{n}"
+    if archived:
+        url = f"https://web.archive.org/web/2016052618164{n}/{url.replace('://', ':/')}"
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Story {n}</title>"
         f"<link rel='canonical' href='{url}'></head><body><nav><a href='/'>Home</a></nav>"
@@ -66,6 +69,14 @@ def test_pages_of_different_sites_in_one_folder_do_not_share_a_template():
     # One folder of saved pages from five sites: each page's site is its canonical host.
     raws = [raw(page(n, f"site{n}.example", (STANDING_LINE,)), f"in/page-{n}.html") for n in range(5)]
     assert all(STANDING_LINE in text for text in texts(raws))
+
+
+def test_archived_pages_belong_to_the_sites_they_archive():
+    # web.archive.org's canonical URLs keep the original after the timestamp, one slash short
+    raws = [raw(page(n, f"site{n}.example", (STANDING_LINE,), archived=True), f"in/page-{n}.html") for n in range(5)]
+    assert all(STANDING_LINE in text for text in texts(raws))
+    raws = [raw(page(n, "harbourcourier.example", (STANDING_LINE,), archived=True), f"in/page-{n}.html") for n in range(4)]
+    assert not any(STANDING_LINE in text for text in texts(raws))
 
 
 def test_a_page_that_is_mostly_its_sites_template_is_rejected_as_too_short_with_the_reason():
