@@ -168,7 +168,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 7: no date from a card or teaser under a sub-heading of its own (a <time>, or a printed day away
 #    from the headline), nor from an event's day (hours from-to after it, or in a timetable).
 # 8: co-authors a meta tag or byline element adds to the one JSON-LD names.
-EXTRACTOR_VERSION = "8"
+# 9: HTML pages drop the paragraphs most of their site's pages in a batch print (template lines).
+EXTRACTOR_VERSION = "9"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
