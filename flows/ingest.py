@@ -30,10 +30,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, State
 
+from flows.batching import task_size
 from flows.enrich import enrich_stage
 from flows.fetch import Fetched, Fetcher, Validators
 from flows.runs import fault_point, writing
-from flows.batching import task_size
 from flows.files import EXAMPLES, SourceFile, discover, outlet_of, read
 from flows.settings import Settings
 from flows.sources import Plan, Source

@@ -34,6 +34,7 @@ from warehouse.reports import LoadSummary, load_summary, rejects_table, site_hea
 # The CLI sets this to drive its progress bar; it is called with the number of inputs settled.
 progress_listener: Callable[[int, int], None] | None = None
 
+
 @task(name="check_worker", cache_policy=NO_CACHE)
 def check_worker(spool: str, folders: Sequence[str]) -> None:
     """On a Dask worker, before any batch: the run's spool folder and the input folders must be visible here."""

@@ -126,7 +126,9 @@ _NAME_START = re.compile(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}\b")
 # What may stand before a subject in an attribution: '," General Zhang said', '," the lawyer
 # Marco Bellini wrote'. Lowercase words describe the speaker only when the name follows them
 # directly; a function word ('," the mother of Anna Holm said') breaks the run.
-_DESCRIPTION_BREAKERS = "the a an of to for with from by in on at and or but who whose which that about as".split()
+_DESCRIPTION_BREAKERS = (
+    "the a an of to for with from by in on at and or but who whose which that about as".split()
+)
 _DESCRIPTOR = re.compile(r"(?!(?:" + "|".join(_DESCRIPTION_BREAKERS) + r")\s)[a-z][\w'’-]*(?:\s+|(?=,))")
 _POSSESSIVE_AFTER = re.compile(r"['’]s\s+")
 _COMMA = re.compile(r",\s*")
@@ -411,7 +413,9 @@ def _is_according(cue: re.Match[str]) -> bool:
     return cue.group().lower() == _ACCORDING_TO
 
 
-def _cue_subject(ctx: _Context, cue: re.Match[str], verbs: Sequence[re.Match[str]], lo: int, hi: int) -> _Subject | None:
+def _cue_subject(
+    ctx: _Context, cue: re.Match[str], verbs: Sequence[re.Match[str]], lo: int, hi: int
+) -> _Subject | None:
     """Who the cue at `cue` names within the sentence [lo, hi), whose reporting verbs are `verbs`."""
     if _is_according(cue):
         return _according_to(ctx, cue.end(), hi)
