@@ -114,9 +114,56 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     for e in doc.ents:
         if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and _noun_follows(e):
             continue
-        found = _whole_name(e) if e.label_ == "PERSON" else e
-        spans.append(EntitySpan(found.text, e.label_, found.start_char, found.end_char))
+        label = "PERSON" if e.label_ == "ORG" and _is_titled_name(e) else e.label_
+        found = _whole_name(e) if label == "PERSON" else e
+        spans.append(EntitySpan(found.text, label, found.start_char, found.end_char))
     return spans
+
+
+# What a person is, written before their name: "union organiser Dai Trelawny said", "Chancellor
+# Olaf Scholz". Only nouns: "state", "chief" or "general" also stand before an organisation's name,
+# and "manager" before a department's ("Group manager Electrical Integration").
+_PERSON_ROLES = frozenset(
+    "organiser organizer spokesman spokeswoman spokesperson lawyer attorney director chairman "
+    "chairwoman economist analyst professor councillor councilman councilwoman mayor "
+    "minister chancellor secretary senator governor president founder owner farmer fisherman "
+    "teacher doctor nurse coach activist campaigner researcher scientist author writer editor "
+    "reporter journalist detective inspector commissioner ambassador judge mr mrs ms dr".split()
+)
+# Words of organisations' names, never of a person's.
+_ORG_WORDS = frozenset(
+    "union council party group bank office department ministry agency authority board committee "
+    "commission police services service foods company corporation ltd inc plc association "
+    "foundation institute university college school hospital trust fund club society church "
+    "news times post press hotel airlines airways motors energy partners holdings house".split()
+)
+_NOT_PERSON_NAME_WORDS = _NOT_NAME_WORDS | _ORG_WORDS
+
+
+def _is_titled_name(ent) -> bool:  # type: ignore[no-untyped-def]
+    """A span the model typed ORG that is a person's two- or three-word name after a role noun,
+    either just before it ("organiser [Dai Trelawny]") or as its first word ("[Chancellor Olaf
+    Scholz]"). A role alone proves nothing ("General Motors"): the rest must read as a name."""
+    doc = ent.doc
+    words = list(ent)
+    before = doc[ent.start - 1] if ent.start > 0 else None
+    if words and words[0].text[:1].isupper() and _word_key(words[0].text) in _PERSON_ROLES:
+        words = words[1:]
+    elif before is None or not before.text.islower() or _word_key(before.text) not in _PERSON_ROLES:
+        return False
+    return 2 <= len(words) <= 3 and all(_name_token(t) for t in words)
+
+
+def _name_token(token) -> bool:  # type: ignore[no-untyped-def]
+    """A proper noun written as a name is: "Trelawny", "Dubois-Harker"; not "IBM" or "Union"."""
+    text = token.text
+    return (
+        _proper(token)
+        and text[:1].isupper()
+        and text[1:].replace("-", "").isalpha()
+        and not text[1:].replace("-", "").isupper()
+        and _word_key(text) not in _NOT_PERSON_NAME_WORDS
+    )
 
 
 def _whole_name(ent):  # type: ignore[no-untyped-def]

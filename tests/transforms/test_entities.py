@@ -100,6 +100,35 @@ def test_a_person_does_not_grow_over_a_title_a_run_of_names_a_possessive_or_an_e
     assert people == [doc[ents[0][0] : ents[0][1]].text]
 
 
+@pytest.mark.parametrize(
+    ("words", "tags", "ents", "person"),
+    [
+        # a role noun before a name the model typed ORG, or inside the span
+        (["Union", "organiser", "Dai", "Trelawny", "said"], ["NNP", "NN", "NNP", "NNP", "VBD"], [(2, 4)], "Dai Trelawny"),
+        (["Chancellor", "Olaf", "Scholz", "said"], ["NNP", "NNP", "NNP", "VBD"], [(0, 3)], "Chancellor Olaf Scholz"),
+        (["writer", "Hrefna", "Pálsdóttir", "noted"], ["NN", "NNP", "NNP", "VBD"], [(1, 3)], "Hrefna Pálsdóttir"),
+    ],
+)
+def test_a_name_after_a_persons_role_is_a_person_whatever_the_model_typed(words, tags, ents, person) -> None:
+    doc = _tagged(words, tags, [(start, end, "ORG") for start, end in ents])
+    assert [(s.text, s.label) for s in spans_from_doc(doc)] == [(person, "PERSON")]
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "ents"),
+    [
+        (["General", "Motors", "said"], ["NNP", "NNP", "VBD"], [(0, 2)]),  # one word after the role
+        (["director", "Saltmarsh", "Foods", "said"], ["NN", "NNP", "NNP", "VBD"], [(1, 3)]),  # a company's word
+        (["the", "state", "Highway", "Patrol", "said"], ["DT", "NN", "NNP", "NNP", "VBD"], [(2, 4)]),  # not a role
+        (["analyst", "IBM", "Research", "said"], ["NN", "NNP", "NNP", "VBD"], [(1, 3)]),  # capitals
+        (["Group", "manager", "Electrical", "Integration"], ["NNP", "NN", "NNP", "NNP"], [(2, 4)]),  # a department
+    ],
+)
+def test_an_organisation_after_a_role_word_stays_one(words, tags, ents) -> None:
+    doc = _tagged(words, tags, [(start, end, "ORG") for start, end in ents])
+    assert [s.label for s in spans_from_doc(doc)] == ["ORG"]
+
+
 # --- noise -------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,14 @@ from transforms.records import Article, Quote
 
 # (text, words of the quote, canonical speaker or None)
 CASES = [
+    # a name the model types ORG after a role noun, then "he said" for him, not for the woman before
+    (
+        "Managing director Fiona Esterhuizen said the decision had been hard. Staff would be offered jobs at"
+        " Wrenmouth, she said.\n\nUnion organiser Dai Trelawny said few workers could make the trip."
+        " “A bus for twelve months is not a plan, it is a press release,” he said.",
+        "A bus for twelve months",
+        "Dai Trelawny",
+    ),
     # a speaker described in lowercase words, before or after the verb
     (
         '"We will appeal the ruling at the highest court," lawyer Marco Bellini wrote on social media.',
