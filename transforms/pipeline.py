@@ -79,11 +79,11 @@ def process_batch(
             extracted.append(guarded(item.source, partial(extract, item, lines)))
         if on_document is not None:
             on_document()
-    pages = [(_site_of(a, outlet_of), a.text) for a in extracted if _is_page(a)]
-    site_templates = find_template_lines(pages)
+    sites = [_site_of(a, outlet_of) if _is_page(a) else None for a in extracted]
+    site_templates = find_template_lines([(site, a.text) for site, a in zip(sites, extracted) if site])
     processed: list[Processed] = []
-    for raw, item, outcome in zip(raws, decoded, extracted, strict=True):
-        if _is_page(outcome) and (lines := site_templates.get(_site_of(outcome, outlet_of))):
+    for raw, item, outcome, site in zip(raws, decoded, extracted, sites, strict=True):
+        if site and (lines := site_templates.get(site)):
             outcome = without_site_template(outcome, lines)
         outcome = guarded(raw.source, partial(run_steps, outcome))
         is_article = isinstance(outcome, Article)
