@@ -1365,6 +1365,13 @@ _MONTHS = {
 }
 # two-word Levantine names ("كانون الثاني") are written with "_" above to survive the split
 _MONTHS = {name.replace("_", " "): number for name, number in _MONTHS.items()}
+# What may stand between a printed date's day, month and year: spaces, or the inline tags of a
+# date printed in pieces (<span class="month">Apr</span> <span class="day">04</span><span class="year">2013</span>).
+# Not a block's tags: "Chapter 5</h2><p>March 2020 was ..." holds no date. One character or one
+# tag per step, at most 80 steps: a run has one way to match, so a failed match backtracks little.
+_GAP = r"(?:\s|</?(?:span|a|b|i|em|strong|small|sup|time|abbr|font)\b[^<>]{0,80}>)"
+# How far before its year a date printed in pieces may start (else 40 characters: every form in one piece)
+_PIECES_REACH = 200
 _ISO_DAY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T|\s*$)")
@@ -1550,8 +1557,8 @@ def _month_pattern(year: int, month: int) -> re.Pattern[str]:
         rf"(?<!\d){y}[-/.]0?{m}[-/.](?P<d1>0?\d{{1,2}})(?!\d)"
         rf"|(?<!\d)(?P<d2>0?\d{{1,2}})\s?[./-]\s?0?{m}\s?[./-]\s?{yy}(?!\d)"
         rf"|(?<!\d)0?{m}/(?P<d3>0?\d{{1,2}})/{yy}(?!\d)"
-        rf"|(?<!\d)(?P<d4>0?\d{{1,2}}){day}\s*(?:de\s+)?(?:{months})\.?,?\s+(?:de\s+)?{y}(?!\d)"
-        rf"|(?<!\w)(?:{months})\.?\s+(?P<d5>0?\d{{1,2}}){day},?\s+{y}(?!\d)",
+        rf"|(?<!\d)(?P<d4>0?\d{{1,2}}){day}{_GAP}{{0,80}}(?:de\s+)?(?:{months})\.?,?{_GAP}{{1,80}}(?:de\s+)?{y}(?!\d)"
+        rf"|(?<!\w)(?:{months})\.?{_GAP}{{1,80}}(?P<d5>0?\d{{1,2}}){day},?{_GAP}{{1,80}}{y}(?!\d)",
         re.IGNORECASE,
     )
 
@@ -1567,8 +1574,9 @@ def _printed_days(date: dt.date, html: str) -> Iterator[int]:
     for anchor in (str(date.year), "." + short, "/" + short, "-" + short):
         at = html.find(anchor)
         while at >= 0:
-            # every form fits in 40 characters before its year and 16 after it
-            for match in pattern.finditer(html, max(0, at - 40), at + 16):
+            # every form fits in 40 characters before its year and 16 after it, unless printed in pieces
+            reach = _PIECES_REACH if html.startswith(">", at - 1) else 40
+            for match in pattern.finditer(html, max(0, at - reach), at + 16):
                 if match.start() <= at < match.end() and int(match[match.lastgroup]) == date.day:
                     yield match.start()
             at = html.find(anchor, at + len(anchor))
@@ -1810,8 +1818,8 @@ _MONTH_NAMES = "|".join(sorted((re.escape(n) for n in _MONTHS), key=len, reverse
 _PRINTED_DATE = re.compile(
     rf"(?<!\d)(?:(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})"
     rf"|(?P<dd>\d{{1,2}})\.\s?(?P<dm>\d{{1,2}})\.\s?(?P<dy>\d{{4}})"
-    rf"|(?P<nd>\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s*(?:de\s+)?(?P<nm>{_MONTH_NAMES})\.?,?\s+(?:de\s+)?(?P<ny>\d{{4}})"
-    rf"|(?<![^\W\d_])(?P<mm>{_MONTH_NAMES})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}}))(?!\d)",
+    rf"|(?P<nd>\d{{1,2}})(?:st|nd|rd|th|er)?\.?{_GAP}{{0,80}}(?:de\s+)?(?P<nm>{_MONTH_NAMES})\.?,?{_GAP}{{1,80}}(?:de\s+)?(?P<ny>\d{{4}})"
+    rf"|(?<![^\W\d_])(?P<mm>{_MONTH_NAMES})\.?{_GAP}{{1,80}}(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?{_GAP}{{1,80}}(?P<my>\d{{4}}))(?!\d)",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -1827,12 +1835,13 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
     """
     searched_to = 0
     for year in _YEAR.finditer(html):
-        # every form has a dot or a space before its year, or a hyphen after it: skip the years
-        # of paths, file names and numbers without trying the pattern
+        # every form has a dot or a space before its year (a tag when printed in pieces), or a
+        # hyphen after it: skip the years of paths, file names and numbers without trying the pattern
         before = html[year.start() - 1 : year.start()]
-        if not (before == "." or before.isspace() or html.startswith("-", year.end())):
+        if not (before in (".", ">") or before.isspace() or html.startswith("-", year.end())):
             continue
-        window = _PRINTED_DATE.finditer(html, max(searched_to, year.start() - 40), year.end() + 6)
+        reach = _PIECES_REACH if before == ">" else 40
+        window = _PRINTED_DATE.finditer(html, max(searched_to, year.start() - reach), year.end() + 6)
         match = next((m for m in window if m.start() <= year.start() < m.end()), None)
         if match is None:
             continue

@@ -169,7 +169,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 #    from the headline), nor from an event's day (hours from-to after it, or in a timetable).
 # 8: co-authors a meta tag or byline element adds to the one JSON-LD names.
 # 9: HTML pages drop the paragraphs most of their site's pages in a batch print (template lines).
-EXTRACTOR_VERSION = "9"
+# 10: a date printed in pieces (month, day and year each in an inline element of its own) is read.
+EXTRACTOR_VERSION = "10"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -257,6 +257,26 @@ def test_the_one_day_a_page_shows_in_a_date_element_at_its_headline_is_its_datel
     assert meta.printed_dateline_day(html, TODAY) is None
 
 
+def test_a_date_printed_in_pieces_is_read_as_one_date():
+    # month, day and year each in a span of its own, the year glued to the day
+    pieces = ('<div class="date"><span class="month">Mar</span> <span class="day">05</span>'
+              '<span class="year">2024</span></div>')
+    html = page(byline=pieces)
+    assert meta.printed_dateline_day(html, TODAY) == PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
+    assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+    assert article(html).published == PublicationDate(dt.date(2024, 3, 5), "dateline", confidence="low")
+    # day first, with the month a link to the month's archive
+    pieces = '<p class="meta"><b>5</b> <a href="/2024/03/">March</a> <b>2024</b></p>'
+    assert meta.printed_dateline_day(page(byline=pieces), TODAY).value == dt.date(2024, 3, 5)
+
+
+def test_numbers_in_separate_blocks_are_not_a_date():
+    # a heading's number, then a paragraph opening with a month and year
+    html = page(byline="<p class='meta'>Part 5</p><p class='meta'>March 2024 was the wettest month.</p>")
+    assert meta.printed_dateline_day(html, TODAY) is None
+    assert not meta.printed_in(dt.date(2024, 3, 5), html)
+
+
 def test_htmldate_picking_another_day_the_page_shows_gives_way_to_the_one_at_its_headline():
     # htmldate's "original" (oldest) day is a teaser's, in a date element far down the page
     teaser = "<p>Filler words for the reader.</p>" * 200 + "<div class='teaser'><span class='date'>2 February 2024</span></div>"
