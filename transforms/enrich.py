@@ -31,7 +31,9 @@ from transforms.stories import TextFeatures, key_id, text_features
 # stripped (professor, congresswoman, director ...).
 # 4: a name the model typed ORG is a person's after a role noun ("union organiser [Dai Trelawny]")
 # or behind a title inside the span ("[Chancellor Olaf Scholz]").
-RULES_VERSION = "4"
+# 5: a one-word "person" opening a sentence that the tagger reads as an adjective ("Public works
+# director ...") is no person.
+RULES_VERSION = "5"
 
 
 def enrichment_version() -> str:

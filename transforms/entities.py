@@ -108,11 +108,12 @@ _TITLE_CASE_SHARE = 0.8  # of a line's words of 4+ letters, capitalised: a headl
 
 def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep), but a
-    one-word "person" opening a sentence before a common noun ("Cod exports rose", "Public
-    works director ..."): a word capitalised by its position, modifying the noun after it."""
+    one-word "person" opening a sentence before a common noun ("Cod exports rose") or read by the
+    tagger as an adjective ("Public works director ...", where "works" reads as a verb): a word
+    capitalised by its position, modifying what follows."""
     spans = []
     for e in doc.ents:
-        if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and _noun_follows(e):
+        if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and (_noun_follows(e) or e[0].tag_ == "JJ"):
             continue
         label = "PERSON" if e.label_ == "ORG" and _is_titled_name(e) else e.label_
         found = _whole_name(e) if label == "PERSON" else e

@@ -101,6 +101,22 @@ def test_a_person_does_not_grow_over_a_title_a_run_of_names_a_possessive_or_an_e
 
 
 @pytest.mark.parametrize(
+    ("words", "tags", "person", "kept"),
+    [
+        # the tagger reads the sentence's first word as an adjective ("works" as a verb): no person
+        ([".", "Public", "works", "director", "Dale", "Ostrowski", "said"], [".", "JJ", "VBZ", "NN", "NNP", "NNP", "VBD"], 1, []),
+        # read as a proper noun, the same word opening the sentence is a name
+        ([".", "Young", "said", "so"], [".", "NNP", "VBD", "RB"], 1, ["Young"]),
+        # an adjective's reading inside a sentence decides nothing
+        (["Aid", "for", "Public", "said"], ["NN", "IN", "JJ", "VBD"], 2, ["Public"]),
+    ],
+)
+def test_a_one_word_person_opening_a_sentence_that_the_tagger_reads_as_an_adjective_is_dropped(words, tags, person, kept) -> None:
+    doc = _tagged(words, tags, [(person, person + 1, "PERSON")])
+    assert [s.text for s in spans_from_doc(doc) if s.label == "PERSON"] == kept
+
+
+@pytest.mark.parametrize(
     ("words", "tags", "ents", "person"),
     [
         # a role noun before a name the model typed ORG, or inside the span
