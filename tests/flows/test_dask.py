@@ -1,10 +1,12 @@
-"""Extraction on a Dask cluster: same warehouse as the process pool, work done on the workers, clear setup errors."""
+"""Extraction on a Dask cluster: same warehouse as the process pool, work done on the workers, clear setup errors, a clean stop."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from flows.cli import app
 from flows.ingest import ingest
 from flows.stages import SetupError, check_worker
 from tests.conftest import EXAMPLES, REPO
+from tests.flows.warehouse_snapshot import differences, snapshot
 
 runner = CliRunner()
 # Small batches, so the corpus makes several extraction tasks for the two workers to share.
@@ -139,3 +142,66 @@ def test_a_cluster_without_workers_fails_the_load_with_the_fix(prefect_server, t
     finally:
         con.close()
     assert status == "failed" and "has no workers" in message and articles == 0
+
+
+def scheduler_tasks(client: Client) -> int:
+    """How many tasks the cluster's scheduler still holds (queued, running or results kept for a client)."""
+    return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+
+def test_sigterm_on_a_dask_run_aborts_at_once_frees_the_cluster_and_the_rerun_equals_a_clean_run(
+    prefect_server, cluster, tmp_path
+):
+    from prefect.settings import PREFECT_API_URL
+
+    local_cluster, client = cluster
+    db, clean_db, spool = tmp_path / "stopped" / "w.duckdb", tmp_path / "clean" / "w.duckdb", tmp_path / "spool"
+    spool.mkdir()
+    pause = tmp_path / "paused"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFLOW_"))}
+    env.update(
+        PREFECT_API_URL=PREFECT_API_URL.value(),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        NEWSFLOW_SPOOL=str(spool),
+        NEWSFLOW_BATCH_SIZE="2",  # many batches: several are on the cluster when the run stops
+        NEWSFLOW_WRITE_SIZE="2",
+        COLUMNS="200",
+    )
+    command = [sys.executable, "-m", "flows.cli", "ingest", str(EXAMPLES), "--dask", local_cluster.scheduler_address]
+    log = tmp_path / "stopped.log"
+    with log.open("w") as out:
+        run = subprocess.Popen(
+            [*command, "--db", str(db)], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, text=True,
+            env={**env, "NEWSFLOW_FAULT": "batch:1:pause", "NEWSFLOW_FAULT_FILE": str(pause)},
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while not pause.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pause.exists(), log.read_text()
+        assert scheduler_tasks(client) > 0  # the run's next batches are on the cluster, extracted or not
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=120) == 128 + signal.SIGTERM, log.read_text()
+    finally:
+        if run.poll() is None:
+            run.kill()
+    output = log.read_text()
+    assert output.splitlines()[-1] == "ingest stopped by SIGTERM: a load it had started is marked aborted", output
+    assert "Traceback" not in output
+    # the cluster lets go of the stopped run's batches: nothing of it waits there to run or to be fetched
+    deadline = time.monotonic() + 30
+    while scheduler_tasks(client) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert scheduler_tasks(client) == 0
+    assert list(spool.iterdir()) == []  # its spooled batches went with it
+
+    for target in (db, clean_db):  # the rerun, then a clean run, each on the cluster
+        done = subprocess.run([*command, "--db", str(target)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert differences(snapshot(clean_db), snapshot(db)) == []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        statuses = [status for (status,) in con.execute("SELECT status FROM loads ORDER BY started_at").fetchall()]
+    finally:
+        con.close()
+    assert statuses == ["aborted", "completed"]
