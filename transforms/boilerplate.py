@@ -274,9 +274,33 @@ RULES: tuple[Rule, ...] = (
           r"^(?:sign up|subscribe|register|get)\b.{0,120}"
           r"\b(?:newsletters?|updates|alerts|briefing|inbox)\b",
           max_words=25),
+    # what a sign-up box says once filled in
+    _rule("newsletter",
+          r"^(?:thanks?(?: you)? for (?:signing up|subscribing|your subscription)|"
+          r"you(?:'re|’re| are| have)? (?:now )?(?:successfully )?(?:subscribed|signed up)\b|"
+          r"(?:please )?check your (?:inbox|e-?mail)\b)",
+          max_words=30),
+    # "Like this story? Share it with a friend."
+    _rule("share_tools",
+          r"^(?:did you )?(?:like|enjoy|enjoyed|love|loved) (?:this|the|our) (?:story|article|post|piece|content)"
+          r"\b.{0,80}\bshare\b|^if you (?:liked|enjoyed) this (?:story|article|post)\b.{0,80}\bshare\b",
+          max_words=25),
+    # comment-policy notices under the article
+    _rule("comments",
+          r"^(?:we welcome (?:your )?(?:comments|discussion)|comments (?:are|will be) (?:moderated|reviewed|closed|"
+          r"disabled)|(?:please )?(?:read|see|review|follow) our (?:community (?:guidelines|standards)|"
+          r"comment(?:ing|s)? (?:policy|guidelines))|comment(?:ing|s)? (?:policy|guidelines)\s*:|"
+          r"join the (?:conversation|discussion)\b|have your say\b)",
+          max_words=40),
+    # the reporter's address, or the newsroom's for tips
+    _rule("author_contact",
+          r"^(?:contact|email|e-mail|write to|reach|follow)\b.{0,80}(?:[\w.+-]+@[\w-]+\.\w|(?:^|\s)@\w{2,})|"
+          r"\b(?:can|may) be (?:reached|contacted|emailed)\b.{0,80}(?:[\w.+-]+@[\w-]+\.\w|\d{3}[-. ]\d{3,4}|(?:^|\s)@\w{2,})|"
+          r"^(?:got|have) a (?:news )?tip\b",
+          max_words=30),
     _rule("call_to_action", r"^(?:click here|tap here|download (?:our|the) app)\b", max_words=20),
     _rule("follow_us",
-          r"^follow (?:us|\w+) on "
+          r"^follow (?:us|[\w.'’-]+(?: [\w.'’-]+){0,3}) on "
           r"(?:twitter|x|facebook|instagram|telegram|whatsapp|linkedin|google news)\b",
           max_words=20),
     _rule("follow_us", r"^follow\b.{0,150}(?:https?://|www\.)", max_words=30),

@@ -18,7 +18,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title,
 from trafilatura.settings import Document, set_date_params
 
 from transforms import html_metadata as meta
-from transforms.boilerplate import canonical_agency, normalize_line
+from transforms.boilerplate import canonical_agency, drop_reason, normalize_line
 from transforms.plaintext import split_dateline
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
@@ -58,6 +58,11 @@ _COPYRIGHT = re.compile(
     r"|chroniony prawem",
     re.IGNORECASE,
 )
+# The plain-text line rules (transforms/boilerplate.py) for what a page's widgets leave in the
+# text: a sign-up box's confirmation, "Like this story? Share it", a comment policy, the
+# reporter's address. (The other line rules are not for HTML: there trafilatura has dropped
+# the markup they stand in for, and a line that matches them is more often text.)
+_WIDGET_RULES = frozenset({"newsletter", "share_tools", "comments", "author_contact", "follow_us"})
 # JSON-LD types of pages that list other pages (section fronts, tag pages, search results).
 _COLLECTION_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage"})
 _SIGN_UP = re.compile(r"\b(?:newsletter|sign up|subscribe|abonnieren|eingeloggt|log in to)\b", re.IGNORECASE)
@@ -238,6 +243,7 @@ def _is_furniture(paragraph: str) -> bool:
         or (words <= 14 and _CREDIT_LINE.match(paragraph) is not None)
         or (words <= 20 and _COPYRIGHT.search(paragraph) is not None)
         or (words <= 25 and _SIGN_UP.search(paragraph) is not None)
+        or (words <= 40 and drop_reason(" ".join(paragraph.split())) in _WIDGET_RULES)
     )
 
 

@@ -170,7 +170,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 8: co-authors a meta tag or byline element adds to the one JSON-LD names.
 # 9: HTML pages drop the paragraphs most of their site's pages in a batch print (template lines).
 # 10: a date printed in pieces (month, day and year each in an inline element of its own) is read.
-EXTRACTOR_VERSION = "10"
+# 11: what widgets leave (sign-up confirmations, share prompts, comment policies, contact lines) dropped.
+EXTRACTOR_VERSION = "11"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

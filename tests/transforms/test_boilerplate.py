@@ -66,6 +66,19 @@ from transforms.boilerplate import (
         ("Partager sur X", "share_tools"),
         ("Lee también: Los regantes piden garantías de agua", "read_more"),
         ("À lire aussi : Les trains de nuit reviennent", "read_more"),
+        # what widgets leave: a sign-up box filled in, a share prompt, a comment policy, a contact
+        ("Thanks for signing up! Check your inbox to confirm your subscription.", "newsletter"),
+        ("You have successfully subscribed to our newsletter.", "newsletter"),
+        ("Like this story? Share it with a friend.", "share_tools"),
+        ("Enjoyed this article? Share it!", "share_tools"),
+        ("We welcome comments that advance the story. Please read our community guidelines.", "comments"),
+        ("Comments are moderated and may take a while to appear.", "comments"),
+        ("Have your say: join the conversation below.", "comments"),
+        ("Contact the author at jane.doe@example.com", "author_contact"),
+        ("E-Mail: presse@example.org", "author_contact"),
+        ("Jane Doe can be reached at 555-0100 or jdoe@example.org.", "author_contact"),
+        ("Got a news tip? Email us at tips@example.com", "author_contact"),
+        ("Follow The Harbour Courier on Instagram and Facebook", "follow_us"),
     ],
 )
 def test_rule_removes_line(line: str, rule: str) -> None:
@@ -84,6 +97,13 @@ def test_rule_removes_line(line: str, rule: str) -> None:
         "Russia's defence minister said earlier the two were not creating a \"military bloc\".",
         "The West has slapped numerous sanctions on Russia due to its full-scale invasion of Ukraine "
         "in February 2022.",
+        "Contact tracing teams reached 3,000 people on Monday.",
+        "Email records obtained by the newspaper show the mayor knew.",
+        "We welcome the decision, the union said.",
+        "Readers liked the story so much that the paper printed it twice.",
+        "The island can be reached in 120 minutes by ferry.",
+        "Comments are an important part of the consultation, the council said, and residents have until May.",
+        "Follow-up checks found no further damage on the quay.",
     ],
 )
 def test_article_sentences_are_kept(line: str) -> None:

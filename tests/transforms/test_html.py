@@ -97,6 +97,18 @@ def test_related_story_pointers_and_credits_are_not_article_text():
     assert BODY[-1] in text
 
 
+def test_what_widgets_leave_in_the_text_is_not_article_text():
+    widgets = (
+        "Thanks for signing up! Check your inbox to confirm your subscription.",
+        "Like this story? Share it with a friend.",
+        "Comments are moderated and may take a while to appear.",
+        "Contact the reporter at jane.roe@coastnews.example",
+    )
+    text = article(page(body=(*BODY[:2], *widgets, BODY[2]))).text
+    assert not [line for line in widgets if line in text]
+    assert all(paragraph in text for paragraph in BODY)
+
+
 # --- title -----------------------------------------------------------------------------------
 
 
