@@ -74,6 +74,7 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
     if tree is None:
         return Rejection(doc.source, "extract", "unparsable_html", "lxml could not build a tree")
     evidence = meta.read_evidence(tree, doc.text)
+    _drop_hidden(tree)
     # deduplicate=False: trafilatura's dedup cache is process-global and would make the result
     # depend on which documents a worker saw before.
     # with_metadata=False: trafilatura's metadata pass (htmldate above all) costs a third of the
@@ -146,6 +147,17 @@ def extract_html(doc: DecodedDocument, *, today: dt.date | None = None) -> Artic
         published=published,
         word_count=word_count(text),
     )
+
+
+def _drop_hidden(tree: HtmlElement) -> None:
+    """Remove the elements a browser does not show (the `hidden` attribute), keeping the text after them.
+
+    trafilatura keeps their text: AMP lightboxes and sidebars (a gallery's captions, the comment
+    policy, a sign-in box) and spans that repeat a title and a time, glued to the paragraph they
+    sit in. Read after the page's evidence, so a hidden element's date or author still counts.
+    """
+    for elem in tree.xpath("//body//*[@hidden]"):
+        elem.drop_tree()
 
 
 def fallback_metadata(tree: HtmlElement, url: str | None, title: bool, author: bool, date: bool) -> Document:

@@ -171,7 +171,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 9: HTML pages drop the paragraphs most of their site's pages in a batch print (template lines).
 # 10: a date printed in pieces (month, day and year each in an inline element of its own) is read.
 # 11: what widgets leave (sign-up confirmations, share prompts, comment policies, contact lines) dropped.
-EXTRACTOR_VERSION = "11"
+# 12: elements with the `hidden` attribute dropped before extraction.
+EXTRACTOR_VERSION = "12"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -109,6 +109,14 @@ def test_what_widgets_leave_in_the_text_is_not_article_text():
     assert all(paragraph in text for paragraph in BODY)
 
 
+def test_text_the_browser_does_not_show_is_not_article_text():
+    hidden = '<span hidden>Storm damages harbour piers 12:04</span>'
+    lightbox = '<div hidden><h3>About commenting</h3><p>Comments are open to members of our scheme for a year.</p></div>'
+    body = (BODY[0], hidden + BODY[1], lightbox, BODY[2])
+    text = article(page(body=body)).text
+    assert text.split("\n\n") == list(BODY)
+
+
 # --- title -----------------------------------------------------------------------------------
 
 
