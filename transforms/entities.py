@@ -65,12 +65,13 @@ def _word_key(word: str) -> str:
 
 
 def _strip_titles(name: str) -> str:
-    """The name without leading honorifics and offices ("Russian President Vladimir Putin")."""
+    """The name without leading honorifics, offices and trades ("Russian President Vladimir Putin")."""
     words = name.split()
     cut = 0
     for i, word in enumerate(words[:-1]):  # the last word is always kept: it is the name
         key = _word_key(word)
-        if key in _TITLES or _POSSESSIVE.search(word):  # "China's Xi": the owner is not the name
+        # "China's Xi": the owner is not the name; "Historian Mira Solberg": nor is the trade
+        if key in _TITLES or key in _PERSON_ROLES or _POSSESSIVE.search(word):
             cut = i + 1
         elif not (key in _NATIONALITIES or key in _MODIFIERS):
             break
@@ -129,7 +130,10 @@ _PERSON_ROLES = frozenset(
     "chairwoman economist analyst professor councillor councilman councilwoman mayor "
     "minister chancellor secretary senator governor president founder owner farmer fisherman "
     "teacher doctor nurse coach activist campaigner researcher scientist author writer editor "
-    "reporter journalist detective inspector commissioner ambassador judge mr mrs ms dr".split()
+    "reporter journalist detective inspector commissioner ambassador judge mr mrs ms dr "
+    "historian architect engineer artist novelist poet photographer chef pilot surgeon physician "
+    "pastor priest entrepreneur investor consultant adviser advisor lecturer biologist physicist "
+    "chemist sociologist psychologist philosopher composer designer filmmaker".split()
 )
 # Words of organisations' names, never of a person's.
 _ORG_WORDS = frozenset(

@@ -283,6 +283,9 @@ def test_quotes_at_span_edges_are_trimmed_with_the_offsets() -> None:
         ("Professor Gordon Shirley", "Gordon Shirley"),
         ("Congresswoman Maxine Waters", "Maxine Waters"),
         ("Harbourmaster Colm Arkwright", "Colm Arkwright"),
+        ("Historian Mira Solberg", "Mira Solberg"),  # a trade is not part of the name either
+        ("Coach Sam Whitfield", "Sam Whitfield"),
+        ("Paul Farmer", "Paul Farmer"),  # ... where it is the name
         ("Chinese Xi Jinping", "Chinese Xi Jinping"),  # a nationality alone is not a title
     ],
 )

@@ -66,6 +66,14 @@ CASES = [
         "The data were manipulated",
         None,
     ),
+    # a trade the model took into the name
+    ('Historian Mira Solberg wrote in her report: "The archive was never catalogued."', "The archive was never", "Mira Solberg"),
+    # a pronoun opening the next sentence, "added that" before the quote
+    (
+        'Mayor Helen Carter spoke to residents on Monday. She added that "the bridge will reopen by June."',
+        "the bridge will reopen",
+        "Helen Carter",
+    ),
     # a first name the model left outside the span
     (
         '"This is the worst flooding we have seen since 1953," local councillor Gwen Parry said on Sunday.',
