@@ -710,9 +710,12 @@ def _names_section(segment: str, site: SiteIdentity) -> bool:
 
 
 def _without_colon_site(title: str, site: SiteIdentity) -> str:
-    """'Headline : Krimiblog-Archiv' -> 'Headline' when what follows the colon is the site."""
+    """'Headline : Krimiblog-Archiv' -> 'Headline' when what follows the colon is the site, or a
+    segment CMSs add to every title ('Headline : Blog-Archiv')."""
     tail = _COLON_TAIL.search(title)
-    return title[: tail.start()] if tail and site.matches(tail[1]) else title
+    if tail and (site.matches(tail[1]) or name_key(tail[1]) in _GENERIC_SEGMENTS):
+        return title[: tail.start()]
+    return title
 
 
 def _key_span(text: str, key: str) -> str | None:

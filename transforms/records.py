@@ -172,7 +172,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 10: a date printed in pieces (month, day and year each in an inline element of its own) is read.
 # 11: what widgets leave (sign-up confirmations, share prompts, comment policies, contact lines) dropped.
 # 12: elements with the `hidden` attribute dropped before extraction.
-EXTRACTOR_VERSION = "12"
+# 13: " : Blog-Archiv" and the like (a segment CMSs add to every title) cut from the title.
+EXTRACTOR_VERSION = "13"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

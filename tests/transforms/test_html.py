@@ -127,6 +127,14 @@ def test_site_name_suffix_is_stripped_from_the_title():
     )
 
 
+@pytest.mark.parametrize("suffix", [" : Blog-Archiv", " : Blog Archive", " » Blog-Archiv » Anna's Garden", "-新华网"])
+def test_a_segment_every_title_of_the_site_carries_is_stripped(suffix):
+    headline = "习近平会见外国领导人" if suffix == "-新华网" else "Sommerfest im Garten"
+    assert article(page(title=headline + suffix, h1=None)).title == headline
+    # a colon inside the headline stays
+    assert article(page(title="Lesson one: Home", h1=None)).title == "Lesson one: Home"
+
+
 def test_a_site_name_with_a_separator_in_it_is_stripped_from_the_title_whole():
     site = "Coast News - Harbour Daily"
     head = (f'<meta property="og:site_name" content="{site}">'
