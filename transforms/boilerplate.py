@@ -289,9 +289,10 @@ RULES: tuple[Rule, ...] = (
     _rule("comments",
           r"^(?:we welcome (?:your )?(?:comments|discussion)|comments (?:are|will be) (?:moderated|reviewed|closed|"
           r"disabled)|(?:please )?(?:read|see|review|follow) our (?:community (?:guidelines|standards)|"
-          r"comment(?:ing|s)? (?:policy|guidelines))|comment(?:ing|s)? (?:policy|guidelines)\s*:|"
-          r"join the (?:conversation|discussion)\b|have your say\b)",
+          r"comment(?:ing|s)? (?:policy|guidelines))|comment(?:ing|s)? (?:policy|guidelines)\s*:)",
           max_words=40),
+    # ... and the invitation to it; longer, "Have your say on the plans at ..." is the story's own
+    _rule("comments", r"^(?:join the (?:conversation|discussion)|have your say)\b", max_words=12),
     # the reporter's address, or the newsroom's for tips
     _rule("author_contact",
           r"^(?:contact|email|e-mail|write to|reach|follow)\b.{0,80}(?:[\w.+-]+@[\w-]+\.\w|(?:^|\s)@\w{2,})|"

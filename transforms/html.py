@@ -156,7 +156,8 @@ def _drop_hidden(tree: HtmlElement) -> None:
     policy, a sign-in box) and spans that repeat a title and a time, glued to the paragraph they
     sit in. Read after the page's evidence, so a hidden element's date or author still counts.
     """
-    for elem in tree.xpath("//body//*[@hidden]"):
+    # hidden="until-found" is a collapsed section the browser opens on a search: text, not furniture
+    for elem in tree.xpath("//body//*[@hidden and not(@hidden = 'until-found')]"):
         elem.drop_tree()
 
 

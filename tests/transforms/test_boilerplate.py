@@ -104,6 +104,7 @@ def test_rule_removes_line(line: str, rule: str) -> None:
         "The island can be reached in 120 minutes by ferry.",
         "Comments are an important part of the consultation, the council said, and residents have until May.",
         "Follow-up checks found no further damage on the quay.",
+        "Have your say on the harbour plans at the consultation, which runs at the town hall until 5 May.",
     ],
 )
 def test_article_sentences_are_kept(line: str) -> None:

@@ -115,6 +115,9 @@ def test_text_the_browser_does_not_show_is_not_article_text():
     body = (BODY[0], hidden + BODY[1], lightbox, BODY[2])
     text = article(page(body=body)).text
     assert text.split("\n\n") == list(BODY)
+    # a collapsed section the browser opens on a search is the article's
+    section = '<div hidden="until-found">' + BODY[2] + "</div>"
+    assert BODY[2] in article(page(body=(BODY[0], BODY[1], section))).text
 
 
 # --- title -----------------------------------------------------------------------------------
