@@ -200,6 +200,9 @@ _SIGNOFF = (
     rf"{_AGENCY}(?:\s*(?:[/,&;+]|\band\b)\s*{_AGENCY})*[\s)\]/.]*$"
 )
 
+# An e-mail address or a social-media handle ("jane@example.org", "@janedoe")
+_ADDRESS = r"(?:[\w.+-]+@[\w-]+\.\w|(?:^|\s)@\w{2,})"
+
 RULES: tuple[Rule, ...] = (
     _rule("advertisement",
           r"^(?:advertisement|advertising|advert|ad|sponsored(?: content)?|"
@@ -295,8 +298,8 @@ RULES: tuple[Rule, ...] = (
     _rule("comments", r"^(?:join the (?:conversation|discussion)|have your say)\b", max_words=12),
     # the reporter's address, or the newsroom's for tips
     _rule("author_contact",
-          r"^(?:contact|email|e-mail|write to|reach|follow)\b.{0,80}(?:[\w.+-]+@[\w-]+\.\w|(?:^|\s)@\w{2,})|"
-          r"\b(?:can|may) be (?:reached|contacted|emailed)\b.{0,80}(?:[\w.+-]+@[\w-]+\.\w|\d{3}[-. ]\d{3,4}|(?:^|\s)@\w{2,})|"
+          rf"^(?:contact|email|e-mail|write to|reach|follow)\b.{{0,80}}{_ADDRESS}|"
+          rf"\b(?:can|may) be (?:reached|contacted|emailed)\b.{{0,80}}(?:{_ADDRESS}|\d{{3}}[-. ]\d{{3,4}})|"
           r"^(?:got|have) a (?:news )?tip\b",
           max_words=30),
     _rule("call_to_action", r"^(?:click here|tap here|download (?:our|the) app)\b", max_words=20),

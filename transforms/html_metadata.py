@@ -1373,8 +1373,7 @@ _MONTHS = {name.replace("_", " "): number for name, number in _MONTHS.items()}
 # Not a block's tags: "Chapter 5</h2><p>March 2020 was ..." holds no date. One character or one
 # tag per step, at most 80 steps: a run has one way to match, so a failed match backtracks little.
 _GAP = r"(?:\s|</?(?:span|a|b|i|em|strong|small|sup|time|abbr|font)\b[^<>]{0,80}>)"
-# How far before its year a date printed in pieces may start (else 40 characters: every form in one piece)
-_PIECES_REACH = 200
+
 _ISO_DAY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:T|\s*$)")
@@ -1566,6 +1565,12 @@ def _month_pattern(year: int, month: int) -> re.Pattern[str]:
     )
 
 
+def _reach_before(html: str, year_at: int) -> int:
+    """How far before its year (at `year_at`) a printed date may start: every form in one piece
+    fits in 40 characters, one printed in pieces (the year right after a tag) in 200."""
+    return 200 if year_at > 0 and html[year_at - 1] == ">" else 40
+
+
 def _printed_days(date: dt.date, html: str) -> Iterator[int]:
     """Start offsets where html prints the day.
 
@@ -1577,9 +1582,8 @@ def _printed_days(date: dt.date, html: str) -> Iterator[int]:
     for anchor in (str(date.year), "." + short, "/" + short, "-" + short):
         at = html.find(anchor)
         while at >= 0:
-            # every form fits in 40 characters before its year and 16 after it, unless printed in pieces
-            reach = _PIECES_REACH if html.startswith(">", at - 1) else 40
-            for match in pattern.finditer(html, max(0, at - reach), at + 16):
+            # every form ends at most 16 characters after its year
+            for match in pattern.finditer(html, max(0, at - _reach_before(html, at)), at + 16):
                 if match.start() <= at < match.end() and int(match[match.lastgroup]) == date.day:
                     yield match.start()
             at = html.find(anchor, at + len(anchor))
@@ -1843,8 +1847,8 @@ def _printed_dates(html: str, today: dt.date) -> Iterator[tuple[int, dt.date]]:
         before = html[year.start() - 1 : year.start()]
         if not (before in (".", ">") or before.isspace() or html.startswith("-", year.end())):
             continue
-        reach = _PIECES_REACH if before == ">" else 40
-        window = _PRINTED_DATE.finditer(html, max(searched_to, year.start() - reach), year.end() + 6)
+        start = max(searched_to, year.start() - _reach_before(html, year.start()))
+        window = _PRINTED_DATE.finditer(html, start, year.end() + 6)
         match = next((m for m in window if m.start() <= year.start() < m.end()), None)
         if match is None:
             continue

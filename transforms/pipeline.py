@@ -84,7 +84,7 @@ def process_batch(
     processed: list[Processed] = []
     for raw, item, outcome, site in zip(raws, decoded, extracted, sites, strict=True):
         if site and (lines := site_templates.get(site)):
-            outcome = without_site_template(outcome, lines)
+            outcome = guarded(raw.source, partial(without_site_template, outcome, lines))
         outcome = guarded(raw.source, partial(run_steps, outcome))
         is_article = isinstance(outcome, Article)
         processed.append(

@@ -91,3 +91,23 @@ def test_a_page_that_is_mostly_its_sites_template_is_rejected_as_too_short_with_
     assert isinstance(notice.outcome, Rejection)
     assert (notice.outcome.stage, notice.outcome.reason) == ("extract", "too_short")
     assert "without the lines the site repeats in most of its pages" in notice.outcome.detail
+
+
+def test_an_error_in_the_site_template_step_rejects_that_page_not_the_batch(monkeypatch):
+    import transforms.pipeline as pipeline
+
+    original = pipeline.without_site_template
+
+    def broken_on_one_page(article, lines):  # type: ignore[no-untyped-def]
+        if article.source.endswith("courier-2.html"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return original(article, lines)
+
+    monkeypatch.setattr(pipeline, "without_site_template", broken_on_one_page)
+    raws = [raw(page(n, "www.harbourcourier.example", (STANDING_LINE,)), f"in/courier-{n}.html") for n in range(4)]
+    results = [p.outcome for p in process_batch(raws, lambda source: source.rsplit("/", 1)[0])]
+    rejected = results.pop(2)
+    assert isinstance(rejected, Rejection) and (rejected.reason, rejected.detail) == (
+        "extract_error", "RecursionError: maximum recursion depth exceeded"
+    )
+    assert all(isinstance(r, Article) and STANDING_LINE not in r.text for r in results)
