@@ -94,7 +94,7 @@ def test_a_page_that_is_mostly_its_sites_template_is_rejected_as_too_short_with_
 
 
 def test_an_error_in_the_site_template_step_rejects_that_page_not_the_batch(monkeypatch):
-    import transforms.pipeline as pipeline
+    from transforms import pipeline
 
     original = pipeline.without_site_template
 
