@@ -111,10 +111,13 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     """Every entity span of a spaCy Doc, all labels (clean_spans decides what to keep), but a
     one-word "person" opening a sentence before a common noun ("Cod exports rose") or read by the
     tagger as an adjective ("Public works director ...", where "works" reads as a verb): a word
-    capitalised by its position, modifying what follows."""
+    capitalised by its position, modifying what follows; and a "person" the text writes as a
+    thing or a place (`_named_as_thing_or_place`)."""
     spans = []
     for e in doc.ents:
         if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and (_noun_follows(e) or e[0].tag_ == "JJ"):
+            continue
+        if e.label_ == "PERSON" and _named_as_thing_or_place(e):
             continue
         label = "PERSON" if e.label_ == "ORG" and _is_titled_name(e) else e.label_
         found = _whole_name(e) if label == "PERSON" else e
@@ -210,6 +213,30 @@ def _opens_sentence(ent) -> bool:
     # ~6 ms of ~87 ms per article, measured on benchmark pages).
     before = ent.doc[max(0, ent.start - 3) : ent.start].text_with_ws[-3:]
     return ent.start_char == 0 or re.search(r"(?:[.!?:]\s+|\n\s*|[\"“‘(]\s*)$", before) is not None
+
+
+# "the village of Val Cresta", "the people of Skarvøy": what follows is a place.
+_PLACE_OF = frozenset(
+    "village town city island islands state states county region province district municipality "
+    "port harbour harbor people residents citizens mayor".split()
+)
+# A person's name does lend itself to these, after "the": "the Reagan administration".
+_PERSONS_THINGS = frozenset(
+    "administration campaign presidency era family government years camp podcast show interview".split()
+)
+
+
+def _named_as_thing_or_place(ent) -> bool:  # type: ignore[no-untyped-def]
+    """A "person" the text writes as a thing or a place: after "the" ("the Louvre has", "the
+    Python version", "the Alcântara terminal"; a person's name takes no article, except as the
+    name of their administration, family or show), or after "village of", "people of".
+    """
+    doc = ent.doc
+    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    if before == "the":
+        after = doc[ent.end].lower_ if ent.end < len(doc) else ""
+        return after not in _PERSONS_THINGS
+    return before == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_OF
 
 
 def _noun_follows(ent) -> bool:
@@ -349,6 +376,10 @@ def _trim(span: EntitySpan) -> EntitySpan | None:
     text = span.text
     head = len(text) - len(text.lstrip(_EDGE_OPEN))
     body = text[head:].rstrip(_EDGE_CLOSE)
+    # "Mill Race Café on": the model let the span run into the next word; a lowercase function
+    # word ends no name ("Pride and Prejudice" ends with a capital)
+    if " " in body:
+        body = _TRAILING_FUNCTION_WORD.sub("", body).rstrip(_EDGE_CLOSE)
     cut = text[head + len(body) : head + len(body) + 1]
     if body and cut == "." and _is_abbreviation(body + "."):
         body += "."
@@ -360,6 +391,7 @@ def _trim(span: EntitySpan) -> EntitySpan | None:
     return EntitySpan(body, span.label, start, start + len(body))
 
 
+_TRAILING_FUNCTION_WORD = re.compile(r"(?:\s+(?:on|in|at|of|and|or|the|a|an|for|to|with|by|from))+$")
 _ABBREVIATIONS = frozenset("jr sr st co inc ltd corp bros".split())
 
 

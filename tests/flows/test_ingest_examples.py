@@ -251,8 +251,9 @@ def test_the_people_named_are_people_not_words_capitalised_by_their_place(first_
     finally:
         con.close()
     # words the model once took for people here: a sentence's first word ("Public works director
-    # Dale Ostrowski said"), capitalised nouns, a place
-    assert not people & {"Public", "Bait", "café", "Cod", "Mill Pond"}
+    # Dale Ostrowski said"), capitalised nouns, a place; places written as places ("the Alcântara
+    # terminal", "the people of Skarvøy")
+    assert not people & {"Public", "Bait", "café", "Cod", "Mill Pond", "Alcântara", "Skarvøy"}
     assert {"Dale Ostrowski", "Dai Trelawny", "Fiona Esterhuizen", "Mark Strand"} <= people
 
 

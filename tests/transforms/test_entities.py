@@ -117,6 +117,39 @@ def test_a_one_word_person_opening_a_sentence_that_the_tagger_reads_as_an_adject
 
 
 @pytest.mark.parametrize(
+    ("words", "tags", "person"),
+    [
+        # after "the": a museum, a place's terminal, a product (the model typed them PERSON)
+        (["For", "a", "year", ",", "the", "Louvre", "has", "fought"], ["IN", "DT", "NN", ",", "DT", "NNP", "VBZ", "VBN"], (5, 6)),
+        (["stoppage", "at", "the", "Alcântara", "terminal"], ["NN", "IN", "DT", "NNP", "NN"], (3, 4)),
+        (["The", "Python", "version", "matters"], ["DT", "NNP", "NN", "VBZ"], (1, 2)),
+        # after "village of", "people of": a place
+        (["the", "village", "of", "Val", "Cresta", "below"], ["DT", "NN", "IN", "NNP", "NNP", "IN"], (3, 5)),
+        (["For", "the", "people", "of", "Skarvøy", "this"], ["IN", "DT", "NNS", "IN", "NNP", "DT"], (4, 5)),
+    ],
+)
+def test_a_person_the_text_writes_as_a_thing_or_a_place_is_dropped(words, tags, person) -> None:
+    doc = _tagged(words, tags, [(*person, "PERSON")])
+    assert spans_from_doc(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "person"),
+    [
+        # a person's name after "the" as the name of their administration or family
+        (["during", "the", "Reagan", "administration"], ["IN", "DT", "NNP", "NN"], (2, 3)),
+        (["the", "Anderson", "family", "said"], ["DT", "NNP", "NN", "VBD"], (1, 2)),
+        # "of" after anything but a place word, "to" before a name
+        (["the", "memoirs", "of", "Richard", "Nixon"], ["DT", "NNS", "IN", "NNP", "NNP"], (3, 5)),
+        (["an", "advisor", "to", "Arnault", "said"], ["DT", "NN", "IN", "NNP", "VBD"], (3, 4)),
+    ],
+)
+def test_a_person_after_the_or_of_stays_a_person_where_names_go(words, tags, person) -> None:
+    doc = _tagged(words, tags, [(*person, "PERSON")])
+    assert [(s.text, s.label) for s in spans_from_doc(doc)] == [(doc[person[0] : person[1]].text, "PERSON")]
+
+
+@pytest.mark.parametrize(
     ("words", "tags", "ents", "person"),
     [
         # a role noun before a name the model typed ORG, or inside the span
@@ -253,6 +286,20 @@ def test_quotes_at_span_edges_are_trimmed_with_the_offsets() -> None:
     (cold, us) = clean_spans(text, [span(text, "'Cold War'", "EVENT"), span(text, "U.S.", "GPE")])
     assert (cold.text, text[cold.start : cold.end]) == ("Cold War", "Cold War")
     assert us.text == "U.S."
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "name"),
+    [
+        ("Lunch at the Mill Race Café on Friday.", "Mill Race Café on", "Mill Race Café"),
+        ("Talks between Python 2 and Python 3 users.", "Python 2 and", "Python 2"),
+        ("She joined Warner Bros. on Monday.", "Warner Bros. on", "Warner Bros."),  # the abbreviation keeps its dot
+        ("Shares in Marks and Spencer rose.", "Marks and Spencer", "Marks and Spencer"),  # inside a name: kept
+    ],
+)
+def test_a_lowercase_function_word_the_span_ran_into_is_trimmed(text: str, surface: str, name: str) -> None:
+    (trimmed,) = clean_spans(text, [span(text, surface, "ORG")])
+    assert (trimmed.text, text[trimmed.start : trimmed.end]) == (name, name)
 
 
 # --- titles and possessives --------------------------------------------------------------------
