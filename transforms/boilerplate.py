@@ -269,8 +269,9 @@ RULES: tuple[Rule, ...] = (
     _rule("read_more",
           r"^(?:read more|read also|also read|see also|read next|related|more|recommended|"
           r"further reading|more on this(?: story)?|watch|listen|"
-          r"lee también|lea también|leer más|ver también|lire aussi|à lire aussi|voir aussi|"
-          r"lesen sie auch|mehr zum thema|leggi anche|leia também|leia mais|veja também)"
+          r"lee también|lea también|leer más|ver también|vea también|puedes ver|(?:te|le) puede interesar|"
+          r"lire aussi|à lire aussi|voir aussi|lesen sie auch|auch lesen|mehr zum thema|"
+          r"leggi anche|leia também|leia mais|veja também)"
           r"(?:\s*[:|»›>]+|\s+[" + _DASH_CHARS + r"]+)\s*\S",  # "More-than-expected" is text
           max_words=30),
     _rule("newsletter",

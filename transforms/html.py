@@ -39,12 +39,13 @@ _MORE_LINK = re.compile(
 # copyright notices and sign-up prompts. Only short lines: an article sentence may mention
 # a newsletter or a photo.
 _RELATED_LINE = re.compile(
-    r"^(?:auch interessant|weitere (?:themen|artikel)|empfohlene beiträge|mehr zum thema"
-    r"|das (?:thema )?könnte (?:sie|dich) auch interessieren|lesen sie (?:auch|hier|mehr)"
-    r"|siehe auch|related(?: articles| posts| stories)?|read more|read also|see also"
+    r"^(?:auch interessant|weitere (?:aktuelle )?(?:themen|artikel)|empfohlene beiträge|mehr (?:zum thema|themen)"
+    r"|das (?:thema )?könnte (?:sie|dich) auch interessieren|lesen sie (?:auch|hier|mehr)(?: die folgenden beiträge)?"
+    r"|auch lesen|schon gelesen|siehe auch|related(?: articles| posts| stories)?|read more|read also|see also"
     r"|more on this|you (?:may|might) also like|recommended|à lire aussi|a lire aussi|lire aussi"
     r"|czytaj (?:też|także|również)|dowiedz się więcej|zobacz też|leer más|lea también"
-    r"|vea también|te puede interesar|leggi anche|potrebbe interessarti)"
+    r"|vea también|puedes ver|(?:también )?(?:te|le) puede interesar|(?:contenido|notas|artículos|noticias) relacionad[oa]s?"
+    r"|leggi anche|potrebbe interessarti)"
     r"\s*(?:[:»›>|–—-]\s*.*)?\W*$",
     re.IGNORECASE,
 )
@@ -252,7 +253,7 @@ def drop_boilerplate(text: str) -> str:
 def _is_furniture(paragraph: str) -> bool:
     words = len(paragraph.split())
     return (
-        (words <= 12 and _RELATED_LINE.match(paragraph) is not None)
+        (words <= 25 and _RELATED_LINE.match(paragraph) is not None)
         or (words <= 14 and _CREDIT_LINE.match(paragraph) is not None)
         or (words <= 20 and _COPYRIGHT.search(paragraph) is not None)
         or (words <= 25 and _SIGN_UP.search(paragraph) is not None)

@@ -66,6 +66,9 @@ from transforms.boilerplate import (
         ("Partager sur X", "share_tools"),
         ("Lee también: Los regantes piden garantías de agua", "read_more"),
         ("À lire aussi : Les trains de nuit reviennent", "read_more"),
+        ("Le puede interesar: Los regantes piden garantías de agua", "read_more"),
+        ("PUEDES VER: ¿Qué es la Sunedu y para qué sirve?", "read_more"),
+        ("Auch lesen: Die Fähre fährt wieder", "read_more"),
         # what widgets leave: a sign-up box filled in, a share prompt, a comment policy, a contact
         ("Thanks for signing up! Check your inbox to confirm your subscription.", "newsletter"),
         ("You have successfully subscribed to our newsletter.", "newsletter"),

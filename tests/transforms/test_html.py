@@ -97,6 +97,23 @@ def test_related_story_pointers_and_credits_are_not_article_text():
     assert BODY[-1] in text
 
 
+def test_pointers_to_related_stories_in_other_languages_are_not_article_text():
+    pointers = (
+        "Le puede interesar: Los regantes piden garantías de agua para la próxima campaña de riego en la vega",
+        "NOTAS RELACIONADAS",
+        "Contenido Relacionado",
+        "Schon gelesen?",
+        "Lesen Sie auch die folgenden Beiträge:",
+        "Mehr Themen:",
+        "Mehr zum Thema:",
+    )
+    text = article(page(body=(BODY[0], *pointers[:3], BODY[1], *pointers[3:], BODY[2]))).text
+    assert text.split("\n\n") == list(BODY)
+    # the same words opening a sentence of the story's own
+    own = "Mehr Themen als je zuvor standen am Dienstag auf der Tagesordnung des Gemeinderats."
+    assert own in article(page(body=(*BODY, own))).text
+
+
 def test_what_widgets_leave_in_the_text_is_not_article_text():
     widgets = (
         "Thanks for signing up! Check your inbox to confirm your subscription.",

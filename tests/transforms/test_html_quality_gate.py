@@ -38,8 +38,11 @@ TRAFILATURA_DATE = 0.906  # 683/754 on the corrected labels, while dating 85 of 
 # to the one JSON-LD author are credited (EXTRACTOR_VERSION 8). Date 0.935 (705/754) once a date
 # printed in pieces (<span>Apr</span> <span>04</span><span>2013</span>) is read (EXTRACTOR_VERSION 10).
 # Body F1 0.92854 -> 0.92869 once what widgets leave is dropped (EXTRACTOR_VERSION 11); unchanged
-# once elements marked `hidden` are (EXTRACTOR_VERSION 12: 2 pages' text changed).
-FLOOR_BODY_F1 = 0.924
+# once elements marked `hidden` are (EXTRACTOR_VERSION 12: 2 pages' text changed). Body F1
+# 0.92869 -> 0.93055 once pointers to related stories in more languages and of up to 25 words are
+# dropped ("Le puede interesar: <headline>", "NOTAS RELACIONADAS", "Schon gelesen?"; EXTRACTOR_VERSION
+# 14: 14 pages, only such lines lost, recall unchanged); floor raised to 0.928.
+FLOOR_BODY_F1 = 0.928
 FLOOR_TITLE = 0.898
 FLOOR_AUTHOR = 0.752
 FLOOR_DATE = 0.930
