@@ -18,7 +18,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title,
 from trafilatura.settings import Document, set_date_params
 
 from transforms import html_metadata as meta
-from transforms.boilerplate import canonical_agency, drop_reason, normalize_line
+from transforms.boilerplate import canonical_agency, drop_reason, looks_like_headline, normalize_line
 from transforms.plaintext import split_dateline
 from transforms.records import Article, DecodedDocument, PublicationDate, Rejection
 
@@ -246,8 +246,33 @@ def paragraphs(text: str) -> str:
 
 
 def drop_boilerplate(text: str) -> str:
-    """Remove short furniture paragraphs: related-story pointers, credits, copyright, sign-up."""
-    return "\n\n".join(p for p in text.split("\n\n") if not _is_furniture(p))
+    """Remove short furniture paragraphs (related-story pointers, credits, copyright, sign-up),
+    and the headlines listed under a heading of other stories ("NOTAS RELACIONADAS", "See also")."""
+    paras = text.split("\n\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(paras):
+        paragraph = paras[i]
+        i += 1
+        if not _is_furniture(paragraph):
+            kept.append(paragraph)
+        elif _is_list_heading(paragraph):
+            while i < len(paras) and _is_listed_headline(paras[i]):
+                i += 1
+    return "\n\n".join(kept)
+
+
+# what follows a pointer's separator: "Read more: <headline>" points at one story, "Read more:" heads a list
+_AFTER_SEPARATOR = re.compile(r"[:»›>|–—-]\s*\w")
+
+
+def _is_list_heading(paragraph: str) -> bool:
+    return _RELATED_LINE.match(paragraph) is not None and _AFTER_SEPARATOR.search(paragraph) is None
+
+
+def _is_listed_headline(paragraph: str) -> bool:
+    # 4+ words: after a bare "See also", "Behind the scenes" is the article's next section
+    return looks_like_headline(paragraph) and len(paragraph.split()) >= 4
 
 
 def _is_furniture(paragraph: str) -> bool:

@@ -173,7 +173,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 11: what widgets leave (sign-up confirmations, share prompts, comment policies, contact lines) dropped.
 # 12: elements with the `hidden` attribute dropped before extraction.
 # 13: " : Blog-Archiv" and the like (a segment CMSs add to every title) cut from the title.
-# 14: pointers to related stories in more languages ("Le puede interesar: …", "Schon gelesen?") dropped.
+# 14: pointers to related stories in more languages ("Le puede interesar: …", "Schon gelesen?") dropped,
+# and the headlines listed under such a pointer standing alone as a heading.
 EXTRACTOR_VERSION = "14"
 
 

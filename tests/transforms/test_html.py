@@ -114,6 +114,22 @@ def test_pointers_to_related_stories_in_other_languages_are_not_article_text():
     assert own in article(page(body=(*BODY, own))).text
 
 
+def test_the_headlines_listed_under_a_heading_of_other_stories_go_with_it():
+    listed = (
+        "NOTAS RELACIONADAS",
+        "Hackers ofrecen descuento al gobierno y prometen no tocar al sector privado",
+        "Grupo asegura haber entrado en los servidores del ministerio",
+    )
+    text = article(page(body=(BODY[0], BODY[1], *listed, BODY[2]))).text
+    assert text.split("\n\n") == list(BODY)  # the list ends at the story's next sentence
+    # a short heading after a bare "See also" is the article's next section
+    text = article(page(body=(BODY[0], "See also", "Behind the scenes", BODY[1], BODY[2]))).text
+    assert text.split("\n\n") == [BODY[0], "Behind the scenes", BODY[1], BODY[2]]
+    # one story pointed at: what follows stays
+    text = article(page(body=(BODY[0], "Read more: Council approves harbour budget", "Harbour fees and the ferry timetable", *BODY[1:]))).text
+    assert "Harbour fees and the ferry timetable" in text
+
+
 def test_what_widgets_leave_in_the_text_is_not_article_text():
     widgets = (
         "Thanks for signing up! Check your inbox to confirm your subscription.",
