@@ -312,6 +312,30 @@ RULES: tuple[Rule, ...] = (
     _rule("metadata_field",
           r"^(?:url|link|source url|permalink|tags?|keywords|category|section|topics?)\s*:\s*\S",
           max_words=30),
+    # "Síguenos en Telegram", "Folgen Sie uns auf Facebook", "Suivez-nous sur X"
+    _rule("follow_us", r"^(?:s[ií]guenos|folg(?:e|en sie) uns|suivez[- ]nous|seguici|siga-nos)\b", max_words=20),
+    # "For the latest stories download the Gazette apps for iOS and Android" (an imperative: "Users
+    # can download the new app for iOS" is news)
+    _rule("app_download",
+          r"^(?:(?:for|get) (?:the |all the )?latest\b.{0,80}\b)?download (?:the|our) [\w.’' -]{0,30}\bapps?\b",
+          max_words=30),
+    # a paywall's or a membership drive's prompt
+    _rule("paywall",
+          r"^(?:pour (?:lire la suite|accéder en illimité)|hazte (?:miembro|socio)|"
+          r"if you(?:'re|’re| are) (?:seeing this message|already a subscriber)|already a subscriber\?|"
+          r"first-time subscribers|to continue reading|subscribe (?:now )?to (?:continue|read)|"
+          r"(?:support|unterstütze|unterstützen sie) (?:our|unseren?|den|die)? ?(?:journalism|journalismus))",
+          max_words=40),
+    # "This post contains affiliate links", "*Werbung", "Anzeige –"
+    _rule("ad_disclosure",
+          r"^\*?(?:werbung|anzeige|sponsored|advertorial)\b\s*[.:*|" + _DASH_CHARS + r"]|"
+          r"^this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate|sponsored|references to products)|"
+          r"\b(?:enthält|beinhaltet) (?:werbung|affiliate)|^bei den (?:verlinkungen|links) handelt es sich um|"
+          r"^we (?:may )?(?:receive|earn) (?:a )?(?:small )?(?:commission|compensation)\b|"
+          r"\b(?:advertiser|affiliate) disclosure\b",
+          max_words=60),
+    # the invitation to write in about the article
+    _rule("comments", r"^(?:we want to hear what you think\b|submit (?:a|your) letter to the editor\b)", max_words=40),
 )  # fmt: skip
 
 # The heading of a trailing list of other stories; the headlines under it go with it.

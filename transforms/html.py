@@ -55,15 +55,19 @@ _CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(
-    r"©|\bcopyright\b|all rights reserved|alle rechte vorbehalten|tous droits réservés"
-    r"|chroniony prawem",
+    r"©|\bcopyright(?:ed)?\b|all rights reserved|alle rechte vorbehalten|tous droits réservés"
+    r"|chroniony prawem|\bwritten permission\b.{0,60}\b(?:reprint|reproduc|republish)",
     re.IGNORECASE,
 )
+# A paragraph opened by a copyright sign is the site's notice, however long it goes on about reprints.
+_COPYRIGHT_NOTICE = re.compile(r"©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4})", re.IGNORECASE)
 # The plain-text line rules (transforms/boilerplate.py) for what a page's widgets leave in the
 # text: a sign-up box's confirmation, "Like this story? Share it", a comment policy, the
 # reporter's address. (The other line rules are not for HTML: there trafilatura has dropped
 # the markup they stand in for, and a line that matches them is more often text.)
-_WIDGET_RULES = frozenset({"newsletter", "share_tools", "comments", "author_contact", "follow_us"})
+_WIDGET_RULES = frozenset(
+    {"newsletter", "share_tools", "comments", "author_contact", "follow_us", "app_download", "paywall", "ad_disclosure"}
+)
 # JSON-LD types of pages that list other pages (section fronts, tag pages, search results).
 _COLLECTION_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage"})
 _SIGN_UP = re.compile(r"\b(?:newsletter|sign up|subscribe|abonnieren|eingeloggt|log in to)\b", re.IGNORECASE)
@@ -281,8 +285,9 @@ def _is_furniture(paragraph: str) -> bool:
         (words <= 25 and _RELATED_LINE.match(paragraph) is not None)
         or (words <= 14 and _CREDIT_LINE.match(paragraph) is not None)
         or (words <= 20 and _COPYRIGHT.search(paragraph) is not None)
+        or (words <= 60 and _COPYRIGHT_NOTICE.match(paragraph) is not None)
         or (words <= 25 and _SIGN_UP.search(paragraph) is not None)
-        or (words <= 40 and drop_reason(" ".join(paragraph.split())) in _WIDGET_RULES)
+        or (words <= 60 and drop_reason(" ".join(paragraph.split())) in _WIDGET_RULES)
     )
 
 

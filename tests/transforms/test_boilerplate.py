@@ -81,6 +81,17 @@ from transforms.boilerplate import (
         ("E-Mail: presse@example.org", "author_contact"),
         ("Jane Doe can be reached at 555-0100 or jdoe@example.org.", "author_contact"),
         ("Got a news tip? Email us at tips@example.com", "author_contact"),
+        # follow prompts in other languages, app and paywall prompts, ad disclosures, letters
+        ("Síguenos en Telegram, Instagram, Facebook y Twitter", "follow_us"),
+        ("Folgen Sie uns auf Twitter", "follow_us"),
+        ("For the latest stories and breaking news updates download the Gazette apps for iOS and Android.", "app_download"),
+        ("Pour lire la suite", "paywall"),
+        ("If you're already a subscriber, you can log in for immediate access to this story.", "paywall"),
+        ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "paywall"),
+        ("*Werbung. Dieser Beitrag enthält Werbung für eine Marke.", "ad_disclosure"),
+        ("This post contains affiliate links. We may earn a commission if you buy through them.", "ad_disclosure"),
+        ("We may receive compensation if you visit partners we recommend.", "ad_disclosure"),
+        ("We want to hear what you think about this article. Submit a letter to the editor.", "comments"),
         ("Follow The Harbour Courier on Instagram and Facebook", "follow_us"),
     ],
 )
@@ -108,6 +119,11 @@ def test_rule_removes_line(line: str, rule: str) -> None:
         "Comments are an important part of the consultation, the council said, and residents have until May.",
         "Follow-up checks found no further damage on the quay.",
         "Have your say on the harbour plans at the consultation, which runs at the town hall until 5 May.",
+        "Users can download the new app for iOS and Android from Monday, the council said.",
+        "Support for local journalism has fallen for a decade, the survey found.",
+        "Anzeige erstattet: Die Polizei ermittelt gegen den Fahrer.",
+        "We want to build 300 homes by 2030, the mayor said.",
+        "Subscribers to the ferry pass will pay less from April.",
     ],
 )
 def test_article_sentences_are_kept(line: str) -> None:

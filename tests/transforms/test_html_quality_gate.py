@@ -43,8 +43,10 @@ TRAFILATURA_DATE = 0.906  # 683/754 on the corrected labels, while dating 85 of 
 # dropped ("Le puede interesar: <headline>", "NOTAS RELACIONADAS", "Schon gelesen?"; EXTRACTOR_VERSION
 # 14: 14 pages, only such lines lost, recall unchanged); floor raised to 0.928. 0.93117 once the
 # headlines listed under such a pointer standing alone as a heading go with it (11 pages, recall
-# unchanged).
-FLOOR_BODY_F1 = 0.928
+# unchanged). 0.93382 once paywall and app prompts, ad disclosures, follow prompts in more
+# languages and a long copyright notice opened by "©" are dropped (18 pages, recall unchanged; dev
+# split 0.935, holdout 0.931); floor raised to 0.931.
+FLOOR_BODY_F1 = 0.931
 FLOOR_TITLE = 0.898
 FLOOR_AUTHOR = 0.752
 FLOOR_DATE = 0.930
