@@ -1209,11 +1209,20 @@ def _author_sources(
     # turned down ("deinen Hafenbloggern" title-cased) is turned down too
     declared = {name_key(c) for key in _META_AUTHOR_KEYS for c in ev.meta.get(key, ())}
     guess = unescape(fallback or "")
-    if name_key(guess) not in declared:  # "Piers; Quays" for the declared "Piers & Quays"
-        yield "guess", _people([c for c in guess.split(";") if name_key(c) not in declared], site)
+    # "Redacci; Oacute; N Coast News": trafilatura cut a JSON-LD name at its HTML entity
+    # ("Redacci&oacute;n"); nothing of it can be put back together
+    mangled = any(_ENTITY_NAME.fullmatch(piece.strip()) for piece in guess.split(";"))
+    if name_key(guess) not in declared and not mangled:  # "Piers; Quays" for the declared "Piers & Quays"
+        # "Www Medianotions De": a web address trafilatura title-cased
+        credits = [c for c in guess.split(";") if name_key(c) not in declared and not _WEB_ADDRESS.match(c.strip())]
+        yield "guess", _people(credits, site)
     # the author answering in the comments: on the devset the only credit of 6 pages, 5 of them
     # labelled with that name
     yield "comment", _people([ev.post_author_comment or ""], site)
+
+
+_WEB_ADDRESS = re.compile(r"(?:www|https?)\b", re.IGNORECASE)
+_ENTITY_NAME = re.compile(r"[A-Za-z](?:acute|grave|uml|circ|tilde|cedil|ring|slash)|amp|nbsp|quot|apos|szlig", re.IGNORECASE)
 
 
 # A site named after its owner: a name the site goes by spells its domain, and reads as a person's

@@ -175,7 +175,8 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # 13: " : Blog-Archiv" and the like (a segment CMSs add to every title) cut from the title.
 # 14: pointers to related stories in more languages ("Le puede interesar: …", "Schon gelesen?") dropped,
 # and the headlines listed under such a pointer standing alone as a heading; paywall and app prompts,
-# ad disclosures, follow prompts in more languages, a long copyright notice opened by "©".
+# ad disclosures, follow prompts in more languages, a long copyright notice opened by "©"; no author
+# from a credit trafilatura cut at an HTML entity ("Redacci; Oacute; N") or a web address it title-cased.
 EXTRACTOR_VERSION = "14"
 
 

@@ -235,6 +235,19 @@ def test_words_of_a_sentence_are_no_name_but_a_name_typed_in_lowercase_is():
     assert article(page(head=lowercase)).authors == ("lena hartmann",)
 
 
+def test_a_credit_trafilatura_cut_at_its_html_entity_names_no_one():
+    # trafilatura reads this JSON-LD name as "Redacci; Oacute; N Coast News"
+    jsonld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Storm damages harbour piers",
+              "author": {"@type": "Person", "name": "Redacci&oacute;n Diario Costa"}}
+    assert article(page(jsonld=jsonld), url="https://www.coastnews.example/storm").authors == ()
+
+
+def test_a_web_address_trafilatura_title_cased_names_no_one():
+    # a web agency's credit, which trafilatura reads as "Www Medianotions De"
+    head = '<meta name="creator" content="Medianotions, www.medianotions.example">'
+    assert article(page(head=head), url="https://www.coastnews.example/storm").authors == ()
+
+
 def test_a_printed_byline_with_soft_hyphens_is_read_whole():
     byline = "<p class='meta'>Von <strong>Mat&shy;thi&shy;as Lau&shy;e&shy;rer</strong></p>"
     assert article(page(byline=byline)).authors == ("Matthias Lauerer",)
