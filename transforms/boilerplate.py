@@ -217,12 +217,12 @@ RULES: tuple[Rule, ...] = (
           r"(?:compartir|partager|teilen|condividi|compartilhar|compartilhe|delen)\b)",
           max_words=8),
     _rule("comments",
-          r"^(?:\d+\s+)?(?:comments?|view comments|show comments|leave a comment|add a comment|"
-          r"join the conversation)$"),
+          r"^(?:\d+\s+|keine\s+)?(?:comments?|view comments|show comments|leave a comment|add a comment|"
+          r"join the conversation|kommentare?|kommentieren|kommentar schreiben|comentarios?|commentaires?)$"),
     _rule("page_chrome",
           r"^(?:print|email|e-mail|copy link|link copied|save|listen(?: to this article)?|"
           r"\d+\s+min(?:ute)?s?\s+read|close(?: button)?|menu|skip to (?:main )?content|"
-          r"back to top)$"),
+          r"back to top|wird geladen\W*|loading\W*|cargando\W*)$"),
     _rule("separator", r"^[\s_*=~#•·" + _DASH_CHARS + r"]{3,}$"),
     _rule("url_only", r"^(?:https?://|www\.)\S+$"),
     # AFP ends wire copy with the editors' initials: "sb/jd".

@@ -63,10 +63,13 @@ _COPYRIGHT = re.compile(
 _COPYRIGHT_NOTICE = re.compile(r"©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4})", re.IGNORECASE)
 # The plain-text line rules (transforms/boilerplate.py) for what a page's widgets leave in the
 # text: a sign-up box's confirmation, "Like this story? Share it", a comment policy, the
-# reporter's address. (The other line rules are not for HTML: there trafilatura has dropped
-# the markup they stand in for, and a line that matches them is more often text.)
+# reporter's address, paywall and app prompts, ad disclosures, button labels ("3 Kommentare",
+# "Wird geladen…"). (The other line rules are not for HTML: there trafilatura has dropped the
+# markup they stand in for, and a line that matches them is more often text: "Kategorie: Minis"
+# lists an award's category on the devset.)
 _WIDGET_RULES = frozenset(
-    {"newsletter", "share_tools", "comments", "author_contact", "follow_us", "app_download", "paywall", "ad_disclosure"}
+    {"newsletter", "share_tools", "comments", "author_contact", "follow_us", "app_download", "paywall", "ad_disclosure",
+     "page_chrome"}
 )
 # JSON-LD types of pages that list other pages (section fronts, tag pages, search results).
 _COLLECTION_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage"})

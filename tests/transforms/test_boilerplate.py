@@ -81,6 +81,9 @@ from transforms.boilerplate import (
         ("E-Mail: presse@example.org", "author_contact"),
         ("Jane Doe can be reached at 555-0100 or jdoe@example.org.", "author_contact"),
         ("Got a news tip? Email us at tips@example.com", "author_contact"),
+        ("3 Kommentare", "comments"),
+        ("Keine Kommentare", "comments"),
+        ("Wird geladen …", "page_chrome"),
         # follow prompts in other languages, app and paywall prompts, ad disclosures, letters
         ("Síguenos en Telegram, Instagram, Facebook y Twitter", "follow_us"),
         ("Folgen Sie uns auf Twitter", "follow_us"),
@@ -124,6 +127,7 @@ def test_rule_removes_line(line: str, rule: str) -> None:
         "Anzeige erstattet: Die Polizei ermittelt gegen den Fahrer.",
         "We want to build 300 homes by 2030, the mayor said.",
         "Subscribers to the ferry pass will pay less from April.",
+        "Kommentare aus dem Rathaus blieben am Montag aus.",
     ],
 )
 def test_article_sentences_are_kept(line: str) -> None:

@@ -149,6 +149,8 @@ def test_paywall_prompts_ad_disclosures_and_a_long_copyright_notice_are_not_arti
         " page. For an explanation of our Advertising Policy, visit this page.",
         "If you’re seeing this message but you’re already a subscriber, you can log in for immediate access to this story.",
         "Folgen Sie uns auf Twitter",
+        "3 Kommentare",
+        "Wird geladen...",
         "© 2024, CoastNews.example. This article is the copyrighted property of Coast News. Written permission"
         " must be obtained before reprint in online or print media. REPRINTING CONTENT WITHOUT PERMISSION AND/OR"
         " PAYMENT IS THEFT AND PUNISHABLE BY LAW.",
