@@ -324,16 +324,19 @@ RULES: tuple[Rule, ...] = (
           r"^(?:pour (?:lire la suite|accéder en illimité)|hazte (?:miembro|socio)|"
           r"if you(?:'re|’re| are) (?:seeing this message|already a subscriber)|already a subscriber\?|"
           r"first-time subscribers|to continue reading|subscribe (?:now )?to (?:continue|read)|"
-          r"(?:support|unterstütze|unterstützen sie) (?:our|unseren?|den|die)? ?(?:journalism|journalismus))",
+          r"(?:support|unterstütze|unterstützen sie) (?:our|unseren?|den|die)? ?(?:journalism|journalismus)|"
+          r"if you (?:enjoyed|liked|value[d]?) (?:reading )?(?:this|our) (?:post|article|story|work)\b.{0,60}\bsupport)",
           max_words=40),
     # "This post contains affiliate links", "*Werbung", "Anzeige –"
     _rule("ad_disclosure",
           r"^\*?(?:werbung|anzeige|sponsored|advertorial)\b\s*[.:*|" + _DASH_CHARS + r"]|"
           r"^this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate|sponsored|references to products)|"
-          r"\b(?:enthält|beinhaltet) (?:werbung|affiliate)|^bei den (?:verlinkungen|links) handelt es sich um|"
+          r"\b(?:enthält|beinhaltet) (?:werbung|affiliate)|\bbei den (?:verlinkungen|links) handelt es sich um|"
+          r"\bamazon product advertising api\b|"
           r"^we (?:may )?(?:receive|earn) (?:a )?(?:small )?(?:commission|compensation)\b|"
           r"\b(?:advertiser|affiliate) disclosure\b",
           max_words=60),
+    _rule("comments", r"^(?:keine kommentare|kommentare (?:erscheinen|werden) )", max_words=20),
     # the invitation to write in about the article
     _rule("comments", r"^(?:we want to hear what you think\b|submit (?:a|your) letter to the editor\b)", max_words=40),
 )  # fmt: skip

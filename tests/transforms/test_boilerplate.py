@@ -84,6 +84,9 @@ from transforms.boilerplate import (
         ("3 Kommentare", "comments"),
         ("Keine Kommentare", "comments"),
         ("Wird geladen …", "page_chrome"),
+        ("Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)", "comments"),
+        ("Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich um Affiliate Links", "ad_disclosure"),
+        ("If you enjoyed reading this post, would you consider supporting our work? Thanks!", "paywall"),
         # follow prompts in other languages, app and paywall prompts, ad disclosures, letters
         ("Síguenos en Telegram, Instagram, Facebook y Twitter", "follow_us"),
         ("Folgen Sie uns auf Twitter", "follow_us"),
