@@ -29,6 +29,8 @@ For each: docs/s, the ratio to the faster bare loop, CPU seconds per document of
 other work on a shared machine does not inflate), peak RSS and PSS of the tree (RSS counts a
 page that several processes share, a library's code, once in each of them; PSS divides it among
 them, so its sum is the memory the run holds), and the load average.
+With --pairs K it measures only `ingest --no-enrich`, K times, each run between two runs of the bare
+loop, and prints each run's ratio to the mean of the loops around it and the median.
 Prints the figures; asserts nothing (the targets are in issue 10).
 """
 
@@ -63,6 +65,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000, help="pages in the corpus")
     parser.add_argument("--quick", action="store_true", help="a smoke run: N=300")
     parser.add_argument("--corpus", type=Path, help="make the corpus here and keep it (reused when it has N pages)")
+    parser.add_argument("--pairs", type=int, default=0, metavar="K",
+                        help="instead: K runs of `ingest --no-enrich`, each between two runs of the bare loop")
     args = parser.parse_args()
     n = 300 if args.quick else args.n
 
@@ -76,6 +80,9 @@ def main() -> None:
         print(f"corpus made in {time.perf_counter() - started:.0f} s: {made}")
     print(f"corpus: {corpus} ({len(files)} pages, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB)")
 
+    if args.pairs:
+        alternated(files, corpus, Path(tempfile.mkdtemp(prefix="newsflow-pairs-")), args.pairs)
+        return
     rows: list[tuple[str, float, float, int | None, int | None, str]] = []
 
     def run_bare(label: str) -> None:
@@ -133,6 +140,39 @@ def main() -> None:
         rss_mb, pss_mb = (f"{rss / 1e6:.0f}", f"{pss / 1e6:.0f}") if rss else ("-", "-")
         cpu_ms = f"{1000 * cpu:.1f}" if cpu else "-"
         print(f"| {label} | {rate:.1f} | {rate / bare_rate:.2f} | {cpu_ms} | {rss_mb} | {pss_mb} | {load} |")
+
+
+def alternated(files: list[Path], corpus: Path, work: Path, k: int) -> None:
+    """K runs of `ingest --no-enrich` (each on a fresh warehouse), each between two runs of the bare
+    loop: bare, ingest, bare, ingest, ..., bare. Each ingest's ratio is to the mean of the two loops
+    around it, so a drift of the machine's speed (the loop alone has moved by a fifth within
+    minutes here) weighs on both sides alike; prints every ratio and their median."""
+    import statistics
+
+    def bare() -> float:
+        load, cpu = _loadavg(), time.process_time()
+        rate = bare_loop(files)
+        print(f"  bare loop: {rate:.1f} docs/s, {1000 * (time.process_time() - cpu) / len(files):.1f} ms CPU per document [load average before: {load}]")
+        return rate
+
+    ratios = []
+    try:
+        with prefect_server(work) as env:
+            before = bare()
+            for i in range(1, k + 1):
+                load = _loadavg()
+                wall, rss, _, cpu, _ = timed_ingest(corpus, work / f"run{i}.duckdb", env, ["--no-enrich"])
+                rate = len(files) / wall
+                print(f"  ingest --no-enrich #{i}: {wall:.1f} s wall, {rate:.1f} docs/s, {1000 * cpu / len(files):.1f} ms CPU"
+                      f" per document, peak RSS {rss / 1e6:.0f} MB [load average before: {load}]")
+                after = bare()
+                ratios.append(rate / ((before + after) / 2))
+                print(f"  -> {ratios[-1]:.2f}x the mean of the loops before and after ({before:.1f}, {after:.1f} docs/s)")
+                before = after
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\n--no-enrich against the bare loop around it, {k} runs: {', '.join(f'{r:.2f}x' for r in ratios)};"
+          f" median {statistics.median(ratios):.2f}x (target {TARGETS['no-enrich']}x)")
 
 
 def parallel_bare(files: list[Path], processes: int) -> float:
