@@ -229,13 +229,14 @@ _PERSONS_THINGS = frozenset(
 def _named_as_thing_or_place(ent) -> bool:  # type: ignore[no-untyped-def]
     """A "person" the text writes as a thing or a place: after "the" ("the Louvre has", "the
     Python version", "the Alcântara terminal"; a person's name takes no article, except as the
-    name of their administration, family or show), or after "village of", "people of".
+    name of their administration, family or show, or before another name: "the Trump White
+    House"), or after "village of", "people of".
     """
     doc = ent.doc
     before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
     if before == "the":
-        after = doc[ent.end].lower_ if ent.end < len(doc) else ""
-        return after not in _PERSONS_THINGS
+        after = doc[ent.end] if ent.end < len(doc) else None
+        return after is None or not (after.lower_ in _PERSONS_THINGS or after.text[:1].isupper())
     return before == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_OF
 
 

@@ -139,6 +139,7 @@ def test_a_person_the_text_writes_as_a_thing_or_a_place_is_dropped(words, tags, 
         # a person's name after "the" as the name of their administration or family
         (["during", "the", "Reagan", "administration"], ["IN", "DT", "NNP", "NN"], (2, 3)),
         (["the", "Anderson", "family", "said"], ["DT", "NNP", "NN", "VBD"], (1, 2)),
+        (["inside", "the", "Trump", "White", "House"], ["IN", "DT", "NNP", "NNP", "NNP"], (2, 3)),  # before a name
         # "of" after anything but a place word, "to" before a name
         (["the", "memoirs", "of", "Richard", "Nixon"], ["DT", "NNS", "IN", "NNP", "NNP"], (3, 5)),
         (["an", "advisor", "to", "Arnault", "said"], ["DT", "NN", "IN", "NNP", "VBD"], (3, 4)),
