@@ -144,16 +144,20 @@ def test_what_widgets_leave_in_the_text_is_not_article_text():
 
 def test_paywall_prompts_ad_disclosures_and_a_long_copyright_notice_are_not_article_text():
     furniture = (
-        "This post contains references to products from one or more of our advertisers. We may receive"
-        " compensation when you click on links to those products. Terms apply to the offers listed on this"
-        " page. For an explanation of our Advertising Policy, visit this page.",
+        (
+            "This post contains references to products from one or more of our advertisers. We may receive"
+            " compensation when you click on links to those products. Terms apply to the offers listed on this"
+            " page. For an explanation of our Advertising Policy, visit this page."
+        ),
         "If you’re seeing this message but you’re already a subscriber, you can log in for immediate access to this story.",
         "Folgen Sie uns auf Twitter",
         "3 Kommentare",
         "Wird geladen...",
-        "© 2024, CoastNews.example. This article is the copyrighted property of Coast News. Written permission"
-        " must be obtained before reprint in online or print media. REPRINTING CONTENT WITHOUT PERMISSION AND/OR"
-        " PAYMENT IS THEFT AND PUNISHABLE BY LAW.",
+        (
+            "© 2024, CoastNews.example. This article is the copyrighted property of Coast News. Written permission"
+            " must be obtained before reprint in online or print media. REPRINTING CONTENT WITHOUT PERMISSION AND/OR"
+            " PAYMENT IS THEFT AND PUNISHABLE BY LAW."
+        ),
     )
     text = article(page(body=(BODY[0], furniture[0], BODY[1], *furniture[1:], BODY[2]))).text
     assert text.split("\n\n") == list(BODY)
