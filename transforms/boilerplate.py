@@ -303,7 +303,7 @@ RULES: tuple[Rule, ...] = (
           rf"\b(?:can|may) be (?:reached|contacted|emailed)\b.{{0,80}}(?:{_ADDRESS}|\d{{3}}[-. ]\d{{3,4}})|"
           r"^(?:got|have) a (?:news )?tip\b",
           max_words=30),
-    _rule("call_to_action", r"^(?:click here|tap here|download (?:our|the) app)\b", max_words=20),
+    _rule("call_to_action", r"^(?:click here|tap here)\b", max_words=20),  # "Download the app": app_download
     _rule("follow_us",
           r"^follow (?:us|[\w.'’-]+(?: [\w.'’-]+){0,3}) on "
           r"(?:twitter|x|facebook|instagram|telegram|whatsapp|linkedin|google news)\b",

@@ -1209,12 +1209,13 @@ def _author_sources(
     # turned down ("deinen Hafenbloggern" title-cased) is turned down too
     declared = {name_key(c) for key in _META_AUTHOR_KEYS for c in ev.meta.get(key, ())}
     guess = unescape(fallback or "")
+    pieces = [piece.strip() for piece in guess.split(";")]
     # "Redacci; Oacute; N Coast News": trafilatura cut a JSON-LD name at its HTML entity
     # ("Redacci&oacute;n"); nothing of it can be put back together
-    mangled = any(_ENTITY_NAME.fullmatch(piece.strip()) for piece in guess.split(";"))
+    mangled = any(_ENTITY_NAME.fullmatch(piece) for piece in pieces)
     if name_key(guess) not in declared and not mangled:  # "Piers; Quays" for the declared "Piers & Quays"
         # "Www Medianotions De": a web address trafilatura title-cased
-        credits = [c for c in guess.split(";") if name_key(c) not in declared and not _WEB_ADDRESS.match(c.strip())]
+        credits = [c for c in pieces if name_key(c) not in declared and not _WEB_ADDRESS.match(c)]
         yield "guess", _people(credits, site)
     # the author answering in the comments: on the devset the only credit of 6 pages, 5 of them
     # labelled with that name
@@ -1222,6 +1223,8 @@ def _author_sources(
 
 
 _WEB_ADDRESS = re.compile(r"(?:www|https?)\b", re.IGNORECASE)
+# The entities of accented letters and punctuation, not html.entities.name2codepoint: that also
+# holds "Delta", "Omega", "image" and "real", which a credit may well contain.
 _ENTITY_NAME = re.compile(r"[A-Za-z](?:acute|grave|uml|circ|tilde|cedil|ring|slash)|amp|nbsp|quot|apos|szlig", re.IGNORECASE)
 
 

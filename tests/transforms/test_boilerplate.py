@@ -91,6 +91,7 @@ from transforms.boilerplate import (
         ("Síguenos en Telegram, Instagram, Facebook y Twitter", "follow_us"),
         ("Folgen Sie uns auf Twitter", "follow_us"),
         ("For the latest stories and breaking news updates download the Gazette apps for iOS and Android.", "app_download"),
+        ("Download our app for breaking news alerts", "app_download"),
         ("Pour lire la suite", "paywall"),
         ("If you're already a subscriber, you can log in for immediate access to this story.", "paywall"),
         ("HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS", "paywall"),
