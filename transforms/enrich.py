@@ -38,7 +38,10 @@ from transforms.stories import TextFeatures, key_id, text_features
 # 7: a "person" written as a thing or a place ("the Louvre has", "the Alcântara terminal", "the
 # people of Skarvøy") is none, and a lowercase function word a span ran into is trimmed ("Mill
 # Race Café on").
-RULES_VERSION = "7"
+# 8: a "person" the article also writes after "in", "at", "above", "out of" … is a place or a firm
+# ("a project in Ashcombe", "researchers at OpenAI"); one right after a noun for a firm is the
+# firm ("solar company Jua Mtaani Power").
+RULES_VERSION = "8"
 
 
 def enrichment_version() -> str:

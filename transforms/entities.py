@@ -112,14 +112,18 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     one-word "person" opening a sentence before a common noun ("Cod exports rose") or read by the
     tagger as an adjective ("Public works director ...", where "works" reads as a verb): a word
     capitalised by its position, modifying what follows; and a "person" the text writes as a
-    thing or a place (`_named_as_thing_or_place`)."""
+    thing or a place (`_named_as_thing_or_place`, `_written_as_places`). A "person" after a noun
+    for a firm is the firm's name (`_after_a_firm_noun`)."""
     spans = []
+    places = _written_as_places(doc)
     for e in doc.ents:
         if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and (_noun_follows(e) or e[0].tag_ == "JJ"):
             continue
-        if e.label_ == "PERSON" and _named_as_thing_or_place(e):
+        if e.label_ == "PERSON" and (_named_as_thing_or_place(e) or e.text in places):
             continue
         label = "PERSON" if e.label_ == "ORG" and _is_titled_name(e) else e.label_
+        if label == "PERSON" and _after_a_firm_noun(e):
+            label = "ORG"
         found = _whole_name(e) if label == "PERSON" else e
         spans.append(EntitySpan(found.text, label, found.start_char, found.end_char))
     return spans
@@ -160,6 +164,22 @@ def _is_titled_name(ent) -> bool:  # type: ignore[no-untyped-def]
     elif before is None or not before.text.islower() or _word_key(before.text) not in _PERSON_ROLES:
         return False
     return 2 <= len(words) <= 3 and all(_name_token(t) for t in words)
+
+
+# What a firm is, written before its name: "solar company Jua Mtaani Power", "electronics retailer
+# Proshop" (read as people by the model). Only nouns that name no person's job: a person's name
+# follows "developer", "publisher", "operator" or "broadcaster" ("freelance developer Jill Binder"),
+# and "firm" read as an adjective is no noun ("the soft-spoken but firm Tegnell").
+_FIRM_NOUNS = frozenset(
+    "company firm startup start-up airline insurer lender bank retailer manufacturer conglomerate "
+    "subsidiary utility charity brand label".split()
+)
+
+
+def _after_a_firm_noun(ent) -> bool:  # type: ignore[no-untyped-def]
+    """A "person" right after a common noun for a firm: "company [Jua Mtaani Power]"."""
+    before = ent.doc[ent.start - 1] if ent.start > 0 else None
+    return before is not None and before.tag_ == "NN" and before.text in _FIRM_NOUNS
 
 
 def _name_token(token) -> bool:  # type: ignore[no-untyped-def]
@@ -238,6 +258,44 @@ def _named_as_thing_or_place(ent) -> bool:  # type: ignore[no-untyped-def]
         after = doc[ent.end] if ent.end < len(doc) else None
         return after is None or not (after.lower_ in _PERSONS_THINGS or after.text[:1].isupper())
     return before == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_OF
+
+
+# Words after which a name is a place, or a firm: "the slope above Val Cresta", "fished out of
+# Porthaven"; "in" and "at" only after a noun ("a project in Ashcombe", "sea level at Porthaven",
+# "researchers at OpenAI"): after a verb or an adjective they take people too ("yells at Penny",
+# "interested in Sam"), as they do after these nouns ("her interest in Sam").
+_SPATIAL = frozenset("above below beneath near outside".split())
+_AFTER_A_NOUN = frozenset({"in", "at"})
+_NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
+_PERSON_AFTER_IN = frozenset("interest faith trust confidence belief".split())
+
+
+def _written_as_places(doc: Doc) -> set[str]:
+    """The "persons" an article also writes as a place, after "in", "at", "above", "out of" …
+    ("a project in Ashcombe" makes "Ashcombe's water mills" no person's). A word of a longer
+    person's name in the article stays a person ("remained near Bennett" beside "Lynda Bennett"),
+    and a possessive is no place ("in Hitler's rise")."""
+    persons = {e.text: len(e) for e in doc.ents if e.label_ == "PERSON"}
+    if not persons:
+        return set()
+    in_full_names = {word for name in persons if " " in name for word in name.split()}
+    places = set()
+    for token in doc[1:-1]:
+        word, before = token.lower_, doc[token.i - 1]
+        cue = (
+            word in _SPATIAL
+            or (word == "of" and before.lower_ == "out")
+            or (word in _AFTER_A_NOUN and before.tag_ in _NOUN_TAGS and before.lower_ not in _PERSON_AFTER_IN)
+        )
+        if not cue:
+            continue
+        for name, length in persons.items():
+            end = token.i + 1 + length
+            written_here = doc[token.i + 1 : end].text == name
+            possessive = end < len(doc) and doc[end].lower_ in ("'s", "’s")
+            if written_here and not possessive and (" " in name or name not in in_full_names):
+                places.add(name)
+    return places
 
 
 def _noun_follows(ent) -> bool:

@@ -134,6 +134,66 @@ def test_a_person_the_text_writes_as_a_thing_or_a_place_is_dropped(words, tags, 
 
 
 @pytest.mark.parametrize(
+    ("words", "tags", "ents"),
+    [
+        # the article writes the name after "in" (after a noun) elsewhere: every mention is a place's
+        (
+            ["Ashcombe", "'s", "mills", ".", "A", "project", "in", "Ashcombe", "won"],
+            ["NNP", "POS", "NNS", ".", "DT", "NN", "IN", "NNP", "VBD"],
+            [(0, 1)],
+        ),
+        # after "at" a noun, "out of", "above": a place or a firm, typed PERSON in every mention
+        (["jobs", "at", "Wrenmouth", "."], ["NNS", "IN", "NNP", "."], [(2, 3)]),
+        (["fished", "out", "of", "Porthaven", "for", "years"], ["VBN", "RP", "IN", "NNP", "IN", "NNS"], [(3, 4)]),
+        (["the", "slope", "above", "Val", "Cresta", "moved"], ["DT", "NN", "IN", "NNP", "NNP", "VBD"], [(3, 5)]),
+        (["a", "researcher", "at", "Mila", ",", "an", "institute"], ["DT", "NN", "IN", "NNP", ",", "DT", "NN"], [(3, 4)]),
+    ],
+)
+def test_a_person_the_article_also_writes_as_a_place_is_dropped_everywhere_in_it(words, tags, ents) -> None:
+    doc = _tagged(words, tags, [(start, end, "PERSON") for start, end in ents])
+    assert spans_from_doc(doc) == []
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "ents", "kept"),
+    [
+        # "at" and "in" after a verb, an adjective or "interest" take people
+        (["Pam", "yells", "at", "Penny", "."], ["NNP", "VBZ", "IN", "NNP", "."], [(0, 1), (3, 4)], ["Pam", "Penny"]),
+        (["interested", "in", "Sam", "."], ["JJ", "IN", "NNP", "."], [(2, 3)], ["Sam"]),
+        (["her", "interest", "in", "Sam", "."], ["PRP$", "NN", "IN", "NNP", "."], [(3, 4)], ["Sam"]),
+        # a word of a longer person's name in the article stays a person
+        (
+            ["Lynda", "Bennett", "spoke", ";", "aides", "stayed", "near", "Bennett", "."],
+            ["NNP", "NNP", "VBD", ":", "NNS", "VBD", "IN", "NNP", "."],
+            [(0, 2), (7, 8)],
+            ["Lynda Bennett", "Bennett"],
+        ),
+        # a possessive after "in" is no place
+        (["a", "chapter", "in", "Hitler", "'s", "rise"], ["DT", "NN", "IN", "NNP", "POS", "NN"], [(3, 4)], ["Hitler"]),
+    ],
+)
+def test_a_person_after_in_or_at_stays_a_person_where_people_go(words, tags, ents, kept) -> None:
+    doc = _tagged(words, tags, [(start, end, "PERSON") for start, end in ents])
+    assert [s.text for s in spans_from_doc(doc) if s.label == "PERSON"] == kept
+
+
+@pytest.mark.parametrize(
+    ("words", "tags", "ents", "expected"),
+    [
+        # a noun for a firm right before the "person": the firm's name
+        (["solar", "company", "Jua", "Mtaani", "Power", "has"], ["JJ", "NN", "NNP", "NNP", "NNP", "VBZ"], [(2, 5)], ("Jua Mtaani Power", "ORG")),
+        (["electronics", "retailer", "Proshop", "shows"], ["NNS", "NN", "NNP", "VBZ"], [(2, 3)], ("Proshop", "ORG")),
+        # a job a person does, and "firm" as an adjective, leave a person
+        (["freelance", "developer", "Jill", "Binder", "is"], ["JJ", "NN", "NNP", "NNP", "VBZ"], [(2, 4)], ("Jill Binder", "PERSON")),
+        (["soft-spoken", "but", "firm", "Tegnell", "often"], ["JJ", "CC", "JJ", "NNP", "RB"], [(3, 4)], ("Tegnell", "PERSON")),
+    ],
+)
+def test_a_person_right_after_a_noun_for_a_firm_is_the_firm(words, tags, ents, expected) -> None:
+    doc = _tagged(words, tags, [(start, end, "PERSON") for start, end in ents])
+    assert [(s.text, s.label) for s in spans_from_doc(doc)] == [expected]
+
+
+@pytest.mark.parametrize(
     ("words", "tags", "person"),
     [
         # a person's name after "the" as the name of their administration or family
