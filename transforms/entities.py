@@ -275,10 +275,14 @@ def _written_as_places(doc: Doc) -> set[str]:
     ("a project in Ashcombe" makes "Ashcombe's water mills" no person's). A word of a longer
     person's name in the article stays a person ("remained near Bennett" beside "Lynda Bennett"),
     and a possessive is no place ("in Hitler's rise")."""
-    persons = {e.text: len(e) for e in doc.ents if e.label_ == "PERSON"}
+    persons = [e for e in doc.ents if e.label_ == "PERSON"]
     if not persons:
         return set()
-    in_full_names = {word for name in persons if " " in name for word in name.split()}
+    in_full_names = {word for e in persons if " " in e.text for word in e.text.split()}
+    # the names by their first token: most cue words are followed by no name at all
+    by_first_token: dict[str, set[tuple[str, int]]] = {}
+    for e in persons:
+        by_first_token.setdefault(e[0].text, set()).add((e.text, len(e)))
     places = set()
     for token in doc[1:-1]:
         word, before = token.lower_, doc[token.i - 1]
@@ -289,7 +293,7 @@ def _written_as_places(doc: Doc) -> set[str]:
         )
         if not cue:
             continue
-        for name, length in persons.items():
+        for name, length in by_first_token.get(doc[token.i + 1].text, ()):
             end = token.i + 1 + length
             written_here = doc[token.i + 1 : end].text == name
             possessive = end < len(doc) and doc[end].lower_ in ("'s", "’s")
