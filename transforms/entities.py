@@ -333,6 +333,8 @@ def _noise_reason(span: EntitySpan, context: _Text) -> str | None:
         return "no_letters"
     if len(stripped) < 2:
         return "single_char"
+    if _all_lowercase(stripped):
+        return "lowercase"
     if " ".join(stripped.split()).casefold() in _BOILERPLATE_WORDS:
         return "boilerplate_word"
     if _is_title_only(stripped):
@@ -345,6 +347,16 @@ def _noise_reason(span: EntitySpan, context: _Text) -> str | None:
     if span.label == "PERSON" and _is_common_words_person(stripped, context):
         return "common_words"
     return None
+
+
+def _all_lowercase(text: str) -> bool:
+    """True if the text's letters that have a case are all lowercase ("/www", "n't", "init__.py",
+    "café", "eastern", "marina"): the name of a person, a place or a body is capitalised. The
+    model's lowercase spans in 143 English texts (215, in 48 texts) were paths, handles, code,
+    words of other languages and common nouns; four were bodies the text wrote in lowercase ("the
+    white house", "supreme court"). Letters without case (Chinese, Arabic) say nothing."""
+    cased = [c for c in text if c.lower() != c.upper()]
+    return bool(cased) and not any(c.isupper() for c in cased)
 
 
 def _is_common_words_person(name: str, context: _Text) -> bool:

@@ -255,6 +255,21 @@ def test_boilerplate_words_are_dropped(word: str) -> None:
     assert kept(text, span(text, word, "GPE"), span(text, "Moscow", "GPE")) == [("Moscow", "GPE")]
 
 
+@pytest.mark.parametrize(
+    ("surface", "label"),
+    [("/www", "GPE"), ("init__.py", "NORP"), ("café", "NORP"), ("n’t", "GPE"), ("bike park staff", "ORG"), ("είναι", "GPE")],
+)
+def test_a_span_with_no_capital_letter_is_dropped(surface: str, label: str) -> None:
+    text = f"Ms Lee said {surface} was new in Moscow."
+    assert kept(text, span(text, surface, label), span(text, "Moscow", "GPE")) == [("Moscow", "GPE")]
+
+
+@pytest.mark.parametrize(("surface", "label"), [("eBay", "ORG"), ("the White House", "ORG"), ("北京", "GPE")])
+def test_a_name_with_a_capital_or_in_a_script_without_case_is_kept(surface: str, label: str) -> None:
+    text = f"Ms Lee said {surface} was new."
+    assert kept(text, span(text, surface, label)) == [(surface, label)]
+
+
 def test_spans_on_boilerplate_lines_are_dropped() -> None:
     text = "Share this articleClose Button\nCopyright Mark Schiefelbein/AP\nPutin spoke in Moscow."
     spans = [
