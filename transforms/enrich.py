@@ -42,7 +42,8 @@ from transforms.stories import TextFeatures, key_id, text_features
 # ("a project in Ashcombe", "researchers at OpenAI"); one right after a noun for a firm is the
 # firm ("solar company Jua Mtaani Power").
 # 9: a span without a capital letter is no entity ("/www", "init__.py", "café").
-RULES_VERSION = "9"
+# 10: "the village of X", "the people of X" make X a place everywhere in the article, as "in X" does.
+RULES_VERSION = "10"
 
 
 def enrichment_version() -> str:

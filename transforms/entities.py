@@ -112,14 +112,14 @@ def spans_from_doc(doc: Doc) -> list[EntitySpan]:
     one-word "person" opening a sentence before a common noun ("Cod exports rose") or read by the
     tagger as an adjective ("Public works director ...", where "works" reads as a verb): a word
     capitalised by its position, modifying what follows; and a "person" the text writes as a
-    thing or a place (`_named_as_thing_or_place`, `_written_as_places`). A "person" after a noun
-    for a firm is the firm's name (`_after_a_firm_noun`)."""
+    thing (`_named_as_a_thing`) or, anywhere in the article, as a place (`_written_as_places`). A
+    "person" after a noun for a firm is the firm's name (`_after_a_firm_noun`)."""
     spans = []
     places = _written_as_places(doc)
     for e in doc.ents:
         if e.label_ == "PERSON" and len(e) == 1 and _opens_sentence(e) and (_noun_follows(e) or e[0].tag_ == "JJ"):
             continue
-        if e.label_ == "PERSON" and (_named_as_thing_or_place(e) or e.text in places):
+        if e.label_ == "PERSON" and (_named_as_a_thing(e) or e.text in places):
             continue
         label = "PERSON" if e.label_ == "ORG" and _is_titled_name(e) else e.label_
         if label == "PERSON" and _after_a_firm_noun(e):
@@ -235,43 +235,40 @@ def _opens_sentence(ent) -> bool:
     return ent.start_char == 0 or re.search(r"(?:[.!?:]\s+|\n\s*|[\"“‘(]\s*)$", before) is not None
 
 
-# "the village of Val Cresta", "the people of Skarvøy": what follows is a place.
-_PLACE_OF = frozenset(
-    "village town city island islands state states county region province district municipality "
-    "port harbour harbor people residents citizens mayor".split()
-)
 # A person's name does lend itself to these, after "the": "the Reagan administration".
 _PERSONS_THINGS = frozenset(
     "administration campaign presidency era family government years camp podcast show interview".split()
 )
 
 
-def _named_as_thing_or_place(ent) -> bool:  # type: ignore[no-untyped-def]
-    """A "person" the text writes as a thing or a place: after "the" ("the Louvre has", "the
-    Python version", "the Alcântara terminal"; a person's name takes no article, except as the
-    name of their administration, family or show, or before another name: "the Trump White
-    House"), or after "village of", "people of".
-    """
+def _named_as_a_thing(ent) -> bool:  # type: ignore[no-untyped-def]
+    """A "person" the text writes as a thing, after "the" ("the Louvre has", "the Python version",
+    "the Alcântara terminal"): a person's name takes no article, except as the name of their
+    administration, family or show, or before another name ("the Trump White House")."""
     doc = ent.doc
-    before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
-    if before == "the":
-        after = doc[ent.end] if ent.end < len(doc) else None
-        return after is None or not (after.lower_ in _PERSONS_THINGS or after.text[:1].isupper())
-    return before == "of" and ent.start > 1 and doc[ent.start - 2].lower_ in _PLACE_OF
+    if ent.start == 0 or doc[ent.start - 1].lower_ != "the":
+        return False
+    after = doc[ent.end] if ent.end < len(doc) else None
+    return after is None or not (after.lower_ in _PERSONS_THINGS or after.text[:1].isupper())
 
 
 # Words after which a name is a place, or a firm: "the slope above Val Cresta", "fished out of
-# Porthaven"; "in" and "at" only after a noun ("a project in Ashcombe", "sea level at Porthaven",
-# "researchers at OpenAI"): after a verb or an adjective they take people too ("yells at Penny",
-# "interested in Sam"), as they do after these nouns ("her interest in Sam").
+# Porthaven", "the village of Val Cresta", "the people of Skarvøy"; "in" and "at" only after a noun
+# ("a project in Ashcombe", "sea level at Porthaven", "researchers at OpenAI"): after a verb or an
+# adjective they take people too ("yells at Penny", "interested in Sam"), as they do after these
+# nouns ("her interest in Sam").
 _SPATIAL = frozenset("above below beneath near outside".split())
+_PLACE_OF = frozenset(
+    "out village town city island islands state states county region province district municipality "
+    "port harbour harbor people residents citizens mayor".split()
+)
 _AFTER_A_NOUN = frozenset({"in", "at"})
 _NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 _PERSON_AFTER_IN = frozenset("interest faith trust confidence belief".split())
 
 
 def _written_as_places(doc: Doc) -> set[str]:
-    """The "persons" an article also writes as a place, after "in", "at", "above", "out of" …
+    """The "persons" an article also writes as a place, after "in", "at", "above", "village of" …
     ("a project in Ashcombe" makes "Ashcombe's water mills" no person's). A word of a longer
     person's name in the article stays a person ("remained near Bennett" beside "Lynda Bennett"),
     and a possessive is no place ("in Hitler's rise")."""
@@ -288,7 +285,7 @@ def _written_as_places(doc: Doc) -> set[str]:
         word, before = token.lower_, doc[token.i - 1]
         cue = (
             word in _SPATIAL
-            or (word == "of" and before.lower_ == "out")
+            or (word == "of" and before.lower_ in _PLACE_OF)
             or (word in _AFTER_A_NOUN and before.tag_ in _NOUN_TAGS and before.lower_ not in _PERSON_AFTER_IN)
         )
         if not cue:

@@ -147,6 +147,12 @@ def test_a_person_the_text_writes_as_a_thing_or_a_place_is_dropped(words, tags, 
         (["fished", "out", "of", "Porthaven", "for", "years"], ["VBN", "RP", "IN", "NNP", "IN", "NNS"], [(3, 4)]),
         (["the", "slope", "above", "Val", "Cresta", "moved"], ["DT", "NN", "IN", "NNP", "NNP", "VBD"], [(3, 5)]),
         (["a", "researcher", "at", "Mila", ",", "an", "institute"], ["DT", "NN", "IN", "NNP", ",", "DT", "NN"], [(3, 4)]),
+        # "the people of Skarvøy" elsewhere in the article
+        (
+            ["Undersea", "tunnel", "to", "Skarvøy", "opens", ".", "The", "people", "of", "Skarvøy", "voted"],
+            ["JJ", "NN", "TO", "NNP", "VBZ", ".", "DT", "NNS", "IN", "NNP", "VBD"],
+            [(3, 4)],
+        ),
     ],
 )
 def test_a_person_the_article_also_writes_as_a_place_is_dropped_everywhere_in_it(words, tags, ents) -> None:
