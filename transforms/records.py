@@ -177,7 +177,10 @@ def decompress_raw(data: bytes, compression: str) -> bytes:
 # and the headlines listed under such a pointer standing alone as a heading; paywall and app prompts,
 # ad disclosures, follow prompts in more languages, a long copyright notice opened by "©"; no author
 # from a credit trafilatura cut at an HTML entity ("Redacci; Oacute; N") or a web address it title-cased.
-EXTRACTOR_VERSION = "14"
+# 15: a declared day the page never shows gives way to the one day it shows at its headline; "posted on"
+# with a weekday ("posted on Wednesday, May 19th, 2010") and German's verb after the day ("wurde am
+# 19. Mai 2010 … veröffentlicht") read as publication sentences.
+EXTRACTOR_VERSION = "15"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -100,9 +100,40 @@ def test_two_word_levantine_month_names_are_read():
 
 
 def test_a_sentence_saying_when_the_article_was_published_is_a_dateline():
-    footer = "<p>" + "Filler words for the reader. " * 120 + "</p><p>This article was published on 5 March 2024.</p>"
+    footer = "<p>" + "Filler words for the reader. " * 200 + "</p><p>This article was published on 5 March 2024.</p>"
     html = "<html><body><h1>Storm damages harbour piers</h1>" + footer + "</body></html>"
     assert meta.printed_as_dateline(dt.date(2024, 3, 5), html)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This entry was posted on Wednesday, March 6th, 2024 at 11:03 pm and is filed under News.",
+        "Publicado: miércoles, 6 de marzo de 2024 04:45",
+        "Dieser Beitrag wurde am 6. März 2024 um 23:03 Uhr veröffentlicht.",
+        "Dieser Eintrag wurde am Mittwoch, 6. März 2024 gepostet.",
+    ],
+)
+def test_a_sentence_saying_when_the_entry_was_posted_is_a_dateline_with_a_weekday_or_the_verb_after(sentence):
+    footer = "<p>" + "Filler words for the reader. " * 200 + f"</p><p>{sentence}</p>"  # far below the headline
+    html = "<html><body><h1>Storm damages harbour piers</h1>" + footer + "</body></html>"
+    assert meta.printed_as_dateline(dt.date(2024, 3, 6), html)
+
+
+def test_a_day_something_else_happened_on_is_no_dateline_in_german_either():
+    footer = "<p>" + "Filler words for the reader. " * 200 + "</p><p>Das Gesetz wurde am 6. März 2024 beschlossen.</p>"
+    html = "<html><body><h1>Storm damages harbour piers</h1>" + footer + "</body></html>"
+    assert not meta.printed_as_dateline(dt.date(2024, 3, 6), html)
+
+
+def test_a_declared_day_the_page_never_shows_gives_way_to_the_one_day_shown_at_the_headline():
+    head = '<meta name="date" content="2024-03-12">'  # the day the page was last saved, say
+    byline = '<div class="news-timedata">05.03.2024 - Redaktion: Ann Lee</div>'
+    assert article(page(head=head, byline=byline)).published == PublicationDate(
+        dt.date(2024, 3, 5), "dateline", "day", confidence="low"
+    )
+    # shown nowhere else, the declared day stands
+    assert article(page(head=head)).published == PublicationDate(dt.date(2024, 3, 12), "meta", "day")
 
 
 def test_a_header_line_linking_to_the_comments_is_still_the_articles_own_line():
