@@ -43,7 +43,9 @@ from transforms.stories import TextFeatures, key_id, text_features
 # firm ("solar company Jua Mtaani Power").
 # 9: a span without a capital letter is no entity ("/www", "init__.py", "café").
 # 10: "the village of X", "the people of X" make X a place everywhere in the article, as "in X" does.
-RULES_VERSION = "10"
+# 11: quotes: "he"/"she" may stand for the person a sentence is "according to", and for either of
+# "Duchene and his wife" by gender.
+RULES_VERSION = "11"
 
 
 def enrichment_version() -> str:

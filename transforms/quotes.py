@@ -20,7 +20,9 @@ Wang's and the ministry only reports them.
 
 A pronoun (he, she; "it" for organizations) resolves to the most recent entity named as a
 *subject* before it, of a reporting verb, of a sentence or of the clause a sentence opens with
-('When Meghan joined, she said'); not to the most recent name in the text, which in news copy is
+('When Meghan joined, she said'), or as the person a sentence is "according to"; in "Duchene and
+his wife were at home" both are subjects, the named one a man and the companion (unnamed) a woman;
+not to the most recent name in the text, which in news copy is
 often an object: in '... said Vladimir Putin, receiving General Zhang Youxia. But, he added:
 "..."' the speaker is Putin. "she" passes over a man and "he" over a woman when the article
 itself says so: an honorific (Ms Odhiambo), a gendered role word beside the name ("spokeswoman
@@ -594,15 +596,48 @@ def _subject_events(ctx: _Context) -> list[_Event]:
     openers = [_clause_subject(ctx, lo, hi) for lo, hi in sentences]
     genders = _genders(ctx, sentences, openers)
     for (lo, hi), opener in zip(sentences, openers, strict=True):
+        if opener is None and (pair := _with_companion(ctx, lo, hi)) is not None:
+            events += pair
         subjects = [opener, _opening_clause_subject(ctx, lo, hi)]
-        verbs = [cue for cue in _cues(ctx, lo, hi) if not _is_according(cue)]
+        cues = _cues(ctx, lo, hi)
+        verbs = [cue for cue in cues if not _is_according(cue)]
         subjects += [_cue_subject(ctx, cue, verbs, lo, hi) for cue in verbs]
+        # and the person named after "according to" ('According to Arkwright, ... "...," he said'),
+        # but no other source: "according to a translation" ends no one's chain
+        sources = (_cue_subject(ctx, cue, verbs, lo, hi) for cue in cues if _is_according(cue))
+        subjects += [s for s in sources if s is not None and s.mention is not None and s.mention.type == "PERSON"]
         for s in subjects:
             if s is not None and s.mention is not None:
                 events.append(_Event(s.start, s.mention.type, s.mention.name, genders.get(s.mention.name)))
             elif s is not None and s.kind in ("role", "name"):
                 events.append(_Event(s.start, "reset", None))
     return sorted(events, key=lambda e: e.start)
+
+
+
+def _with_companion(ctx: _Context, lo: int, hi: int) -> list[_Event] | None:
+    """Events for a sentence opened by a person and their own companion ("Duchene and his wife").
+
+    A later "he" or "she" is one of the two: the named person, and the companion (a person when
+    named right after the role word, else an unnamed subject of the role word's gender, if it has one).
+    """
+    p = lo
+    while p < hi and ctx.masked[p].isspace():
+        p += 1
+    for _ in range(6):  # past titles: "Ship owner Lars Hegge and his daughter"
+        m = ctx.by_start.get(p)
+        if m is not None and m.type == "PERSON" and (own := _AND_OWN.match(ctx.masked, m.end, hi)):
+            first = _Event(m.start, m.type, m.name, _PRONOUN_GENDERS[own.group(1)])
+            role_gender = _GENDERED_ROLES.get(own.group(2).lower()) if own.group(2) else None
+            companion = ctx.by_start.get(own.end())
+            if companion is not None and companion.type == "PERSON":
+                return [first, _Event(companion.start, companion.type, companion.name, role_gender)]
+            return [first, _Event(own.start(1), "reset", None, role_gender)]
+        word = _TITLE_WORD.match(ctx.masked, p, hi) or _DESCRIPTOR.match(ctx.masked, p, hi)
+        if word is None or word.group().strip().lower() in _FUNCTION_WORDS:
+            return None
+        p = word.end()
+    return None
 
 
 # -- gender: only what the article itself says ----------------------------------------------------
@@ -636,6 +671,9 @@ _GENDERED_ROLES: dict[str, Gender] = {
     ),
 }
 _GENDERED_ROLE = r"(?i:" + "|".join(sorted(_GENDERED_ROLES, key=len, reverse=True)) + r")"
+# "Ray Duchene and his (late) wife (Sunita) were at home": a subject of two, the named one and
+# someone of theirs, whose role word may tell their gender
+_AND_OWN = re.compile(r"\s+and\s+(his|her)\s+(?:(?:[a-z]+\s+)?(" + _GENDERED_ROLE + r")\b,?\s*)?")
 # "spokeswoman Amina Odhiambo", "his father, Peter Kallas", "Chairman Peter Kallas". Only the
 # -man/-woman titles may be capitalized: "King", "Son" or "Brother" before a name is as often a
 # surname or a title of another kind.
@@ -815,7 +853,8 @@ def _antecedent(pronoun: _Subject, events: Sequence[_Event]) -> str | None:
     "she" passes over a person the article shows to be a man, and "he" over a woman; a person of
     unknown gender is taken, as the text gives no reason to pass them. An unnamed subject ("the
     spokeswoman") still ends the chain whatever its gender: the "he" after it may be someone it
-    names as an object.
+    names as an object. Only the unnamed companion of a named subject ("Duchene and his wife")
+    has a gender here, and "he" passes over her to Duchene.
     """
     wanted = {"he": "PERSON", "she": "PERSON", "it": "ORG"}.get(pronoun.text.lower())
     if wanted is None:

@@ -228,6 +228,37 @@ def test_an_unnamed_subject_ends_the_pronoun_chain() -> None:
     assert (q.speaker, q.speaker_text) == (None, "he")
 
 
+def test_a_pronoun_can_stand_for_the_person_named_after_according_to() -> None:
+    text = 'According to Colm Arkwright, the contractor was to blame. "They promised us June," he said.'
+    q = only(text, [mention(text, "Colm Arkwright", "Colm Arkwright")])
+    assert (q.speaker, q.speaker_text) == ("Colm Arkwright", "he")
+
+
+def test_a_source_that_is_no_person_after_according_to_does_not_end_the_chain() -> None:
+    text = (
+        "Zhang Youxia told Interfax, according to a Russian translation, that ties would grow. "
+        '"This is a partnership at the highest level," he said.'
+    )
+    q = only(text, [mention(text, "Zhang Youxia", "Zhang Youxia")])
+    assert q.speaker == "Zhang Youxia"
+
+
+@pytest.mark.parametrize(
+    ("opening", "pronoun", "speaker"),
+    [
+        ("Ship owner Lars Hegge and his wife were at home.", "he", "Lars Hegge"),
+        ("Ship owner Lars Hegge and his wife were at home.", "she", None),  # the wife, unnamed
+        ("Lars Hegge and his daughter Ingrid Hegge were at home.", "she", "Ingrid Hegge"),
+        ("Lars Hegge and his daughter Ingrid Hegge were at home.", "he", "Lars Hegge"),
+        ("Anna Holm and her colleague were at home.", "he", None),  # the colleague, of either gender
+    ],
+)
+def test_a_pronoun_after_a_person_and_their_companion_is_the_one_of_its_gender(opening, pronoun, speaker) -> None:
+    text = f'{opening} "We heard a loud bang and ran outside," {pronoun} said.'
+    mentions = [mention(text, name, name) for name in ("Lars Hegge", "Ingrid Hegge", "Anna Holm") if name in text]
+    assert only(text, mentions).speaker == speaker
+
+
 def test_they_is_not_resolved_to_one_person() -> None:
     text = 'Putin arrived. "They will fail, as they always have," they said.'
     q = only(text, [mention(text, "Putin", "Vladimir Putin")])
