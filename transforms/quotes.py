@@ -28,9 +28,11 @@ often an object: in '... said Vladimir Putin, receiving General Zhang Youxia. Bu
 itself says so: an honorific (Ms Odhiambo), a gendered role word beside the name ("spokeswoman
 Amina Odhiambo", "Kallas, a father of three,"), or the person's own possessive where no one else
 could own it ("Odhiambo left her office"); evidence that disagrees counts as none, and a person
-of unknown gender is taken as before. "They" and role nouns ("the
-minister") are kept as written with no speaker, and a role-noun subject ends the chain, so a
-later "he" stays unresolved rather than skipping back to someone else. No speaker is guessed.
+of unknown gender is taken as before. "They" is kept as written with no speaker. A role noun
+("the minister") is the one person the article introduced before it with that role ("Minister
+Gary Lindqvist", "Lindqvist, the transport minister,"); with none or several it is kept as
+written with no speaker, and ends the chain, so a later "he" stays unresolved rather than
+skipping back to someone else. No speaker is guessed.
 A capitalized name the mentions missed ('," General Zhang said') takes the canonical name of a
 mention written the same way elsewhere in the article, else stays as written only; and a bare
 quote right after an attributed one in the same paragraph ('"...," he said. "..."') keeps its
@@ -242,7 +244,7 @@ def find_quotes(text: str, mentions: Sequence[Mention]) -> list[Quote]:
     quotes = []
     for q in marked:
         cue, subject = _attribute(ctx, q)
-        speaker, speaker_text = _speaker(subject, events)
+        speaker, speaker_text = _speaker(ctx, subject, events)
         quotes.append(Quote(_quote_text(text, q), q.start, q.end, speaker, speaker_text, cue))
     quotes = _carry_over(ctx, quotes)
     return [q for q in quotes if _is_quotation(text, q)]
@@ -609,6 +611,8 @@ def _subject_events(ctx: _Context) -> list[_Event]:
         for s in subjects:
             if s is not None and s.mention is not None:
                 events.append(_Event(s.start, s.mention.type, s.mention.name, genders.get(s.mention.name)))
+            elif s is not None and s.kind == "role" and (holder := _role_holder(ctx, s)) is not None:
+                events.append(_Event(s.start, "PERSON", holder, genders.get(holder)))
             elif s is not None and s.kind in ("role", "name"):
                 events.append(_Event(s.start, "reset", None))
     return sorted(events, key=lambda e: e.start)
@@ -836,7 +840,7 @@ def _distance(cue: re.Match[str], q: _Marked) -> int:
     return cue.start() - q.end if cue.start() >= q.end else q.start - cue.end()
 
 
-def _speaker(subject: _Subject | None, events: Sequence[_Event]) -> tuple[str | None, str | None]:
+def _speaker(ctx: _Context, subject: _Subject | None, events: Sequence[_Event]) -> tuple[str | None, str | None]:
     """(canonical speaker, speaker as written) for a cue's subject."""
     if subject is None:
         return None, None
@@ -844,7 +848,43 @@ def _speaker(subject: _Subject | None, events: Sequence[_Event]) -> tuple[str | 
         return subject.mention.name, subject.text
     if subject.kind == "pronoun":
         return _antecedent(subject, events), subject.text
+    if subject.kind == "role":
+        return _role_holder(ctx, subject), subject.text
     return None, subject.text
+
+
+# Roles a person is introduced with and then called by: "Mayor Helen Carter ... the mayor said"
+_PERSONAL_ROLES = (
+    r"(?i:minister|president|spokes(?:man|woman|person)|official|general|commander|ambassador|diplomat|"
+    r"secretary|chancellor|premier|leader|chief|head|director|chair(?:man|woman|person)?|envoy|senator|"
+    r"governor|mayor|judge|adviser|advisor)"
+)
+_THE_ROLE = re.compile(r"(?i:the)\s+(?:[\w'’-]+\s+){0,3}?(" + _PERSONAL_ROLES + r")")
+
+
+def _role_holder(ctx: _Context, subject: _Subject) -> str | None:
+    """The person a role-noun subject ("the mayor") stands for: the one person the article
+    introduced before it with that role ("Mayor Helen Carter", "Carter, the town's mayor,",
+    "The harbour's spokeswoman, Lois Pettibone,"); None when it introduced none, or several. A
+    person named in apposition right after it is that person ('," admitted the group's chair, Bernard
+    Ellingham')."""
+    comma = _COMMA.match(ctx.masked, subject.start + len(subject.text))
+    if comma is not None and (m := ctx.by_start.get(comma.end())) is not None:
+        return _person_name(ctx, m)
+    role = _THE_ROLE.fullmatch(subject.text)
+    if role is None:
+        return None
+    noun = re.escape(role.group(1))
+    before = re.compile(rf"(?i:\b{noun}),?\s+$")
+    after = re.compile(rf",\s+(?:{_DETERMINER}\s+)?(?:[\w'’-]+\s+){{0,3}}?(?i:{noun})\b\s*[,.;]")
+    holders = {
+        name
+        for m in ctx.by_start.values()
+        if m.start < subject.start
+        and (before.search(ctx.masked, max(0, m.start - 40), m.start) or after.match(ctx.masked, m.end))
+        and (name := _person_name(ctx, m)) is not None
+    }
+    return holders.pop() if len(holders) == 1 else None
 
 
 def _antecedent(pronoun: _Subject, events: Sequence[_Event]) -> str | None:

@@ -259,6 +259,46 @@ def test_a_pronoun_after_a_person_and_their_companion_is_the_one_of_its_gender(o
     assert only(text, mentions).speaker == speaker
 
 
+@pytest.mark.parametrize(
+    ("introduction", "attribution"),
+    [
+        ("Mayor Helen Carter met angry residents on Monday.", '"I understand your anger," the mayor told them.'),
+        ("Helen Carter, the town's mayor, met angry residents.", 'The mayor said: "I understand your anger."'),
+        ("The town's mayor, Helen Carter, met angry residents.", '"I understand your anger," said the mayor.'),
+    ],
+)
+def test_a_role_noun_is_the_person_the_article_introduced_with_that_role(introduction, attribution) -> None:
+    text = f"{introduction} {attribution}"
+    q = only(text, [mention(text, "Helen Carter", "Helen Carter")])
+    assert q.speaker == "Helen Carter" and q.speaker_text.lower() == "the mayor"
+
+
+def test_a_role_noun_with_a_name_in_apposition_is_that_person() -> None:
+    text = "“We were naive when we started,” admitted the group’s chair, Bernard Ellingham."
+    q = only(text, [mention(text, "Bernard Ellingham", "Bernard Ellingham")])
+    assert (q.speaker, q.speaker_text) == ("Bernard Ellingham", "the group’s chair")
+
+
+def test_a_role_noun_that_no_one_or_several_were_introduced_with_has_no_speaker() -> None:
+    text = 'Helen Carter met angry residents. "I understand your anger," the mayor told them.'
+    assert only(text, [mention(text, "Helen Carter", "Helen Carter")]).speaker is None
+    text = (
+        "Mayor Helen Carter met Mayor Tom Rees of the next town. "
+        '"We will share the costs of the repairs," the mayor said.'
+    )
+    mentions = [mention(text, "Helen Carter", "Helen Carter"), mention(text, "Tom Rees", "Tom Rees")]
+    assert only(text, mentions).speaker is None
+
+
+def test_a_pronoun_after_a_resolved_role_noun_is_that_person() -> None:
+    text = (
+        "Minister Gary Lindqvist visited the site. The minister said the work would take a year. "
+        '"We will not cut corners on safety," he added.'
+    )
+    q = only(text, [mention(text, "Gary Lindqvist", "Gary Lindqvist")])
+    assert (q.speaker, q.speaker_text) == ("Gary Lindqvist", "he")
+
+
 def test_they_is_not_resolved_to_one_person() -> None:
     text = 'Putin arrived. "They will fail, as they always have," they said.'
     q = only(text, [mention(text, "Putin", "Vladimir Putin")])
