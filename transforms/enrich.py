@@ -44,7 +44,8 @@ from transforms.stories import TextFeatures, key_id, text_features
 # 9: a span without a capital letter is no entity ("/www", "init__.py", "café").
 # 10: "the village of X", "the people of X" make X a place everywhere in the article, as "in X" does.
 # 11: quotes: "he"/"she" may stand for the person a sentence is "according to", and for either of
-# "Duchene and his wife" by gender; "the mayor" is the one person introduced as mayor.
+# "Duchene and his wife" by gender; "the mayor" is the one person introduced as mayor, "the
+# 70-year-old" the one introduced as 70 ("Tom Rees, 70,").
 RULES_VERSION = "11"
 
 

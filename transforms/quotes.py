@@ -30,7 +30,8 @@ Amina Odhiambo", "Kallas, a father of three,"), or the person's own possessive w
 could own it ("Odhiambo left her office"); evidence that disagrees counts as none, and a person
 of unknown gender is taken as before. "They" is kept as written with no speaker. A role noun
 ("the minister") is the one person the article introduced before it with that role ("Minister
-Gary Lindqvist", "Lindqvist, the transport minister,"); with none or several it is kept as
+Gary Lindqvist", "Lindqvist, the transport minister,"), "the 70-year-old" the one given that age
+("Tom Rees, 70,"); with none or several it is kept as
 written with no speaker, and ends the chain, so a later "he" stays unresolved rather than
 skipping back to someone else. No speaker is guessed.
 A capitalized name the mentions missed ('," General Zhang said') takes the canonical name of a
@@ -114,7 +115,8 @@ _ROLES = (
     r"ambassador|diplomat|secretary|chancellor|premier|leader|statement|agency|office|government|"
     r"department|embassy|sources?|analysts?|experts?|chief|head|director|chair(?:man|woman)?|envoy|"
     r"senator|governor|mayor|police|army|military|report|readout|transcript(?:ion)?|translation|"
-    r"lawmakers?|prosecutors?|court|judge|company|firm|kremlin|white house|aides?|adviser|advisor)"
+    r"lawmakers?|prosecutors?|court|judge|company|firm|kremlin|white house|aides?|adviser|advisor|"
+    r"\d{1,3}-year-old)"
 )
 _DETERMINER = r"(?:(?<![\w'’])(?i:the|a|an|his|her|its|their)|\b[A-Z][\w.-]*['’]s)"
 _ROLE_END = re.compile(_DETERMINER + r"\s+(?:[\w'’-]+\s+){0,3}?" + _ROLES + r"$")
@@ -857,7 +859,7 @@ def _speaker(ctx: _Context, subject: _Subject | None, events: Sequence[_Event]) 
 _PERSONAL_ROLES = (
     r"(?i:minister|president|spokes(?:man|woman|person)|official|general|commander|ambassador|diplomat|"
     r"secretary|chancellor|premier|leader|chief|head|director|chair(?:man|woman|person)?|envoy|senator|"
-    r"governor|mayor|judge|adviser|advisor)"
+    r"governor|mayor|judge|adviser|advisor|\d{1,3}-year-old)"
 )
 _THE_ROLE = re.compile(r"(?i:the)\s+(?:[\w'’-]+\s+){0,3}?(" + _PERSONAL_ROLES + r")")
 
@@ -876,7 +878,10 @@ def _role_holder(ctx: _Context, subject: _Subject) -> str | None:
         return None
     noun = re.escape(role.group(1))
     before = re.compile(rf"(?i:\b{noun}),?\s+$")
-    after = re.compile(rf",\s+(?:{_DETERMINER}\s+)?(?:[\w'’-]+\s+){{0,3}}?(?i:{noun})\b\s*[,.;]")
+    # "Carter, the town's mayor,"; for "the 67-year-old" also "Sorensen, 67,"
+    age = re.match(r"\d+", role.group(1))
+    described = rf"(?:{_DETERMINER}\s+)?(?:[\w'’-]+\s+){{0,3}}?(?i:{noun})" + (f"|{age.group()}" if age else "")
+    after = re.compile(rf",\s+(?:{described})\b\s*[,.;]")
     holders = {
         name
         for m in ctx.by_start.values()

@@ -279,6 +279,17 @@ def test_a_role_noun_with_a_name_in_apposition_is_that_person() -> None:
     assert (q.speaker, q.speaker_text) == ("Bernard Ellingham", "the group’s chair")
 
 
+def test_the_n_year_old_is_the_person_the_article_gave_that_age() -> None:
+    text = (
+        "Glenda Sorensen, 67, watched her neighbour Tom Rees, 70, bail out his kitchen. "
+        '"I have never seen anything like it," the 70-year-old said.'
+    )
+    mentions = [mention(text, "Glenda Sorensen", "Glenda Sorensen"), mention(text, "Tom Rees", "Tom Rees")]
+    assert only(text, mentions).speaker == "Tom Rees"
+    text = 'Glenda Sorensen lives by the river. "I have never seen anything like it," the 67-year-old said.'
+    assert only(text, [mention(text, "Glenda Sorensen", "Glenda Sorensen")]).speaker is None  # no age given
+
+
 def test_a_role_noun_that_no_one_or_several_were_introduced_with_has_no_speaker() -> None:
     text = 'Helen Carter met angry residents. "I understand your anger," the mayor told them.'
     assert only(text, [mention(text, "Helen Carter", "Helen Carter")]).speaker is None
