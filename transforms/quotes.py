@@ -620,7 +620,6 @@ def _subject_events(ctx: _Context) -> list[_Event]:
     return sorted(events, key=lambda e: e.start)
 
 
-
 def _with_companion(ctx: _Context, lo: int, hi: int) -> list[_Event] | None:
     """Events for a sentence opened by a person and their own companion ("Duchene and his wife").
 
@@ -855,7 +854,8 @@ def _speaker(ctx: _Context, subject: _Subject | None, events: Sequence[_Event]) 
     return None, subject.text
 
 
-# Roles a person is introduced with and then called by: "Mayor Helen Carter ... the mayor said"
+# The roles of _ROLES that name one person, whom an article introduces with the role and then calls
+# by it: "Mayor Helen Carter ... the mayor said"
 _PERSONAL_ROLES = (
     r"(?i:minister|president|spokes(?:man|woman|person)|official|general|commander|ambassador|diplomat|"
     r"secretary|chancellor|premier|leader|chief|head|director|chair(?:man|woman|person)?|envoy|senator|"
