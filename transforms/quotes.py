@@ -110,13 +110,18 @@ _ASIDE = re.compile(r",\s*(?:[a-z0-9]|[A-Z][\w.-]*['’]s\b)[^,\x00]*,\s*$")
 _RELATIVE = re.compile(r",?\s+who\s*$")
 _PRONOUN_END = re.compile(r"(?<![\w'’])(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)$")
 _PRONOUN_START = re.compile(r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t)\b")
+# Roles that name one person, whom an article introduces with the role and then calls by it
+# ("Mayor Helen Carter ... the mayor said": _role_holder) ...
+_PERSONAL_ROLES = (
+    r"(?i:minister|president|spokes(?:man|woman|person)|official|general|commander|ambassador|diplomat|"
+    r"secretary|chancellor|premier|leader|chief|head|director|chair(?:man|woman|person)?|envoy|senator|"
+    r"governor|mayor|judge|adviser|advisor|\d{1,3}-year-old)"
+)
+# ... and every subject a role noun may be, groups and bodies too
 _ROLES = (
-    r"(?i:minister|ministry|president|spokes(?:man|woman|person|men)|officials?|general|commander|"
-    r"ambassador|diplomat|secretary|chancellor|premier|leader|statement|agency|office|government|"
-    r"department|embassy|sources?|analysts?|experts?|chief|head|director|chair(?:man|woman)?|envoy|"
-    r"senator|governor|mayor|police|army|military|report|readout|transcript(?:ion)?|translation|"
-    r"lawmakers?|prosecutors?|court|judge|company|firm|kremlin|white house|aides?|adviser|advisor|"
-    r"\d{1,3}-year-old)"
+    r"(?i:" + _PERSONAL_ROLES + r"|spokesmen|officials|ministry|statement|agency|office|government|"
+    r"department|embassy|sources?|analysts?|experts?|police|army|military|report|readout|"
+    r"transcript(?:ion)?|translation|lawmakers?|prosecutors?|court|company|firm|kremlin|white house|aides?)"
 )
 _DETERMINER = r"(?:(?<![\w'’])(?i:the|a|an|his|her|its|their)|\b[A-Z][\w.-]*['’]s)"
 _ROLE_END = re.compile(_DETERMINER + r"\s+(?:[\w'’-]+\s+){0,3}?" + _ROLES + r"$")
@@ -854,13 +859,6 @@ def _speaker(ctx: _Context, subject: _Subject | None, events: Sequence[_Event]) 
     return None, subject.text
 
 
-# The roles of _ROLES that name one person, whom an article introduces with the role and then calls
-# by it: "Mayor Helen Carter ... the mayor said"
-_PERSONAL_ROLES = (
-    r"(?i:minister|president|spokes(?:man|woman|person)|official|general|commander|ambassador|diplomat|"
-    r"secretary|chancellor|premier|leader|chief|head|director|chair(?:man|woman|person)?|envoy|senator|"
-    r"governor|mayor|judge|adviser|advisor|\d{1,3}-year-old)"
-)
 _THE_ROLE = re.compile(r"(?i:the)\s+(?:[\w'’-]+\s+){0,3}?(" + _PERSONAL_ROLES + r")")
 
 
