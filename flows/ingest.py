@@ -87,17 +87,19 @@ def skip_unchanged(writer: Writer, files: Sequence[SourceFile]) -> tuple[list[So
 def extract_files(files: Sequence[SourceFile], max_bytes: int, spool: str, progress: str | None = None) -> str:
     """Read and extract a batch of files (runs in a worker process); returns the spooled batch's path."""
     require_visible([spool])
-    raws: list[RawDocument] = []
     failed: dict[str, Rejection] = {}
     with document_counter(progress) as done:
-        for file in files:
-            outcome = read(file, max_bytes=max_bytes)
-            if isinstance(outcome, Rejection):
-                failed[file.uri] = outcome
-                done()
-            else:
-                raws.append(outcome)
-        extracted = {p.source: p for p in process_batch(raws, outlet_of, max_bytes=max_bytes, on_document=done)}
+
+        def readable() -> Iterator[RawDocument]:  # read as process_batch gets to them: one file's bytes at a time
+            for file in files:
+                outcome = read(file, max_bytes=max_bytes)
+                if isinstance(outcome, Rejection):
+                    failed[file.uri] = outcome
+                    done()
+                else:
+                    yield outcome
+
+        extracted = {p.source: p for p in process_batch(readable(), outlet_of, max_bytes=max_bytes, on_document=done)}
     results = []
     for file in files:
         if file.uri in failed:

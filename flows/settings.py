@@ -13,8 +13,11 @@ from transforms.sniff import DEFAULT_MAX_BYTES
 from warehouse.db import db_path
 
 _TRUE = {"1", "true", "yes", "on"}
-# Documents per task: a task run costs ~100 ms on a process pool, and a worker holds its task's
-# pages and results (measured in one process: 300 real pages at a time peaked at 459 MB, 60 at a time at 352 MB).
+# Documents per task: a task run costs ~300 ms of CPU between the worker and the Prefect server.
+# A worker holds its task's results and one page at a time (transforms/pipeline.process_batch):
+# in one process, 100 real pages at a time peaked at 325 MB and 250 at 348 MB (359 and 453 MB
+# when a task held every page's bytes and text); tasks of 250 were no faster here, within the
+# noise of runs on 2 shared cores.
 DEFAULT_BATCH_SIZE = 100
 # Extracted files per write to the warehouse. Each write reopens the file (DuckDB replays its log)
 # and commits: at 5,000 pages, `ingest --no-enrich` in 10 writes of 500 instead of 50 of 100 took

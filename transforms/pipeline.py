@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import NamedTuple
 
 from transforms.dedup import fingerprint
 from transforms.html import extract_html, without_site_template
@@ -47,56 +48,85 @@ def run_steps(outcome: Article | Rejection) -> Article | Rejection:
     return outcome
 
 
+class _Kept(NamedTuple):
+    """What a batch keeps of a document while its siblings are read: not its bytes, nor its text."""
+
+    source: str
+    sha256: str
+    size: int
+    media_type: str | None
+    encoding: str | None
+    raw_compressed: bytes
+
+
 def process_batch(
-    raws: Sequence[RawDocument],
+    raws: Iterable[RawDocument],
     outlet_of: Callable[[str], str],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_document: Callable[[], object] | None = None,
 ) -> list[Processed]:
     """Run a batch through sniff -> extract -> site template lines -> article steps -> fingerprint
-    (no NLP: the enrich stage annotates after dedup, canonical articles only).
+    (no NLP: the enrich stage annotates after dedup, canonical articles only), in input order.
 
     Batch-level because template lines (a line one outlet repeats in most of its documents) are
     only visible across documents: for plain text the outlet is the file's host or folder, and
     they are dropped during extraction; for HTML the site is the page's canonical host, and they
     are dropped from what trafilatura kept. `on_document` is called once per document when its
     extraction is done (what follows is quick): a progress count; it must not raise.
+
+    Documents stream through (`raws` may be a generator that reads them): a page is extracted
+    as soon as it is sniffed, and only its compressed bytes and its extraction stay for the
+    batch; a plain-text document keeps its decoded text until the batch's template lines are
+    known. Holding every page's bytes and decoded text instead cost ~300 KB per page, which
+    bounded how large a task could be.
     """
-    decoded = [sniff(raw, max_bytes=max_bytes) for raw in raws]
-    plain = [
-        (outlet_of(d.source), d.text)
-        for d in decoded
-        if isinstance(d, DecodedDocument) and d.media_type == "text/plain"
-    ]
-    templates = find_template_lines(plain)
-    extracted: list[Article | Rejection] = []
-    for item in decoded:
-        if isinstance(item, Rejection):
-            extracted.append(item)
+    kept: list[_Kept] = []  # in input order
+    extracted: list[Article | Rejection | None] = []  # None: plain text, extracted below
+    plain: dict[int, DecodedDocument] = {}
+    for raw in raws:
+        item = sniff(raw, max_bytes=max_bytes)
+        decoded = item if isinstance(item, DecodedDocument) else None
+        if decoded is not None and decoded.media_type == "text/plain":
+            plain[len(extracted)] = decoded
+            extracted.append(None)
         else:
-            lines = templates.get(outlet_of(item.source), frozenset())
-            extracted.append(guarded(item.source, partial(extract, item, lines)))
+            extracted.append(item if decoded is None else guarded(raw.source, partial(extract, decoded, frozenset())))
+            if on_document is not None:
+                on_document()
+        kept.append(
+            _Kept(
+                raw.source,
+                raw.sha256,
+                len(raw.data),
+                decoded.media_type if decoded else None,
+                decoded.encoding if decoded else None,
+                compress_raw(raw.data),
+            )
+        )
+    templates = find_template_lines([(outlet_of(doc.source), doc.text) for doc in plain.values()])
+    for i, doc in plain.items():
+        extracted[i] = guarded(doc.source, partial(extract, doc, templates.get(outlet_of(doc.source), frozenset())))
         if on_document is not None:
             on_document()
     sites = [_site_of(a, outlet_of) if _is_page(a) else None for a in extracted]
     site_templates = find_template_lines([(site, a.text) for site, a in zip(sites, extracted) if site])
     processed: list[Processed] = []
-    for raw, item, outcome, site in zip(raws, decoded, extracted, sites, strict=True):
+    for doc, outcome, site in zip(kept, extracted, sites, strict=True):
         if site and (lines := site_templates.get(site)):
-            outcome = guarded(raw.source, partial(without_site_template, outcome, lines))
-        outcome = guarded(raw.source, partial(run_steps, outcome))
+            outcome = guarded(doc.source, partial(without_site_template, outcome, lines))
+        outcome = guarded(doc.source, partial(run_steps, outcome))
         is_article = isinstance(outcome, Article)
         processed.append(
             Processed(
-                raw.source,
+                doc.source,
                 outcome,
-                sha256=raw.sha256,
-                size=len(raw.data),
-                media_type=item.media_type if isinstance(item, DecodedDocument) else None,
-                encoding=item.encoding if isinstance(item, DecodedDocument) else None,
-                fingerprint=fingerprint(doc_id(raw.source, raw.sha256), outcome) if is_article else None,
-                raw_compressed=compress_raw(raw.data),
+                sha256=doc.sha256,
+                size=doc.size,
+                media_type=doc.media_type,
+                encoding=doc.encoding,
+                fingerprint=fingerprint(doc_id(doc.source, doc.sha256), outcome) if is_article else None,
+                raw_compressed=doc.raw_compressed,
             )
         )
     return processed

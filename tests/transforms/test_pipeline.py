@@ -111,3 +111,25 @@ def test_an_error_in_the_site_template_step_rejects_that_page_not_the_batch(monk
         "extract_error", "RecursionError: maximum recursion depth exceeded"
     )
     assert all(isinstance(r, Article) and STANDING_LINE not in r.text for r in results)
+
+
+def test_pages_are_extracted_as_they_are_read_and_plain_text_waits_for_its_batchs_template_lines():
+    plain = "\n\n".join(story(1)).encode()
+    raws = [raw(page(0, "site0.example"), "in/a.html"), raw(plain, "in/b.txt"), raw(page(2, "site2.example"), "in/c.html")]
+    done: list[str] = []
+    extracted_before_reading: list[int] = []
+
+    def reading():  # what a task reading files one by one hands over
+        for item in raws:
+            extracted_before_reading.append(len(done))
+            yield item
+
+    results = process_batch(reading(), lambda source: "in", on_document=lambda: done.append("x"))
+    # Only one page's bytes are held at a time: the first page is extracted before the second
+    # file is read; the plain text is extracted at the end, with its batch's template lines.
+    assert extracted_before_reading == [0, 1, 1]
+    assert len(done) == 3
+    assert [p.source for p in results] == ["in/a.html", "in/b.txt", "in/c.html"]
+    assert all(isinstance(p.outcome, Article) for p in results)
+    assert [p.size for p in results] == [len(r.data) for r in raws]
+    assert [p.media_type for p in results] == ["text/html", "text/plain", "text/html"]
