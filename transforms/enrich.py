@@ -46,7 +46,9 @@ from transforms.stories import TextFeatures, key_id, text_features
 # 11: quotes: "he"/"she" may stand for the person a sentence is "according to", and for either of
 # "Duchene and his wife" by gender; "the mayor" is the one person introduced as mayor, "the
 # 70-year-old" the one introduced as 70 ("Tom Rees, 70,").
-RULES_VERSION = "11"
+# 12: a "person" whose name opens a firm's name in the same article is that firm, said short
+# ("Jua Mtaani's mini-grids" beside "Jua Mtaani Power").
+RULES_VERSION = "12"
 
 
 def enrichment_version() -> str:

@@ -318,7 +318,30 @@ def clean_spans(text: str, spans: Sequence[EntitySpan]) -> list[EntitySpan]:
         span = _relabel_titled_person(span, context.people)
         if span.label in ENTITY_LABELS and _noise_reason(span, context) is None:
             kept.setdefault((span.start, span.end), span)
-    return list(kept.values())
+    return _firms_said_short(list(kept.values()))
+
+
+def _firms_said_short(spans: list[EntitySpan]) -> list[EntitySpan]:
+    """A "person" whose name opens the name of a firm in the same article is that firm, said short.
+
+    The small model reads a short firm name before "'s" or a verb as a person: "Jua Mtaani's
+    mini-grids" beside "Jua Mtaani Power", "As Hyatt grows" beside "Hyatt Hotels Corporation". Not
+    when the firm is named after the person ("Anders Tegnell & co", "Smith and Partners").
+    """
+    firms = [_strip_possessive(s.text).split() for s in spans if s.label == "ORG"]
+    if not firms:
+        return spans
+    relabelled = []
+    for span in spans:
+        words = _strip_possessive(span.text).split()
+        if span.label == "PERSON" and words and any(
+            len(firm) > len(words) and firm[: len(words)] == words and firm[len(words)].casefold() not in ("&", "and")
+            for firm in firms
+        ):
+            text = _POSSESSIVE.sub("", span.text)  # an organisation's name keeps a final 's ("McDonald's")
+            span = EntitySpan(text, "ORG", span.start, span.start + len(text))
+        relabelled.append(span)
+    return relabelled
 
 
 def _noise_reason(span: EntitySpan, context: _Text) -> str | None:

@@ -363,6 +363,36 @@ def test_a_titled_name_of_a_person_in_the_text_becomes_a_person() -> None:
     ]
 
 
+def test_a_person_whose_name_opens_a_firms_name_in_the_article_is_that_firm_said_short() -> None:
+    text = "Jua Mtaani Power builds mini-grids. Jua Mtaani's panels last. As Hyatt grows, Hyatt Hotels Corporation hires."
+    spans = [
+        span(text, "Jua Mtaani Power", "ORG"),
+        span(text, "Jua Mtaani's", "PERSON"),
+        span(text, "Hyatt", "PERSON", nth=0),
+        span(text, "Hyatt Hotels Corporation", "ORG"),
+    ]
+    short = clean_spans(text, spans)[1]
+    assert (short.text, short.label, text[short.start : short.end]) == ("Jua Mtaani", "ORG", "Jua Mtaani")
+    assert kept(text, *spans) == [
+        ("Jua Mtaani Power", "ORG"),
+        ("Jua Mtaani", "ORG"),
+        ("Hyatt", "ORG"),
+        ("Hyatt Hotels Corporation", "ORG"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "firm"),
+    [
+        ("Anders Tegnell spoke. Anders Tegnell & co were criticised.", "Anders Tegnell", "Anders Tegnell & co"),
+        ("Maria Lopez said so. Maria Lopez and Partners advised the town.", "Maria Lopez", "Maria Lopez and Partners"),
+        ("Maria Lopez said so. Lopez Holdings advised the town.", "Maria Lopez", "Lopez Holdings"),  # not its opening words
+    ],
+)
+def test_a_person_stays_a_person_beside_a_firm_named_after_them_or_sharing_a_later_word(text, person, firm) -> None:
+    assert kept(text, span(text, person, "PERSON"), span(text, firm, "ORG")) == [(person, "PERSON"), (firm, "ORG")]
+
+
 def test_quotes_at_span_edges_are_trimmed_with_the_offsets() -> None:
     text = "Not a 'Cold War' alliance, said officials in the U.S. today."
     (cold, us) = clean_spans(text, [span(text, "'Cold War'", "EVENT"), span(text, "U.S.", "GPE")])
